@@ -1,0 +1,473 @@
+"""Definitions (YAML) to validated spec objects; all problems of all files at once.
+
+One load is all or nothing: if any file has a problem, no spec is returned and the
+DefinitionError lists every problem with file, line, field and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from workflow.dates import format_date, parse_date, parse_day_month, parse_partial_date
+from workflow.deadlines import due_date, period_default_due
+from workflow.errors import DefinitionError, Problem
+from workflow.fieldreader import EMAIL_PATTERN, MISSING, Fields, FileProblems
+from workflow.specs import (
+    ActionMonth,
+    ActionMonthDue,
+    Agency,
+    AgencyGroup,
+    Calendar,
+    DefinitionSet,
+    Directive,
+    DueRule,
+    FixedDue,
+    Observance,
+    PeriodDue,
+    Reference,
+    Registry,
+    ReportPeriod,
+    TaskSpec,
+    YearlyDue,
+)
+
+LEVELS = {"trung-uong", "tinh", "huyen", "xa"}
+DOCUMENT_KINDS = {"ke-hoach", "chuong-trinh", "cong-van", "quyet-dinh", "chi-thi",
+                  "thong-tri", "nghi-quyet", "huong-dan", "thong-bao"}
+ANCHORS = {"start", "end"}
+
+
+@dataclass
+class _Pending:
+    """Parsed but not yet cross-checked content of all files."""
+
+    agencies: dict[str, tuple[Agency, str, int | None]] = field(default_factory=dict)
+    groups: dict[str, tuple[AgencyGroup, list[tuple[str, int | None, str]], FileProblems,
+                            int | None]] = field(default_factory=dict)
+    calendars: dict[str, tuple[Calendar, str, int | None]] = field(default_factory=dict)
+    directives: list[_PendingDirective] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _CodeRef:
+    code: str
+    line: int | None
+    path: str
+
+
+@dataclass
+class _DueCheck:
+    """A due rule to check once the calendar is known."""
+
+    rule: DueRule | None  # None: the period's default, resolved from the calendar
+    fields: Fields
+    key: str
+    spec_code: str | None = None
+    period: str | None = None
+
+
+@dataclass
+class _PendingDirective:
+    directive: Directive
+    top: Fields
+    refs: list[_CodeRef]
+    calendar: str
+    due_checks: list[_DueCheck]
+
+
+def definition_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named on the command line, and *.yaml/*.yml under named folders."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"}))
+        else:
+            files.append(path)
+    return files
+
+
+def load_definitions(paths: Iterable[Path], known: Registry | None = None,
+                     known_calendars: dict[str, Calendar] | None = None) -> DefinitionSet:
+    """Validate files against each other and against what the database already knows."""
+    from workflow.yamlsource import read_yaml
+
+    problems: list[Problem] = []
+    pending = _Pending()
+    files = definition_files(paths)
+    if not files:
+        raise DefinitionError([Problem("(paths)", None, "(files)", "no .yaml files found")])
+    for path in files:
+        display = str(path)
+        if not path.exists():
+            problems.append(Problem(display, None, "(file)", "no such file"))
+            continue
+        document, read_problems = read_yaml(path, display)
+        problems.extend(read_problems)
+        if read_problems:
+            continue
+        sink = FileProblems(display)
+        _parse_document(document, sink, pending, display)
+        problems.extend(sink.problems)
+    definitions, cross_problems = _cross_check(pending, known or Registry(),
+                                               known_calendars or {})
+    problems.extend(cross_problems)
+    if problems:
+        raise DefinitionError(problems)
+    return definitions
+
+
+def _parse_document(document: Any, sink: FileProblems, pending: _Pending, display: str) -> None:
+    top = Fields(document, "", sink)
+    if not top.ok:
+        return
+    kind = top.text("kind")
+    if kind == "agencies":
+        _parse_agencies(top, sink, pending)
+    elif kind == "calendar":
+        _parse_calendar(top, pending)
+    elif kind == "directive":
+        _parse_directive(top, pending, display)
+    elif kind is not None:
+        top.problem("kind", f"unknown kind '{kind}' (expected agencies, calendar or directive)")
+
+
+def _parse_agencies(top: Fields, sink: FileProblems, pending: _Pending) -> None:
+    top.only({"kind", "locality", "agencies", "groups"})
+    for node, path in top.items("agencies"):
+        item = Fields(node, path, sink)
+        item.only({"code", "name", "short_name", "level", "emails", "head"})
+        code, name = item.code(), item.text("name")
+        level = item.text("level")
+        if level is not None and level not in LEVELS:
+            item.problem("level", f"'{level}' is not a level (expected one of: "
+                                  f"{', '.join(sorted(LEVELS))})")
+        emails = _emails(item, "emails", required=True)
+        head = item.child("head", required=False)
+        head_name = head_email = None
+        if head is not None and head.ok:
+            head.only({"name", "email"})
+            head_name = head.text("name", required=False)
+            head_emails = _emails(head, "email", required=False)
+            head_email = head_emails[0] if head_emails else None
+        if code is None or name is None or level is None:
+            continue
+        if _duplicate(code, pending, item):
+            continue
+        agency = Agency(code, name, level, tuple(emails), head_name, head_email,
+                        item.text("short_name", required=False))
+        pending.agencies[code] = (agency, sink.display, item.line())
+    for node, path in top.items("groups", required=False):
+        item = Fields(node, path, sink)
+        item.only({"code", "name", "members"})
+        code, name = item.code(), item.text("name")
+        members = item.codes("members", required=False)
+        if code is None or name is None:
+            continue
+        if not members:
+            item.problem("members", f"group '{code}' has no members (expected at least one "
+                                    "agency code)")
+            continue
+        if _duplicate(code, pending, item):
+            continue
+        group = AgencyGroup(code, name, tuple(m for m, _, _ in members))
+        pending.groups[code] = (group, members, sink, item.line())
+
+
+def _duplicate(code: str, pending: _Pending, item: Fields) -> bool:
+    for table in (pending.agencies, pending.groups):
+        if code in table:
+            entry = table[code]
+            where = f"{entry[1]}:{entry[2]}" if table is pending.agencies else \
+                f"{entry[2].display}:{entry[3]}"
+            item.problem("code", f"duplicate code '{code}' (already defined at {where})")
+            return True
+    return False
+
+
+def _emails(item: Fields, key: str, required: bool) -> list[str]:
+    value = item.raw(key, required)
+    if value is MISSING:
+        return []
+    values = [value] if isinstance(value, str) else list(value) if isinstance(value, list) \
+        else None
+    if values is None:
+        item.problem(key, "expected an e-mail address or a list of them")
+        return []
+    good = []
+    for entry in values:
+        if not isinstance(entry, str) or not EMAIL_PATTERN.match(entry):
+            item.problem(key, f"'{entry}' is not an e-mail address (expected name@domain)")
+        else:
+            good.append(entry)
+    if required and not values:
+        item.problem(key, "expected at least one e-mail address")
+    return good
+
+
+def _parse_calendar(top: Fields, pending: _Pending) -> None:
+    top.only({"kind", "code", "name", "action_months", "report_periods", "observances"})
+    code = top.code()
+    months: list[ActionMonth] = []
+    seen: set[str] = set()
+    for node, path in top.items("action_months"):
+        item = Fields(node, path, top.sink)
+        item.only({"code", "name", "start", "end", "results_due_days"})
+        month_code, name = item.code(), item.text("name")
+        start = item.parsed("start", parse_day_month)
+        end = item.parsed("end", parse_day_month)
+        if start and end and (end[1], end[0]) < (start[1], start[0]):
+            item.problem("end", f"ends before it starts (start {start[0]:02d}/{start[1]:02d})")
+        elif month_code and name and start and end:
+            if _seen(month_code, seen, item):
+                continue
+            days = item.integer("results_due_days", required=False, high=90)
+            months.append(ActionMonth(month_code, name, start, end, 5 if days is None else days))
+    periods: list[ReportPeriod] = []
+    for node, path in top.items("report_periods"):
+        item = Fields(node, path, top.sink)
+        item.only({"code", "name", "due"})
+        period_code, name = item.code(), item.text("name")
+        due = item.parsed("due", parse_day_month)
+        if period_code and name and due and not _seen(period_code, seen, item):
+            periods.append(ReportPeriod(period_code, name, due))
+    observances: list[Observance] = []
+    for node, path in top.items("observances", required=False):
+        item = Fields(node, path, top.sink)
+        item.only({"date", "name"})
+        day = item.parsed("date", parse_day_month)
+        name = item.text("name")
+        if day and name:
+            observances.append(Observance(day[0], day[1], name))
+    if code is None:
+        return
+    if code in pending.calendars:
+        top.problem("code", f"duplicate calendar code '{code}'")
+        return
+    calendar = Calendar(code, tuple(months), tuple(periods), tuple(observances))
+    pending.calendars[code] = (calendar, top.sink.display, top.line("code"))
+
+
+def _seen(code: str, seen: set[str], item: Fields) -> bool:
+    if code in seen:
+        item.problem("code", f"duplicate code '{code}'")
+        return True
+    seen.add(code)
+    return False
+
+
+def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
+    top.only({"kind", "code", "document", "number", "date", "issuer", "title", "year",
+              "until_year", "implements", "signer", "secretariat", "calendar", "tasks"})
+    code = top.code()
+    document = top.text("document")
+    if document is not None and document not in DOCUMENT_KINDS:
+        top.problem("document", f"'{document}' is not a document kind (expected one of: "
+                                f"{', '.join(sorted(DOCUMENT_KINDS))})")
+    number, issuer, title = top.text("number"), top.text("issuer"), top.text("title")
+    issued = top.parsed("date", parse_partial_date)
+    year = top.integer("year", low=2000, high=2100)
+    until_year = top.integer("until_year", required=False, low=2000, high=2100)
+    if year and until_year and until_year < year:
+        top.problem("until_year", f"{until_year} is before the directive's year {year}")
+    if issued and year and issued[0].year > year:
+        top.problem("date", f"issued in {issued[0].year}, after the directive's year {year}")
+    refs: list[_CodeRef] = []
+    secretariat = top.code("secretariat") if top.raw("secretariat", False) is not MISSING \
+        else None
+    if secretariat:
+        refs.append(_CodeRef(secretariat, top.line("secretariat"), top.at("secretariat")))
+    calendar = top.code("calendar") if top.raw("calendar", False) is not MISSING else "default"
+    implements = [_reference(Fields(node, path, top.sink))
+                  for node, path in top.items("implements", required=False)]
+    tasks: list[TaskSpec] = []
+    due_checks: list[_DueCheck] = []
+    for node, path in top.items("tasks"):
+        item = Fields(node, path, top.sink)
+        spec = _task_spec(item, refs, due_checks)
+        if spec is None:
+            continue
+        if any(t.code == spec.code for t in tasks):
+            item.problem("code", f"duplicate task code '{spec.code}'")
+            continue
+        tasks.append(spec)
+    required = (code, document, number, issuer, title, issued, year, calendar)
+    if any(value is None for value in required) or not top.ok:
+        return
+    assert code and document and number and issuer and title and issued and year and calendar
+    directive = Directive(
+        code=code, kind=document, number=number, issued_on=issued[0], date_precision=issued[1],
+        issuer=issuer, title=title, year=year, until_year=until_year or year,
+        implements=tuple(r for r in implements if r is not None), tasks=tuple(tasks),
+        signer=top.text("signer", required=False), secretariat=secretariat,
+        source_file=display,
+    )
+    pending.directives.append(_PendingDirective(directive, top, refs, calendar, due_checks))
+
+
+def _reference(item: Fields) -> Reference | None:
+    item.only({"document", "number", "date", "issuer", "title"})
+    kind, number, issuer = item.text("document"), item.text("number"), item.text("issuer")
+    when = item.parsed("date", parse_date, required=False)
+    if kind is None or number is None or issuer is None:
+        return None
+    return Reference(kind, number, when, issuer, item.text("title", required=False))
+
+
+def _task_spec(item: Fields, refs: list[_CodeRef], due_checks: list[_DueCheck]
+               ) -> TaskSpec | None:
+    item.only({"code", "title", "text", "lead", "coordinating", "due", "recurs", "source"})
+    code, title = item.code(), item.text("title")
+    text = item.text("text", required=False) or title
+    lead = item.codes("lead")
+    coordinating = item.codes("coordinating", required=False)
+    refs.extend(_CodeRef(c, line, path) for c, line, path in lead + coordinating)
+    due = None
+    if item.raw("due", False) is not MISSING:
+        due = _due_rule(item, "due")
+        if due is not None:
+            due_checks.append(_DueCheck(due, item, "due", code))
+    recurs: list[PeriodDue] = []
+    for node, path in item.items("recurs", required=False):
+        period_due = _period_due(node, path, item, code, due_checks)
+        if period_due is not None:
+            recurs.append(period_due)
+    if due is not None and recurs:
+        item.problem("recurs", "a task has either one 'due' or per-period 'recurs', not both")
+        return None
+    if code is None or title is None or not lead:
+        return None
+    return TaskSpec(code, title, text or title, tuple(c for c, _, _ in lead),
+                    tuple(c for c, _, _ in coordinating), due, tuple(recurs),
+                    item.text("source", required=False))
+
+
+def _period_due(node: Any, path: str, parent: Fields, spec_code: str | None,
+                due_checks: list[_DueCheck]) -> PeriodDue | None:
+    if isinstance(node, str):  # a bare period code: problems are reported at the list
+        due_checks.append(_DueCheck(None, parent, "recurs", spec_code, node))
+        return PeriodDue(node, _CALENDAR_DEFAULT)
+    item = Fields(node, path, parent.sink)
+    item.only({"period", "due"})
+    period = item.code("period")
+    if period is None:
+        return None
+    if item.raw("due", False) is MISSING:
+        due_checks.append(_DueCheck(None, item, "period", spec_code, period))
+        return PeriodDue(period, _CALENDAR_DEFAULT)
+    due = _due_rule(item, "due")
+    if due is None:
+        return None
+    due_checks.append(_DueCheck(due, item, "due", spec_code, period))
+    return PeriodDue(period, due)
+
+
+# Stands for "the calendar period's own deadline" until the calendar is known.
+_CALENDAR_DEFAULT = YearlyDue(0, 0)
+
+
+def _due_rule(item: Fields, key: str) -> DueRule | None:
+    value = item.raw(key, True)
+    if isinstance(value, date):
+        value = value.strftime("%d/%m/%Y")
+    if isinstance(value, str):
+        if value.count("/") == 1:
+            day_month = item.parsed(key, parse_day_month)
+            return YearlyDue(*day_month) if day_month else None
+        on = item.parsed(key, parse_date)
+        return FixedDue(on) if on else None
+    if hasattr(value, "keys"):
+        sub = Fields(value, item.at(key), item.sink)
+        sub.only({"action_month", "anchor", "offset_days"})
+        month = sub.code("action_month")
+        anchor = sub.text("anchor", required=False) or "end"
+        if anchor not in ANCHORS:
+            sub.problem("anchor", f"'{anchor}' is not an anchor (expected start or end)")
+            return None
+        offset = sub.integer("offset_days", required=False, low=-366, high=366)
+        return ActionMonthDue(month, anchor, offset or 0) if month else None
+    item.problem(key, "expected dd/mm/yyyy, a yearly dd/mm, or "
+                      "{action_month: CODE, anchor: start|end, offset_days: N}")
+    return None
+
+
+def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, Calendar]
+                 ) -> tuple[DefinitionSet, list[Problem]]:
+    """Checks that need every file: references, group members, deadlines vs issue dates."""
+    problems: list[Problem] = []
+    agencies = dict(known.agencies)
+    agencies.update({code: entry[0] for code, entry in pending.agencies.items()})
+    groups = dict(known.groups)
+    groups.update({code: entry[0] for code, entry in pending.groups.items()})
+    registry = Registry(agencies, groups)
+    for code, (_group, members, sink, _line) in pending.groups.items():
+        for member, line, path in members:
+            if member in groups:
+                problems.append(Problem(sink.display, line, path, f"'{member}' is a group; "
+                                        "a group's members must be agency codes"))
+            elif member not in agencies:
+                problems.append(Problem(sink.display, line, path, f"unknown agency code "
+                                        f"'{member}' in group '{code}' (expected an agency "
+                                        "code from the registry)"))
+    calendars = dict(known_calendars)
+    calendars.update({code: entry[0] for code, entry in pending.calendars.items()})
+    directives: dict[str, Directive] = {}
+    for item in pending.directives:
+        directive = item.directive
+        sink = item.top.sink
+        if directive.code in directives:
+            item.top.problem("code", f"duplicate directive code '{directive.code}'")
+            continue
+        for ref in item.refs:
+            if not registry.knows(ref.code):
+                problems.append(Problem(sink.display, ref.line, ref.path, f"unknown agency code "
+                                        f"'{ref.code}' (expected an agency or group code from "
+                                        "the registry)"))
+        if directive.secretariat and directive.secretariat in groups:
+            item.top.problem("secretariat", "expected one agency, not a group")
+        calendar = calendars.get(item.calendar)
+        if calendar is None:
+            item.top.problem("calendar", f"unknown calendar '{item.calendar}' (expected one of: "
+                                         f"{', '.join(sorted(calendars)) or 'none loaded'})")
+            continue
+        resolved = _resolve_periods(directive, calendar, item.due_checks)
+        if resolved is not None:
+            directives[directive.code] = resolved
+    return DefinitionSet(registry, calendars, directives), problems
+
+
+def _resolve_periods(directive: Directive, calendar: Calendar, checks: list[_DueCheck]
+                     ) -> Directive | None:
+    """Fills calendar-default deadlines and checks every deadline against the issue date."""
+    ok = True
+    for check in checks:
+        if check.period is not None and check.period not in calendar.period_codes():
+            check.fields.problem(check.key, f"unknown period '{check.period}' (expected one of: "
+                                            f"{', '.join(sorted(calendar.period_codes()))})")
+            ok = False
+            continue
+        rule = check.rule or period_default_due(check.period or "", calendar)
+        if isinstance(rule, ActionMonthDue) and rule.action_month not in {
+                m.code for m in calendar.action_months}:
+            check.fields.problem(check.key, f"unknown action month '{rule.action_month}' "
+                                            f"(expected one of: "
+                                            f"{', '.join(m.code for m in calendar.action_months)})")
+            ok = False
+            continue
+        when = due_date(rule, directive.year, calendar)
+        if when < directive.issued_on:
+            check.fields.problem(check.key, f"deadline {format_date(when)} is before the issue "
+                                            f"date {format_date(directive.issued_on)}")
+            ok = False
+    if not ok:
+        return None
+    tasks = []
+    for spec in directive.tasks:
+        recurs = tuple(
+            PeriodDue(p.period, period_default_due(p.period, calendar))
+            if p.due is _CALENDAR_DEFAULT else p for p in spec.recurs)
+        tasks.append(replace(spec, recurs=recurs))
+    return replace(directive, tasks=tuple(tasks))

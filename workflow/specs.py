@@ -1,0 +1,196 @@
+"""Immutable spec objects: what the definitions say, validated once, never persisted state.
+
+The loader builds these from YAML; instantiation turns them into task rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    code: str
+    name: str
+    level: str
+    emails: tuple[str, ...]
+    head_name: str | None = None
+    head_email: str | None = None
+    short_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyGroup:
+    code: str
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FixedDue:
+    """A deadline on one calendar date."""
+
+    on: date
+
+    def describe(self) -> str:
+        return self.on.strftime("%d/%m/%Y")
+
+
+@dataclass(frozen=True, slots=True)
+class YearlyDue:
+    """A deadline on the same day every year, e.g. 05/06."""
+
+    day: int
+    month: int
+
+    def describe(self) -> str:
+        return f"{self.day:02d}/{self.month:02d} hằng năm"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionMonthDue:
+    """A deadline relative to an action month's start or end."""
+
+    action_month: str
+    anchor: str  # "start" | "end"
+    offset_days: int = 0
+
+    def describe(self) -> str:
+        sign = f"{self.offset_days:+d} ngày" if self.offset_days else ""
+        where = "bắt đầu" if self.anchor == "start" else "kết thúc"
+        return f"{where} tháng hành động {self.action_month} {sign}".strip()
+
+
+DueRule = FixedDue | YearlyDue | ActionMonthDue
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodDue:
+    """One recurrence of a periodic task: the calendar period and its deadline."""
+
+    period: str
+    due: DueRule
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    code: str
+    title: str
+    text: str
+    lead: tuple[str, ...]
+    coordinating: tuple[str, ...] = ()
+    due: DueRule | None = None
+    recurs: tuple[PeriodDue, ...] = ()
+    source: str | None = None
+
+    @property
+    def periodic(self) -> bool:
+        return bool(self.recurs)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An upper directive this one implements ("Thực hiện Công văn số …")."""
+
+    kind: str
+    number: str
+    date: date | None
+    issuer: str
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    code: str
+    kind: str
+    number: str
+    issued_on: date
+    date_precision: str
+    issuer: str
+    title: str
+    year: int
+    until_year: int
+    implements: tuple[Reference, ...]
+    tasks: tuple[TaskSpec, ...]
+    signer: str | None = None
+    secretariat: str | None = None
+    source_file: str | None = None
+
+    def task(self, code: str) -> TaskSpec:
+        for spec in self.tasks:
+            if spec.code == code:
+                return spec
+        raise KeyError(code)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionMonth:
+    code: str
+    name: str
+    start: tuple[int, int]  # (day, month)
+    end: tuple[int, int]
+    results_due_days: int = 5  # the results report is due this many days after the end
+
+    def start_date(self, year: int) -> date:
+        return date(year, self.start[1], self.start[0])
+
+    def end_date(self, year: int) -> date:
+        return date(year, self.end[1], self.end[0])
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPeriod:
+    code: str
+    name: str
+    due: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Observance:
+    day: int
+    month: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    code: str
+    action_months: tuple[ActionMonth, ...]
+    report_periods: tuple[ReportPeriod, ...]
+    observances: tuple[Observance, ...] = ()
+
+    def action_month(self, code: str) -> ActionMonth:
+        return next(m for m in self.action_months if m.code == code)
+
+    def period_codes(self) -> set[str]:
+        return {p.code for p in self.report_periods} | {m.code for m in self.action_months}
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """All agencies and groups known to one load."""
+
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    groups: dict[str, AgencyGroup] = field(default_factory=dict)
+
+    def knows(self, code: str) -> bool:
+        return code in self.agencies or code in self.groups
+
+    def expand(self, codes: tuple[str, ...]) -> tuple[str, ...]:
+        """Agency and group codes to distinct agency codes, in first-seen order."""
+        seen: dict[str, None] = {}
+        for code in codes:
+            members = self.groups[code].members if code in self.groups else (code,)
+            for member in members:
+                seen.setdefault(member, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionSet:
+    """Everything one `load` produced, validated as a whole."""
+
+    registry: Registry
+    calendars: dict[str, Calendar]
+    directives: dict[str, Directive]

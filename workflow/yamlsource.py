@@ -1,0 +1,45 @@
+"""Read YAML keeping line numbers, so every validation problem can name its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from workflow.errors import Problem
+
+
+def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
+    """Parse one file; syntax errors (and duplicate keys) come back as problems."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(display, None, "(file)", f"not UTF-8 text ({exc.reason})")]
+    except OSError as exc:
+        return None, [Problem(display, None, "(file)", f"cannot read: {exc.strerror}")]
+    try:
+        return yaml.load(text), []
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        return None, [Problem(display, line, "(yaml)", what)]
+
+
+def line_of(node: Any, key: str | int | None = None) -> int | None:
+    """1-based line of a mapping key, a sequence item, or the node itself."""
+    try:
+        if key is None:
+            return node.lc.line + 1
+        if isinstance(node, CommentedMap):
+            return node.lc.key(key)[0] + 1
+        if isinstance(node, CommentedSeq):
+            return node.lc.item(key)[0] + 1
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return None
+    return None
