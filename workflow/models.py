@@ -1,0 +1,178 @@
+"""Database tables (SQLModel). Specs live in definitions/; these rows are their stored
+snapshot plus the running state: task instances, the audit log and the outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from workflow.dbtypes import UTCDateTime, json_type
+
+
+def _json(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(json_type(), nullable=nullable))
+
+
+def _utc(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class AgencyRow(SQLModel, table=True):
+    __tablename__ = "agency"
+
+    code: str = Field(primary_key=True, max_length=80)
+    name: str = Field(max_length=300)
+    short_name: str | None = Field(default=None, max_length=120)
+    level: str = Field(max_length=20)
+    emails: list[str] = _json()
+    head_name: str | None = Field(default=None, max_length=200)
+    head_email: str | None = Field(default=None, max_length=200)
+
+
+class AgencyGroupRow(SQLModel, table=True):
+    __tablename__ = "agency_group"
+
+    code: str = Field(primary_key=True, max_length=80)
+    name: str = Field(max_length=300)
+
+
+class AgencyGroupMemberRow(SQLModel, table=True):
+    __tablename__ = "agency_group_member"
+
+    group_code: str = Field(
+        sa_column=Column(String(80), ForeignKey("agency_group.code", ondelete="CASCADE"),
+                         primary_key=True))
+    agency_code: str = Field(
+        sa_column=Column(String(80), ForeignKey("agency.code"), primary_key=True))
+    position: int = 0
+
+
+class CalendarRow(SQLModel, table=True):
+    __tablename__ = "calendar"
+
+    code: str = Field(primary_key=True, max_length=80)
+    body: dict[str, Any] = _json()
+
+
+class DirectiveRow(SQLModel, table=True):
+    __tablename__ = "directive"
+
+    code: str = Field(primary_key=True, max_length=80)
+    kind: str = Field(max_length=40)
+    number: str = Field(max_length=80)
+    issued_on: date
+    date_precision: str = Field(max_length=10)
+    issuer: str = Field(max_length=300)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    year: int
+    until_year: int
+    signer: str | None = Field(default=None, max_length=200)
+    secretariat: str | None = Field(
+        default=None, sa_column=Column(String(80), ForeignKey("agency.code"), nullable=True))
+    calendar_code: str = Field(
+        sa_column=Column(String(80), ForeignKey("calendar.code"), nullable=False))
+    implements: list[dict[str, Any]] = _json()
+    source_file: str | None = Field(default=None, max_length=500)
+    loaded_at: datetime = _utc(nullable=False)
+
+
+class TaskSpecRow(SQLModel, table=True):
+    __tablename__ = "task_spec"
+    __table_args__ = (UniqueConstraint("directive_code", "code", name="uq_task_spec_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    directive_code: str = Field(
+        sa_column=Column(String(80), ForeignKey("directive.code", ondelete="CASCADE"),
+                         nullable=False))
+    code: str = Field(max_length=80)
+    position: int
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    lead: list[str] = _json()
+    coordinating: list[str] = _json()
+    due: dict[str, Any] | None = _json(nullable=True)
+    recurs: list[dict[str, Any]] = _json()
+    source: str | None = Field(default=None, max_length=80)
+
+
+class TaskRow(SQLModel, table=True):
+    """One task instance: a spec, for one agency, for one period."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        UniqueConstraint("directive_code", "spec_code", "agency_code", "period",
+                         name="uq_task_instance"),
+        Index("ix_task_state_due", "state", "due_at"),
+        Index("ix_task_agency_state", "agency_code", "state"),
+        Index("ix_task_directive_year", "directive_code", "year"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    directive_code: str = Field(
+        sa_column=Column(String(80), ForeignKey("directive.code"), nullable=False))
+    spec_code: str = Field(max_length=80)
+    agency_code: str = Field(
+        sa_column=Column(String(80), ForeignKey("agency.code"), nullable=False))
+    role: str = Field(max_length=20)
+    year: int
+    period: str = Field(max_length=40)
+    state: str = Field(max_length=20)
+    due_on: date | None = None
+    due_at: datetime | None = _utc()
+    reported_at: datetime | None = _utc()
+    verified_at: datetime | None = _utc()
+    closed_at: datetime | None = _utc()
+    overdue_since: datetime | None = _utc()
+    escalation_level: int = 0
+    report_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    last_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+
+
+class AuditRow(SQLModel, table=True):
+    """Append-only: rows are inserted with their transition and never updated."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("task.id"), nullable=False, index=True))
+    at: datetime = _utc(nullable=False)
+    actor: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    channel: str = Field(max_length=20)
+    trigger: str = Field(max_length=40)
+    from_state: str | None = Field(default=None, max_length=20)
+    to_state: str = Field(max_length=20)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    task_version: int
+
+
+class OutboxRow(SQLModel, table=True):
+    """A notification request, written in the transaction that caused it; the notifier
+    sends it. `key` makes each request exist once."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    kind: str = Field(max_length=40)
+    task_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("task.id"), nullable=True, index=True))
+    agency_code: str | None = Field(
+        default=None, sa_column=Column(String(80), ForeignKey("agency.code"), nullable=True))
+    recipient_role: str = Field(max_length=20)
+    payload: dict[str, Any] = _json()
+    state: str = Field(default="queued", max_length=20)
+    created_at: datetime = _utc(nullable=False)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _utc()
+    sent_at: datetime | None = _utc()
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
