@@ -56,9 +56,14 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
-    """One transaction for one operation: commit on success, roll back on any error."""
-    bound = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+def write_session(engine: Engine, immediate: bool = True) -> Iterator[Session]:
+    """One transaction for one operation: commit on success, roll back on any error.
+
+    `immediate=False` is for optimistic writers (task transitions) that read first and
+    detect a concurrent change themselves through the version column.
+    """
+    bound = engine.execution_options(sqlite_begin="IMMEDIATE") \
+        if is_sqlite(engine) and immediate else engine
     with Session(bound, expire_on_commit=False) as session:
         try:
             yield session

@@ -303,7 +303,7 @@ def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
         issuer=issuer, title=title, year=year, until_year=until_year or year,
         implements=tuple(r for r in implements if r is not None), tasks=tuple(tasks),
         signer=top.text("signer", required=False), secretariat=secretariat,
-        source_file=display,
+        source_file=display, calendar=calendar,
     )
     pending.directives.append(_PendingDirective(directive, top, refs, calendar, due_checks))
 
@@ -436,7 +436,10 @@ def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, 
         resolved = _resolve_periods(directive, calendar, item.due_checks)
         if resolved is not None:
             directives[directive.code] = resolved
-    return DefinitionSet(registry, calendars, directives), problems
+    from_files = Registry({code: entry[0] for code, entry in pending.agencies.items()},
+                          {code: entry[0] for code, entry in pending.groups.items()})
+    file_calendars = {code: entry[0] for code, entry in pending.calendars.items()}
+    return DefinitionSet(from_files, file_calendars, directives), problems
 
 
 def _resolve_periods(directive: Directive, calendar: Calendar, checks: list[_DueCheck]

@@ -116,6 +116,7 @@ class Directive:
     signer: str | None = None
     secretariat: str | None = None
     source_file: str | None = None
+    calendar: str = "default"
 
     def task(self, code: str) -> TaskSpec:
         for spec in self.tasks:

@@ -1,0 +1,412 @@
+"""The `nhiemvu` command: operators' entry point to the engine.
+
+Every command builds the settings and the engine here, at the edge, and passes them
+down. Domain errors become one line on stderr and exit code 1; a traceback only with
+--verbose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from workflow.actions import fire
+from workflow.actors import Actor
+from workflow.clock import Clock, FixedClock, SystemClock
+from workflow.dates import DateFormatError, format_date, format_datetime, parse_instant
+from workflow.db import make_engine, read_session, write_session
+from workflow.errors import DefinitionError, NhiemvuError
+from workflow.instantiate import instantiate
+from workflow.labels import ROLE_LABELS, STATE_LABELS
+from workflow.loader import load_definitions
+from workflow.machine import STATES
+from workflow.migrate import check_schema, current_revision, head_revision, upgrade
+from workflow.models import AgencyRow, DirectiveRow, TaskSpecRow
+from workflow.queries import (
+    TaskFilter,
+    audit_as_dict,
+    history,
+    is_late,
+    is_overdue,
+    list_tasks,
+    task_as_dict,
+)
+from workflow.settings import Settings
+from workflow.store import load_calendars, load_registry, save_definitions
+from workflow.taskref import find_task, task_key
+
+PROGRESS_THRESHOLD = 5_000
+
+
+class App:
+    """What every command needs: settings, a lazily created engine, the clock."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+    def ready_engine(self) -> Engine:
+        check_schema(self.engine)
+        return self.engine
+
+    def operator(self) -> Actor:
+        return Actor(self.settings.actor, "secretariat", "cli")
+
+
+def _clock() -> Clock:
+    """NHIEMVU_NOW pins the clock, for simulations and tests; otherwise the real time."""
+    pinned = os.environ.get("NHIEMVU_NOW")
+    return FixedClock(parse_instant(pinned)) if pinned else SystemClock()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "database_url", metavar="URL",
+              help="SQLAlchemy URL (default: NHIEMVU_DATABASE_URL or sqlite:///nhiemvu.db).")
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of errors.")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
+    """nhiemvu: track the tasks a committee's directives give to agencies."""
+    ctx.obj = App(Settings.from_env(database_url=database_url), _clock())
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@cli.command()
+@pass_app
+def init(app: App) -> None:
+    """Create the database schema, or upgrade it to this version's."""
+    before = current_revision(app.engine)
+    upgrade(app.engine)
+    where = app.engine.url.render_as_string(hide_password=True)
+    if before == head_revision():
+        click.echo(f"{where}: schema already at revision {before}")
+    else:
+        click.echo(f"{where}: schema upgraded from {before or 'empty'} to {head_revision()}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Validate only; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_app
+def load(app: App, paths: tuple[Path, ...], check: bool, as_json: bool) -> None:
+    """Validate definition files (folders are searched for *.yaml) and store them.
+
+    All files are checked together; if any has a problem nothing is stored and every
+    problem is listed with its file, line and field.
+    """
+    known, calendars = _known_definitions(app, required=not check)
+    definitions = load_definitions(paths, known, calendars)
+    if check:
+        summary = {"agencies": len(definitions.registry.agencies),
+                   "groups": len(definitions.registry.groups),
+                   "calendars": len(definitions.calendars),
+                   "directives": len(definitions.directives),
+                   "task_specs": sum(len(d.tasks) for d in definitions.directives.values())}
+        verb = "valid, nothing stored"
+    else:
+        with write_session(app.engine) as session:
+            result = save_definitions(session, definitions, app.clock.now())
+        summary = result.__dict__
+        verb = "loaded"
+    if as_json:
+        _emit_json({"stored": not check, **summary})
+        return
+    click.echo(f"{verb}: {summary['agencies']} agencies, {summary['groups']} groups, "
+               f"{summary['calendars']} calendars, {summary['directives']} directives "
+               f"({summary['task_specs']} task specs)")
+
+
+def _known_definitions(app: App, required: bool) -> tuple[Any, Any]:
+    """What the database already holds, so files may refer to it."""
+    if not required:
+        try:
+            check_schema(app.engine)
+        except (NhiemvuError, SQLAlchemyError):
+            return None, None
+    with read_session(app.ready_engine()) as session:
+        return load_registry(session), load_calendars(session)
+
+
+@cli.command(name="instantiate")
+@click.argument("directive")
+@click.option("--year", type=int, help="Year to create tasks for (default: the directive's).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def instantiate_command(app: App, directive: str, year: int | None, as_json: bool) -> None:
+    """Create the task instances of a directive for a year (idempotent)."""
+    engine = app.ready_engine()
+    if year is None:
+        with read_session(engine) as session:
+            row = session.get(DirectiveRow, directive)
+            year = row.year if row else 0
+    with _progress(as_json) as progress:
+        result = instantiate(engine, directive, year, app.clock.now(), progress)
+    if as_json:
+        _emit_json({**result.__dict__, "existing": result.existing})
+        return
+    click.echo(f"{result.directive} {result.year}: {result.created} tasks created, "
+               f"{result.existing} already existed ({result.planned} in all)")
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Any]:
+    """A progress bar on stderr once a run is long enough to need one."""
+    state: dict[str, Any] = {"bar": None, "done": 0}
+
+    def advance(count: int) -> None:
+        state["done"] += count
+        if state["bar"] is None and not quiet and state["done"] >= PROGRESS_THRESHOLD:
+            state["bar"] = click.progressbar(length=None, label="instantiating",
+                                             file=sys.stderr, show_pos=True)
+            state["bar"].__enter__()
+        if state["bar"] is not None:
+            state["bar"].update(count)
+
+    try:
+        yield advance
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+
+
+@cli.command()
+@click.option("--agency", help="An agency code, or a group code for all its members.")
+@click.option("--state", type=click.Choice(STATES))
+@click.option("--directive")
+@click.option("--year", type=int)
+@click.option("--overdue-at", "overdue_at", metavar="DATE",
+              help="Only tasks overdue at this date/time (dd/mm/yyyy [HH:MM]).")
+@click.option("--limit", type=int, help="Show at most this many tasks.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def tasks(app: App, agency: str | None, state: str | None, directive: str | None,
+          year: int | None, overdue_at: str | None, limit: int | None, as_json: bool) -> None:
+    """List task instances, grouped by agency."""
+    at = _instant(overdue_at) if overdue_at else None
+    flt = TaskFilter(agency, state, directive, year, at)
+    now = at or app.clock.now()
+    with read_session(app.ready_engine()) as session:
+        rows = list_tasks(session, flt, limit)
+    if as_json:
+        _emit_json([task_as_dict(task, title, name, now) for task, title, name in rows])
+        return
+    if not rows:
+        click.echo("no tasks match")
+        return
+    current = None
+    for task, title, name in rows:
+        if task.agency_code != current:
+            current = task.agency_code
+            count = sum(1 for t, _, _ in rows if t.agency_code == current)
+            click.echo(f"\n{name} ({current}): {count} nhiệm vụ")
+        flags = " QUÁ HẠN" if is_overdue(task, now) else ""
+        flags += " (báo cáo muộn)" if is_late(task) else ""
+        due = f"hạn {format_date(task.due_on)}" if task.due_on else "không hạn"
+        click.echo(f"  #{task.id:<7} {STATE_LABELS[task.state]:<18} {due:<15} "
+                   f"{task.spec_code:<10} {task.period:<20} {_short(title, 60)}{flags}")
+    click.echo(f"\n{len(rows)} tasks")
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return parse_instant(text)
+    except DateFormatError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@cli.command()
+@click.argument("task")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def show(app: App, task: str, as_json: bool) -> None:
+    """Show one task (by #id or directive/spec/agency/period)."""
+    now = app.clock.now()
+    with read_session(app.ready_engine()) as session:
+        row = find_task(session, task)
+        spec = session.get(TaskSpecRow, _spec_id(session, row.directive_code, row.spec_code))
+        agency = session.get(AgencyRow, row.agency_code)
+        data = task_as_dict(row, spec.title if spec else None, agency.name if agency else None,
+                            now)
+        data["text"] = spec.text if spec else None
+        data["report_text"] = row.report_text
+        data["last_reason"] = row.last_reason
+    if as_json:
+        _emit_json(data)
+        return
+    click.echo(f"#{row.id} {task_key(row)}")
+    click.echo(f"  {data['title']}")
+    click.echo(f"  Cơ quan:     {data['agency_name']} ({ROLE_LABELS.get(row.role, row.role)})")
+    click.echo(f"  Trạng thái:  {STATE_LABELS[row.state]} ({row.state}, phiên bản {row.version})")
+    click.echo(f"  Hạn:         {format_date(row.due_on) or 'không có'}"
+               + (" — QUÁ HẠN" if data["overdue"] else ""))
+    if row.reported_at:
+        click.echo(f"  Báo cáo lúc: {format_datetime(row.reported_at)}"
+                   + (" (muộn)" if data["reported_late"] else ""))
+    if row.last_reason:
+        click.echo(f"  Lý do:       {row.last_reason}")
+    click.echo(f"  Nội dung:    {data['text']}")
+    if row.report_text:
+        click.echo(f"  Báo cáo:     {row.report_text}")
+
+
+def _spec_id(session: Any, directive: str, code: str) -> int | None:
+    from sqlalchemy import select
+
+    return session.scalar(select(TaskSpecRow.id).where(TaskSpecRow.directive_code == directive,
+                                                       TaskSpecRow.code == code))
+
+
+def _transition(app: App, task: str, trigger: str, version: int | None, **kwargs: Any) -> None:
+    row = fire(app.ready_engine(), task, trigger, app.operator(), app.clock.now(),
+               expected_version=version, **kwargs)
+    click.echo(f"#{row.id} {task_key(row)}: {STATE_LABELS[row.state]} ({row.state}, "
+               f"version {row.version})")
+
+
+_version_option = click.option("--version", "version", type=int,
+                               help="Fail unless the task is still at this version.")
+
+
+@cli.command()
+@click.argument("task")
+@click.option("--text", help="The report text.")
+@click.option("--file", "file", type=click.File(encoding="utf-8"),
+              help="Read the report from a file.")
+@_version_option
+@pass_app
+def report(app: App, task: str, text: str | None, file: Any, version: int | None) -> None:
+    """Record an agency's report (entered by the secretariat)."""
+    if (text is None) == (file is None):
+        raise click.UsageError("give exactly one of --text or --file")
+    _transition(app, task, "report", version, text=text if text is not None else file.read())
+
+
+@cli.command()
+@click.argument("task")
+@_version_option
+@pass_app
+def verify(app: App, task: str, version: int | None) -> None:
+    """Accept a reported task."""
+    _transition(app, task, "verify", version)
+
+
+@cli.command(name="return")
+@click.argument("task")
+@click.option("--reason", required=True, help="Why the report goes back to the agency.")
+@_version_option
+@pass_app
+def return_command(app: App, task: str, reason: str, version: int | None) -> None:
+    """Send a report back to the agency for revision."""
+    _transition(app, task, "return", version, reason=reason)
+
+
+@cli.command()
+@click.argument("task")
+@click.option("--reason", required=True)
+@_version_option
+@pass_app
+def cancel(app: App, task: str, reason: str, version: int | None) -> None:
+    """Cancel a task that no longer applies."""
+    _transition(app, task, "cancel", version, reason=reason)
+
+
+@cli.command(name="history")
+@click.argument("task")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def history_command(app: App, task: str, as_json: bool) -> None:
+    """The audit log of one task, oldest first."""
+    with read_session(app.ready_engine()) as session:
+        row = find_task(session, task)
+        assert row.id is not None
+        entries = history(session, row.id)
+    if as_json:
+        _emit_json([audit_as_dict(entry) for entry in entries])
+        return
+    click.echo(f"#{row.id} {task_key(row)}")
+    for entry in entries:
+        move = f"{entry.from_state or '-'} -> {entry.to_state}"
+        reason = f"  lý do: {entry.reason}" if entry.reason else ""
+        click.echo(f"  {format_datetime(entry.at)}  {entry.trigger:<8} {move:<22} "
+                   f"{entry.actor} ({entry.role}, {entry.channel}){reason}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def directives(app: App, as_json: bool) -> None:
+    """The directives loaded."""
+    from sqlalchemy import select
+
+    with read_session(app.ready_engine()) as session:
+        rows = list(session.scalars(select(DirectiveRow).order_by(DirectiveRow.code)))
+    if as_json:
+        _emit_json([{"code": r.code, "number": r.number, "issued_on": r.issued_on.isoformat(),
+                     "issuer": r.issuer, "title": r.title, "year": r.year} for r in rows])
+        return
+    for r in rows:
+        click.echo(f"{r.code:<12} Số {r.number:<20} {format_date(r.issued_on)}  {r.title}")
+
+
+def main() -> None:
+    verbose = any(arg in {"-v", "--verbose"} for arg in sys.argv[1:])
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"error: {len(exc.problems)} problem(s) found; nothing was stored",
+                   err=True)
+        sys.exit(1)
+    except NhiemvuError as exc:
+        _fail(str(exc), verbose)
+    except OperationalError as exc:
+        _fail(f"database error: {str(exc.orig).strip().splitlines()[0]}", verbose)
+    except Exception as exc:
+        _fail(f"unexpected {type(exc).__name__}: {exc} (run with --verbose for details)", verbose,
+              code=2)
+
+
+def _fail(message: str, verbose: bool, code: int = 1) -> None:
+    if verbose:
+        traceback.print_exc()
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Spec objects to JSON-able dicts and back, for the stored snapshot of definitions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from workflow.specs import (
+    ActionMonth,
+    ActionMonthDue,
+    Calendar,
+    DueRule,
+    FixedDue,
+    Observance,
+    PeriodDue,
+    Reference,
+    ReportPeriod,
+    YearlyDue,
+)
+
+
+def due_to_dict(rule: DueRule | None) -> dict[str, Any] | None:
+    if rule is None:
+        return None
+    if isinstance(rule, FixedDue):
+        return {"fixed": rule.on.isoformat()}
+    if isinstance(rule, YearlyDue):
+        return {"yearly": [rule.day, rule.month]}
+    return {"action_month": rule.action_month, "anchor": rule.anchor,
+            "offset_days": rule.offset_days}
+
+
+def due_from_dict(data: dict[str, Any] | None) -> DueRule | None:
+    if data is None:
+        return None
+    if "fixed" in data:
+        return FixedDue(date.fromisoformat(data["fixed"]))
+    if "yearly" in data:
+        return YearlyDue(*data["yearly"])
+    return ActionMonthDue(data["action_month"], data["anchor"], data["offset_days"])
+
+
+def recurs_to_list(recurs: tuple[PeriodDue, ...]) -> list[dict[str, Any]]:
+    return [{"period": p.period, "due": due_to_dict(p.due)} for p in recurs]
+
+
+def recurs_from_list(data: list[dict[str, Any]]) -> tuple[PeriodDue, ...]:
+    result = []
+    for item in data:
+        rule = due_from_dict(item["due"])
+        assert rule is not None
+        result.append(PeriodDue(item["period"], rule))
+    return tuple(result)
+
+
+def reference_to_dict(ref: Reference) -> dict[str, Any]:
+    return {"document": ref.kind, "number": ref.number,
+            "date": ref.date.isoformat() if ref.date else None,
+            "issuer": ref.issuer, "title": ref.title}
+
+
+def reference_from_dict(data: dict[str, Any]) -> Reference:
+    when = date.fromisoformat(data["date"]) if data.get("date") else None
+    return Reference(data["document"], data["number"], when, data["issuer"], data.get("title"))
+
+
+def calendar_to_dict(calendar: Calendar) -> dict[str, Any]:
+    return {
+        "action_months": [{"code": m.code, "name": m.name, "start": list(m.start),
+                           "end": list(m.end), "results_due_days": m.results_due_days}
+                          for m in calendar.action_months],
+        "report_periods": [{"code": p.code, "name": p.name, "due": list(p.due)}
+                           for p in calendar.report_periods],
+        "observances": [{"day": o.day, "month": o.month, "name": o.name}
+                        for o in calendar.observances],
+    }
+
+
+def calendar_from_dict(code: str, data: dict[str, Any]) -> Calendar:
+    return Calendar(
+        code=code,
+        action_months=tuple(ActionMonth(m["code"], m["name"], tuple(m["start"]),
+                                        tuple(m["end"]), m["results_due_days"])
+                            for m in data["action_months"]),
+        report_periods=tuple(ReportPeriod(p["code"], p["name"], tuple(p["due"]))
+                             for p in data["report_periods"]),
+        observances=tuple(Observance(o["day"], o["month"], o["name"])
+                          for o in data["observances"]),
+    )
