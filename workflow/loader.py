@@ -96,6 +96,7 @@ def load_definitions(paths: Iterable[Path], known: Registry | None = None,
     from workflow.yamlsource import read_yaml
 
     problems: list[Problem] = []
+    sinks: list[FileProblems] = []
     pending = _Pending()
     files = definition_files(paths)
     if not files:
@@ -110,10 +111,12 @@ def load_definitions(paths: Iterable[Path], known: Registry | None = None,
         if read_problems:
             continue
         sink = FileProblems(display)
+        sinks.append(sink)
         _parse_document(document, sink, pending, display)
-        problems.extend(sink.problems)
     definitions, cross_problems = _cross_check(pending, known or Registry(),
                                                known_calendars or {})
+    for sink in sinks:  # the cross-check adds to the files' own lists too
+        problems.extend(sink.problems)
     problems.extend(cross_problems)
     if problems:
         raise DefinitionError(problems)

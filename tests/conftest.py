@@ -1,0 +1,98 @@
+"""Shared fixtures: every storage test runs against a real SQLite file and the real
+PostgreSQL server (NHIEMVU_TEST_POSTGRES_URL). In CI a missing PostgreSQL URL fails the
+run instead of skipping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from workflow.clock import LOCAL_TZ
+from workflow.db import make_engine, normalize_url, write_session
+from workflow.loader import load_definitions
+from workflow.migrate import upgrade
+from workflow.specs import DefinitionSet
+from workflow.store import save_definitions
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFINITIONS = ROOT / "definitions"
+SHARED = ROOT.parent / "shared"
+PG_ENV = "NHIEMVU_TEST_POSTGRES_URL"
+TABLES = ["outbox", "audit", "task", "task_spec", "directive", "agency_group_member",
+          "agency_group", "calendar", "agency"]
+NOW = datetime(2022, 4, 20, 9, 0, tzinfo=LOCAL_TZ)
+
+
+def postgres_url_or_skip() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_ENV} is not set: PostgreSQL tests must run in CI")
+        pytest.skip(f"{PG_ENV} not set")
+    return normalize_url(url)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh database on the test server for this session, dropped at the end."""
+    base = postgres_url_or_skip()
+    name = f"nhiemvu_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating each time is slower)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "nhiemvu.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        db = make_engine(f"sqlite:///{path}")
+    else:
+        db = make_engine(request.getfixturevalue("pg_url"))
+        with db.begin() as connection:
+            connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def shipped() -> DefinitionSet:
+    return load_definitions([DEFINITIONS])
+
+
+@pytest.fixture
+def loaded(engine: Engine, shipped: DefinitionSet) -> Engine:
+    """A database holding the shipped definitions."""
+    with write_session(engine) as session:
+        save_definitions(session, shipped, NOW)
+    return engine
