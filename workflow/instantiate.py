@@ -95,17 +95,22 @@ def instantiate(engine: Engine, directive_code: str, year: int, now: datetime,
                 "escalation_level": 0, "version": 1, "created_at": now, "updated_at": now,
             } for i in chunk]
             ids = _insert_ignoring_conflicts(session, rows)
-            session.execute(AuditRow.__table__.insert(), [  # type: ignore[attr-defined]
-                {"task_id": task_id, "at": now, "actor": "nhiemvu instantiate",
-                 "role": "system", "channel": "cli", "trigger": "assign", "from_state": None,
-                 "to_state": "assigned", "reason": None, "task_version": 1}
-                for task_id in ids])
+            if ids:
+                _audit_assignments(session, ids, now)
             created += len(ids)
             agencies.update(dict.fromkeys(i.agency_code for i in chunk))
             if progress:
                 progress(len(chunk))
         _request_assignment_notices(session, directive_code, year, list(agencies), now)
         return InstantiationResult(directive_code, year, len(instances), created)
+
+
+def _audit_assignments(session: Session, ids: list[int], now: datetime) -> None:
+    session.execute(AuditRow.__table__.insert(), [  # type: ignore[attr-defined]
+        {"task_id": task_id, "at": now, "actor": "nhiemvu instantiate", "role": "system",
+         "channel": "cli", "trigger": "assign", "from_state": None, "to_state": "assigned",
+         "reason": None, "task_version": 1}
+        for task_id in ids])
 
 
 def _existing_keys(session: Session, directive_code: str, year: int
