@@ -8,6 +8,7 @@ received before that instant is on time, so the last day to report is D-1.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import date, datetime, time
 
 from workflow.clock import LOCAL_TZ, to_local
@@ -69,6 +70,7 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
         raise DateFormatError(f"'{text}' is not a real date ({exc})") from None
 
 
+@lru_cache(maxsize=4096)
 def deadline_instant(day: date) -> datetime:
     """The instant a deadline on `day` passes (see the module docstring)."""
     return datetime.combine(day, time.min, tzinfo=LOCAL_TZ)

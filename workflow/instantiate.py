@@ -4,13 +4,15 @@ Idempotent: instances are keyed by (directive, spec, agency, period); existing k
 skipped and the insert itself ignores conflicts, so a rerun, or two runs at once, create
 each instance exactly once. Each new instance gets its 'assign' audit row, and each
 agency that received new tasks gets one notification request, in the same transaction.
+Rows go in with the driver's bulk path (workflow.bulk), in chunks, never one by one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -18,11 +20,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from workflow.bulk import audit_new_tasks, insert_tasks
 from workflow.dates import deadline_instant
 from workflow.db import write_session
 from workflow.deadlines import due_date
 from workflow.errors import InstantiationError
-from workflow.models import AuditRow, OutboxRow, TaskRow
+from workflow.models import OutboxRow, TaskRow
 from workflow.specs import Calendar, Directive, DueRule, Registry
 from workflow.store import load_directive, load_registry
 
@@ -81,36 +84,25 @@ def instantiate(engine: Engine, directive_code: str, year: int, now: datetime,
         directive, calendar = load_directive(session, directive_code)
         instances = plan_instances(directive, calendar, load_registry(session), year)
         existing = _existing_keys(session, directive_code, year)
-        missing = [i for i in instances if (i.spec_code, i.agency_code, i.period) not in existing]
         if progress:
-            progress(len(instances) - len(missing))
-        created = 0
-        agencies: dict[str, None] = {}
+            progress(len(existing))
+        missing = (i for i in instances if (i.spec_code, i.agency_code, i.period) not in existing)
+        agencies: set[str] = set()
         for chunk in _chunks(missing, CHUNK):
-            rows = [{
-                "directive_code": directive_code, "spec_code": i.spec_code,
-                "agency_code": i.agency_code, "role": i.role, "year": year, "period": i.period,
-                "state": "assigned", "due_on": i.due_on,
-                "due_at": deadline_instant(i.due_on) if i.due_on else None,
-                "escalation_level": 0, "version": 1, "created_at": now, "updated_at": now,
-            } for i in chunk]
-            ids = _insert_ignoring_conflicts(session, rows)
-            if ids:
-                _audit_assignments(session, ids, now)
-            created += len(ids)
-            agencies.update(dict.fromkeys(i.agency_code for i in chunk))
+            agencies |= insert_tasks(session, [_task_tuple(directive_code, year, i, now)
+                                               for i in chunk])
             if progress:
                 progress(len(chunk))
-        _request_assignment_notices(session, directive_code, year, list(agencies), now)
+        created = audit_new_tasks(session, directive_code, year, now, "nhiemvu instantiate")
+        _request_assignment_notices(session, directive_code, year, sorted(agencies), now)
         return InstantiationResult(directive_code, year, len(instances), created)
 
 
-def _audit_assignments(session: Session, ids: list[int], now: datetime) -> None:
-    session.execute(AuditRow.__table__.insert(), [  # type: ignore[attr-defined]
-        {"task_id": task_id, "at": now, "actor": "nhiemvu instantiate", "role": "system",
-         "channel": "cli", "trigger": "assign", "from_state": None, "to_state": "assigned",
-         "reason": None, "task_version": 1}
-        for task_id in ids])
+def _task_tuple(directive_code: str, year: int, instance: Instance, now: datetime
+                ) -> tuple[Any, ...]:
+    due_at = deadline_instant(instance.due_on) if instance.due_on else None
+    return (directive_code, instance.spec_code, instance.agency_code, instance.role, year,
+            instance.period, "assigned", instance.due_on, due_at, 0, 1, now, now)
 
 
 def _existing_keys(session: Session, directive_code: str, year: int
@@ -120,23 +112,16 @@ def _existing_keys(session: Session, directive_code: str, year: int
     return {(s, a, p) for s, a, p in session.execute(query)}
 
 
-def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    table = TaskRow.__table__  # type: ignore[attr-defined]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).on_conflict_do_nothing(
-        index_elements=["directive_code", "spec_code", "agency_code", "period"]
-    ).returning(table.c.id)
-    return [row[0] for row in session.execute(statement, rows)]
-
-
 def _request_assignment_notices(session: Session, directive_code: str, year: int,
                                 agencies: list[str], now: datetime) -> None:
-    """One 'you have new tasks' request per agency, not one e-mail per task."""
+    """One 'you have new tasks' request per agency and run, not one e-mail per task."""
     if not agencies:
         return
     table = OutboxRow.__table__  # type: ignore[attr-defined]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    rows = [{"key": f"tasks_assigned:{directive_code}:{year}:{agency}", "kind": "tasks_assigned",
+    batch = now.isoformat()
+    rows = [{"key": f"tasks_assigned:{directive_code}:{year}:{agency}:{batch}",
+             "kind": "tasks_assigned",
              "task_id": None, "agency_code": agency, "recipient_role": "agency",
              "payload": {"directive": directive_code, "year": year}, "state": "queued",
              "created_at": now, "attempts": 0, "next_attempt_at": now}
@@ -145,6 +130,7 @@ def _request_assignment_notices(session: Session, directive_code: str, year: int
         session.execute(insert(table).on_conflict_do_nothing(index_elements=["key"]), chunk)
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
