@@ -28,16 +28,23 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from workflow.db import make_engine, normalize_url, write_session  # noqa: E402
-from workflow.instantiate import instantiate  # noqa: E402
-from workflow.loader import load_definitions  # noqa: E402
-from workflow.migrate import upgrade  # noqa: E402
-from workflow.specs import Agency, AgencyGroup, DefinitionSet, Directive, Registry, TaskSpec, \
-    YearlyDue  # noqa: E402
-from workflow.store import save_definitions  # noqa: E402
+from workflow.db import make_engine, normalize_url, write_session
+from workflow.instantiate import instantiate
+from workflow.loader import load_definitions
+from workflow.migrate import upgrade
+from workflow.specs import (
+    Agency,
+    AgencyGroup,
+    DefinitionSet,
+    Directive,
+    Registry,
+    TaskSpec,
+    YearlyDue,
+)
+from workflow.store import save_definitions
 
 SPECS = 10
 YEAR = 2024

@@ -8,8 +8,8 @@ received before that instant is on time, so the last day to report is D-1.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from workflow.clock import LOCAL_TZ, to_local
 
