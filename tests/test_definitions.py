@@ -229,5 +229,5 @@ def test_validates_against_registry_already_stored(tmp_path: Path) -> None:
 
 
 def test_no_yaml_files(tmp_path: Path) -> None:
-    with pytest.raises(DefinitionError, match="no .yaml files"):
+    with pytest.raises(DefinitionError, match=r"no \.yaml files"):
         load_definitions([tmp_path])

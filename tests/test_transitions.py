@@ -134,7 +134,7 @@ def test_late_report_and_overdue_are_distinct_facts(tasks: Engine) -> None:
 
 def test_guards(tasks: Engine) -> None:
     other = Actor("Phòng Tư pháp", "agency", "link", agency_code="hq.tu-phap")
-    with pytest.raises(PermissionDeniedError, match="belongs to hq.noi-vu, not hq.tu-phap"):
+    with pytest.raises(PermissionDeniedError, match=r"belongs to hq\.noi-vu, not hq\.tu-phap"):
         fire(tasks, KEY, "report", other, NOW, text="x")
     with pytest.raises(PermissionDeniedError, match="needs the role secretariat"):
         fire(tasks, KEY, "cancel", NOI_VU, NOW, reason="x")
