@@ -376,6 +376,28 @@ def directives(app: App, as_json: bool) -> None:
         click.echo(f"{r.code:<12} Số {r.number:<20} {format_date(r.issued_on)}  {r.title}")
 
 
+@cli.command()
+@click.option("--group", help="Only the members of this group.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def agencies(app: App, group: str | None, as_json: bool) -> None:
+    """The agency registry (or one group's members)."""
+    with read_session(app.ready_engine()) as session:
+        registry = load_registry(session)
+    if group is not None and group not in registry.groups:
+        raise NhiemvuError(f"group {group} not found (known: {', '.join(sorted(registry.groups))})")
+    codes = registry.groups[group].members if group else sorted(registry.agencies)
+    rows = [registry.agencies[code] for code in codes]
+    if as_json:
+        _emit_json([{"code": a.code, "name": a.name, "short_name": a.short_name,
+                     "level": a.level, "emails": list(a.emails), "head_name": a.head_name,
+                     "head_email": a.head_email} for a in rows])
+        return
+    for agency in rows:
+        click.echo(f"{agency.code:<28} {agency.name}  <{', '.join(agency.emails)}>")
+    click.echo(f"{len(rows)} agencies")
+
+
 def main() -> None:
     verbose = any(arg in {"-v", "--verbose"} for arg in sys.argv[1:])
     try:

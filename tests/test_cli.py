@@ -153,3 +153,12 @@ def test_database_url_from_option_and_environment(tmp_path: Path) -> None:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_agencies_listing(workdir: Path) -> None:
+    members = json.loads(run(["agencies", "--group", "hq.doan-the", "--json"], workdir).stdout)
+    assert [m["code"] for m in members] == ["hq.hlhpn", "hq.huyen-doan", "hq.hoi-nong-dan",
+                                            "hq.hoi-ccb", "hq.ldld"]
+    assert members[0]["name"] == "Hội Liên hiệp Phụ nữ huyện Hà Quảng"
+    unknown = run(["agencies", "--group", "hq.nope"], workdir, ok=False)
+    assert unknown.returncode == 1 and "group hq.nope not found" in unknown.stderr

@@ -120,3 +120,22 @@ def test_year_outside_the_directive(loaded: Engine) -> None:
     with pytest.raises(NotFoundError, match="directive nope not found"):
         instantiate(loaded, "nope", 2022, NOW)
     assert counts(loaded, "hq-2022") == Counter()
+
+
+def test_removing_a_spec_with_instances_is_refused(loaded: Engine, shipped) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from workflow.db import write_session
+    from workflow.errors import NhiemvuError
+    from workflow.specs import DefinitionSet
+    from workflow.store import load_directive, save_definitions
+
+    instantiate(loaded, "hp-2022", 2022, NOW)
+    directive = shipped.directives["hp-2022"]
+    trimmed = replace(directive, tasks=directive.tasks[1:])
+    changed = DefinitionSet(shipped.registry, shipped.calendars, {"hp-2022": trimmed})
+    refused = r"task 'ii\.1\.1' of directive hp-2022 was removed"
+    with pytest.raises(NhiemvuError, match=refused), write_session(loaded) as session:
+        save_definitions(session, changed, NOW)
+    with read_session(loaded) as session:
+        assert load_directive(session, "hp-2022")[0].tasks[0].code == "ii.1.1"

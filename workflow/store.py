@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from workflow.codec import (
@@ -18,13 +18,14 @@ from workflow.codec import (
     reference_from_dict,
     reference_to_dict,
 )
-from workflow.errors import NotFoundError
+from workflow.errors import NhiemvuError, NotFoundError
 from workflow.models import (
     AgencyGroupMemberRow,
     AgencyGroupRow,
     AgencyRow,
     CalendarRow,
     DirectiveRow,
+    TaskRow,
     TaskSpecRow,
 )
 from workflow.specs import (
@@ -97,6 +98,13 @@ def _save_directive(session: Session, directive: Directive, now: datetime) -> No
         row.due, row.recurs = due_to_dict(spec.due), recurs_to_list(spec.recurs)
         session.add(row)
     for stale in existing.values():  # specs removed from the definition
+        used = session.scalar(select(func.count()).select_from(TaskRow).where(
+            TaskRow.directive_code == directive.code, TaskRow.spec_code == stale.code))
+        if used:
+            raise NhiemvuError(
+                f"{directive.source_file}: task '{stale.code}' of directive {directive.code} "
+                f"was removed but has {used} task instances; keep it in the file (the "
+                "secretariat can cancel its tasks) so their history stays readable")
         session.delete(stale)
 
 
