@@ -143,6 +143,9 @@ def load(app: App, paths: tuple[Path, ...], check: bool, as_json: bool) -> None:
 def _known_definitions(app: App, required: bool) -> tuple[Any, Any]:
     """What the database already holds, so files may refer to it."""
     if not required:
+        url = app.engine.url
+        if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+            return None, None  # --check must not create an empty database file
         try:
             check_schema(app.engine)
         except (NhiemvuError, SQLAlchemyError):
@@ -175,12 +178,11 @@ def instantiate_command(app: App, directive: str, year: int | None, as_json: boo
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Any]:
     """A progress bar on stderr once a run is long enough to need one."""
-    state: dict[str, Any] = {"bar": None, "done": 0}
+    state: dict[str, Any] = {"bar": None}
 
-    def advance(count: int) -> None:
-        state["done"] += count
-        if state["bar"] is None and not quiet and state["done"] >= PROGRESS_THRESHOLD:
-            state["bar"] = click.progressbar(length=None, label="instantiating",
+    def advance(count: int, total: int) -> None:
+        if state["bar"] is None and not quiet and total >= PROGRESS_THRESHOLD:
+            state["bar"] = click.progressbar(length=total, label="instantiating",
                                              file=sys.stderr, show_pos=True)
             state["bar"].__enter__()
         if state["bar"] is not None:

@@ -96,3 +96,17 @@ def loaded(engine: Engine, shipped: DefinitionSet) -> Engine:
     with write_session(engine) as session:
         save_definitions(session, shipped, NOW)
     return engine
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Shows how many tests ran against PostgreSQL, so a green run can't hide skips."""
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            keywords = getattr(report, "keywords", {})
+            if "postgres" in keywords and getattr(report, "when", "call") in {"call", "setup"}:
+                if outcome == "passed" and report.when != "call":
+                    continue
+                counts[outcome] = counts.get(outcome, 0) + 1
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) or "none ran"
+    terminalreporter.write_line(f"PostgreSQL tests: {summary}")

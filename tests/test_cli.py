@@ -122,6 +122,8 @@ def test_bad_definition_stores_nothing(tmp_path: Path) -> None:
 
 
 def test_uninitialised_database_and_bad_input(tmp_path: Path) -> None:
+    assert "valid, nothing stored" in run(["load", "--check", str(DEFINITIONS)], tmp_path).stdout
+    assert not (tmp_path / "nhiemvu.db").exists()
     result = run(["tasks"], tmp_path, ok=False)
     assert result.returncode == 1 and "run `nhiemvu init` first" in result.stderr
     run(["init"], tmp_path)
@@ -131,6 +133,7 @@ def test_uninitialised_database_and_bad_input(tmp_path: Path) -> None:
     assert both.returncode == 2 and "exactly one of --text or --file" in both.stderr
 
 
+@pytest.mark.postgres
 def test_database_url_from_option_and_environment(tmp_path: Path) -> None:
     url = postgres_url_or_skip()
     from sqlalchemy import text
@@ -162,3 +165,31 @@ def test_agencies_listing(workdir: Path) -> None:
     assert members[0]["name"] == "Hội Liên hiệp Phụ nữ huyện Hà Quảng"
     unknown = run(["agencies", "--group", "hq.nope"], workdir, ok=False)
     assert unknown.returncode == 1 and "group hq.nope not found" in unknown.stderr
+
+
+def test_long_instantiation_shows_a_progress_bar(tmp_path: Path) -> None:
+    agencies = ["kind: agencies", "agencies:"]
+    for i in range(600):
+        agencies += [f"  - code: big.xa-{i:04d}", f"    name: UBND xã số {i}", "    level: xa",
+                     f"    emails: [xa{i}@big.example]"]
+    agencies += ["groups:", "  - code: big.all", "    name: Tất cả các xã", "    members:"]
+    agencies += [f"      - big.xa-{i:04d}" for i in range(600)]
+    directive = ["kind: directive", "code: big-2024", "document: ke-hoach", "number: 1/KH-UBND",
+                 "date: 02/01/2024", "issuer: UBND tỉnh", "title: Kế hoạch lớn", "year: 2024",
+                 "tasks:"]
+    for k in range(10):
+        directive += [f'  - code: "{k}"', f"    title: Nhiệm vụ {k}", "    lead: [big.all]",
+                      "    recurs: [h1]" if k == 0 else '    due: "20/10"']
+    folder = tmp_path / "defs"
+    folder.mkdir()
+    (folder / "agencies.yaml").write_text("\n".join(agencies) + "\n", encoding="utf-8")
+    (folder / "directive.yaml").write_text("\n".join(directive) + "\n", encoding="utf-8")
+    (folder / "calendar.yaml").write_text((DEFINITIONS / "calendar.yaml").read_text("utf-8"),
+                                          encoding="utf-8")
+    run(["init"], tmp_path)
+    run(["load", str(folder)], tmp_path)
+    result = run(["instantiate", "big-2024"], tmp_path)
+    assert "6000 tasks created" in result.stdout
+    assert "instantiating" in result.stderr
+    quiet = run(["instantiate", "big-2024", "--json"], tmp_path)
+    assert json.loads(quiet.stdout)["existing"] == 6000 and "instantiating" not in quiet.stderr

@@ -30,7 +30,7 @@ from workflow.specs import Calendar, Directive, DueRule, Registry
 from workflow.store import load_directive, load_registry
 
 CHUNK = 5_000
-Progress = Callable[[int], None]
+Progress = Callable[[int, int], None]  # (rows just handled, rows in all)
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,14 @@ def instantiate(engine: Engine, directive_code: str, year: int, now: datetime,
         instances = plan_instances(directive, calendar, load_registry(session), year)
         existing = _existing_keys(session, directive_code, year)
         if progress:
-            progress(len(existing))
+            progress(len(existing), len(instances))
         missing = (i for i in instances if (i.spec_code, i.agency_code, i.period) not in existing)
         agencies: set[str] = set()
         for chunk in _chunks(missing, CHUNK):
             agencies |= insert_tasks(session, [_task_tuple(directive_code, year, i, now)
                                                for i in chunk])
             if progress:
-                progress(len(chunk))
+                progress(len(chunk), len(instances))
         created = audit_new_tasks(session, directive_code, year, now, "nhiemvu instantiate")
         _request_assignment_notices(session, directive_code, year, sorted(agencies), now)
         return InstantiationResult(directive_code, year, len(instances), created)
