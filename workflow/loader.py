@@ -34,6 +34,7 @@ from workflow.specs import (
     TaskSpec,
     YearlyDue,
 )
+from workflow.yamlsource import read_yaml
 
 LEVELS = {"trung-uong", "tinh", "huyen", "xa"}
 DOCUMENT_KINDS = {"ke-hoach", "chuong-trinh", "cong-van", "quyet-dinh", "chi-thi",
@@ -41,22 +42,41 @@ DOCUMENT_KINDS = {"ke-hoach", "chuong-trinh", "cong-van", "quyet-dinh", "chi-thi
 ANCHORS = {"start", "end"}
 
 
-@dataclass
-class _Pending:
-    """Parsed but not yet cross-checked content of all files."""
+@dataclass(frozen=True)
+class _Origin:
+    """Where something was defined, for 'already defined at' messages."""
 
-    agencies: dict[str, tuple[Agency, str, int | None]] = field(default_factory=dict)
-    groups: dict[str, tuple[AgencyGroup, list[tuple[str, int | None, str]], FileProblems,
-                            int | None]] = field(default_factory=dict)
-    calendars: dict[str, tuple[Calendar, str, int | None]] = field(default_factory=dict)
-    directives: list[_PendingDirective] = field(default_factory=list)
+    file: str
+    line: int | None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)
 class _CodeRef:
+    """A code used somewhere, to check once every file is read."""
+
     code: str
     line: int | None
     path: str
+
+
+@dataclass
+class _PendingGroup:
+    group: AgencyGroup
+    members: list[_CodeRef]
+    origin: _Origin
+
+
+@dataclass
+class _Pending:
+    """Parsed but not yet cross-checked content of all files."""
+
+    agencies: dict[str, tuple[Agency, _Origin]] = field(default_factory=dict)
+    groups: dict[str, _PendingGroup] = field(default_factory=dict)
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    directives: list[_PendingDirective] = field(default_factory=list)
 
 
 @dataclass
@@ -93,8 +113,6 @@ def definition_files(paths: Iterable[Path]) -> list[Path]:
 def load_definitions(paths: Iterable[Path], known: Registry | None = None,
                      known_calendars: dict[str, Calendar] | None = None) -> DefinitionSet:
     """Validate files against each other and against what the database already knows."""
-    from workflow.yamlsource import read_yaml
-
     problems: list[Problem] = []
     sinks: list[FileProblems] = []
     pending = _Pending()
@@ -162,7 +180,7 @@ def _parse_agencies(top: Fields, sink: FileProblems, pending: _Pending) -> None:
             continue
         agency = Agency(code, name, level, tuple(emails), head_name, head_email,
                         item.text("short_name", required=False))
-        pending.agencies[code] = (agency, sink.display, item.line())
+        pending.agencies[code] = (agency, _Origin(sink.display, item.line()))
     for node, path in top.items("groups", required=False):
         item = Fields(node, path, sink)
         item.only({"code", "name", "members"})
@@ -177,18 +195,20 @@ def _parse_agencies(top: Fields, sink: FileProblems, pending: _Pending) -> None:
         if _duplicate(code, pending, item):
             continue
         group = AgencyGroup(code, name, tuple(m for m, _, _ in members))
-        pending.groups[code] = (group, members, sink, item.line())
+        refs = [_CodeRef(member, line, path) for member, line, path in members]
+        pending.groups[code] = _PendingGroup(group, refs, _Origin(sink.display, item.line()))
 
 
 def _duplicate(code: str, pending: _Pending, item: Fields) -> bool:
-    for table in (pending.agencies, pending.groups):
-        if code in table:
-            entry = table[code]
-            where = f"{entry[1]}:{entry[2]}" if table is pending.agencies else \
-                f"{entry[2].display}:{entry[3]}"
-            item.problem("code", f"duplicate code '{code}' (already defined at {where})")
-            return True
-    return False
+    """Agencies and groups share one code space."""
+    if code in pending.agencies:
+        origin = pending.agencies[code][1]
+    elif code in pending.groups:
+        origin = pending.groups[code].origin
+    else:
+        return False
+    item.problem("code", f"duplicate code '{code}' (already defined at {origin})")
+    return True
 
 
 def _emails(item: Fields, key: str, required: bool) -> list[str]:
@@ -250,8 +270,7 @@ def _parse_calendar(top: Fields, pending: _Pending) -> None:
     if code in pending.calendars:
         top.problem("code", f"duplicate calendar code '{code}'")
         return
-    calendar = Calendar(code, tuple(months), tuple(periods), tuple(observances))
-    pending.calendars[code] = (calendar, top.sink.display, top.line("code"))
+    pending.calendars[code] = Calendar(code, tuple(months), tuple(periods), tuple(observances))
 
 
 def _seen(code: str, seen: set[str], item: Fields) -> bool:
@@ -401,22 +420,22 @@ def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, 
                  ) -> tuple[DefinitionSet, list[Problem]]:
     """Checks that need every file: references, group members, deadlines vs issue dates."""
     problems: list[Problem] = []
-    agencies = dict(known.agencies)
-    agencies.update({code: entry[0] for code, entry in pending.agencies.items()})
-    groups = dict(known.groups)
-    groups.update({code: entry[0] for code, entry in pending.groups.items()})
+    file_registry = Registry({code: entry[0] for code, entry in pending.agencies.items()},
+                             {code: entry.group for code, entry in pending.groups.items()})
+    agencies = {**known.agencies, **file_registry.agencies}
+    groups = {**known.groups, **file_registry.groups}
     registry = Registry(agencies, groups)
-    for code, (_group, members, sink, _line) in pending.groups.items():
-        for member, line, path in members:
-            if member in groups:
-                problems.append(Problem(sink.display, line, path, f"'{member}' is a group; "
+    for code, pending_group in pending.groups.items():
+        file = pending_group.origin.file
+        for ref in pending_group.members:
+            if ref.code in groups:
+                problems.append(Problem(file, ref.line, ref.path, f"'{ref.code}' is a group; "
                                         "a group's members must be agency codes"))
-            elif member not in agencies:
-                problems.append(Problem(sink.display, line, path, f"unknown agency code "
-                                        f"'{member}' in group '{code}' (expected an agency "
+            elif ref.code not in agencies:
+                problems.append(Problem(file, ref.line, ref.path, f"unknown agency code "
+                                        f"'{ref.code}' in group '{code}' (expected an agency "
                                         "code from the registry)"))
-    calendars = dict(known_calendars)
-    calendars.update({code: entry[0] for code, entry in pending.calendars.items()})
+    calendars = {**known_calendars, **pending.calendars}
     directives: dict[str, Directive] = {}
     for item in pending.directives:
         directive = item.directive
@@ -439,10 +458,7 @@ def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, 
         resolved = _resolve_periods(directive, calendar, item.due_checks)
         if resolved is not None:
             directives[directive.code] = resolved
-    from_files = Registry({code: entry[0] for code, entry in pending.agencies.items()},
-                          {code: entry[0] for code, entry in pending.groups.items()})
-    file_calendars = {code: entry[0] for code, entry in pending.calendars.items()}
-    return DefinitionSet(from_files, file_calendars, directives), problems
+    return DefinitionSet(file_registry, dict(pending.calendars), directives), problems
 
 
 def _resolve_periods(directive: Directive, calendar: Calendar, checks: list[_DueCheck]
