@@ -29,7 +29,7 @@ from workflow.models import OutboxRow, TaskRow
 from workflow.specs import Calendar, Directive, DueRule, Registry
 from workflow.store import load_directive, load_registry
 
-CHUNK = 5_000
+CHUNK = 20_000
 Progress = Callable[[int, int], None]  # (rows just handled, rows in all)
 
 
