@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,8 @@ from workflow.specs import (
     Observance,
     PeriodDue,
     Reference,
+    ReminderPolicy,
+    ReminderStep,
     ReportPeriod,
     YearlyDue,
 )
@@ -73,7 +76,26 @@ def calendar_to_dict(calendar: Calendar) -> dict[str, Any]:
                            for p in calendar.report_periods],
         "observances": [{"day": o.day, "month": o.month, "name": o.name}
                         for o in calendar.observances],
+        "policy": policy_to_dict(calendar.policy),
     }
+
+
+def policy_to_dict(policy: ReminderPolicy) -> dict[str, Any]:
+    return {"steps": [asdict(step) for step in policy.steps], "send_at": list(policy.send_at),
+            "rest_days": list(policy.rest_days), "national_holidays": policy.national_holidays,
+            "digest_weekday": policy.digest_weekday, "digest_at": list(policy.digest_at),
+            "opening_days_ahead": policy.opening_days_ahead}
+
+
+def policy_from_dict(data: dict[str, Any] | None) -> ReminderPolicy:
+    if data is None:
+        return ReminderPolicy()
+    return ReminderPolicy(
+        steps=tuple(ReminderStep(**step) for step in data["steps"]),
+        send_at=tuple(data["send_at"]), rest_days=tuple(data["rest_days"]),  # type: ignore[arg-type]
+        national_holidays=data["national_holidays"], digest_weekday=data["digest_weekday"],
+        digest_at=tuple(data["digest_at"]),  # type: ignore[arg-type]
+        opening_days_ahead=data["opening_days_ahead"])
 
 
 def calendar_from_dict(code: str, data: dict[str, Any]) -> Calendar:
@@ -86,4 +108,5 @@ def calendar_from_dict(code: str, data: dict[str, Any]) -> Calendar:
                              for p in data["report_periods"]),
         observances=tuple(Observance(o["day"], o["month"], o["name"])
                           for o in data["observances"]),
+        policy=policy_from_dict(data.get("policy")),
     )

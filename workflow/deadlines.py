@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from workflow.specs import ActionMonthDue, Calendar, DueRule, FixedDue, YearlyDue
+from workflow.specs import ActionMonthDue, Calendar, Directive, DueRule, FixedDue, YearlyDue
 
 
 def due_date(rule: DueRule, year: int, calendar: Calendar) -> date:
@@ -24,3 +24,10 @@ def period_default_due(period: str, calendar: Calendar) -> DueRule:
             return YearlyDue(report.due[0], report.due[1])
     month = calendar.action_month(period)
     return ActionMonthDue(month.code, "end", month.results_due_days)
+
+
+def deadline_days(directive: Directive, calendar: Calendar, year: int) -> set[date]:
+    """Every deadline day the directive's tasks have in `year`."""
+    rules = [spec.due for spec in directive.tasks if spec.due is not None]
+    rules += [period.due for spec in directive.tasks for period in spec.recurs]
+    return {due_date(rule, year, calendar) for rule in rules}

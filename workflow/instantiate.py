@@ -81,21 +81,27 @@ def instantiate(engine: Engine, directive_code: str, year: int, now: datetime,
                 progress: Progress | None = None) -> InstantiationResult:
     """Creates the missing instances of one directive and year in one transaction."""
     with write_session(engine) as session:
-        directive, calendar = load_directive(session, directive_code)
-        instances = plan_instances(directive, calendar, load_registry(session), year)
-        existing = _existing_keys(session, directive_code, year)
+        return instantiate_in(session, directive_code, year, now, progress)
+
+
+def instantiate_in(session: Session, directive_code: str, year: int, now: datetime,
+                   progress: Progress | None = None) -> InstantiationResult:
+    """The same inside a caller's transaction (the scheduler claims its unit first)."""
+    directive, calendar = load_directive(session, directive_code)
+    instances = plan_instances(directive, calendar, load_registry(session), year)
+    existing = _existing_keys(session, directive_code, year)
+    if progress:
+        progress(len(existing), len(instances))
+    missing = (i for i in instances if (i.spec_code, i.agency_code, i.period) not in existing)
+    agencies: set[str] = set()
+    for chunk in _chunks(missing, CHUNK):
+        agencies |= insert_tasks(session, [_task_tuple(directive_code, year, i, now)
+                                           for i in chunk])
         if progress:
-            progress(len(existing), len(instances))
-        missing = (i for i in instances if (i.spec_code, i.agency_code, i.period) not in existing)
-        agencies: set[str] = set()
-        for chunk in _chunks(missing, CHUNK):
-            agencies |= insert_tasks(session, [_task_tuple(directive_code, year, i, now)
-                                               for i in chunk])
-            if progress:
-                progress(len(chunk), len(instances))
-        created = audit_new_tasks(session, directive_code, year, now, "nhiemvu instantiate")
-        _request_assignment_notices(session, directive_code, year, sorted(agencies), now)
-        return InstantiationResult(directive_code, year, len(instances), created)
+            progress(len(chunk), len(instances))
+    created = audit_new_tasks(session, directive_code, year, now, "nhiemvu instantiate")
+    _request_assignment_notices(session, directive_code, year, sorted(agencies), now)
+    return InstantiationResult(directive_code, year, len(instances), created)
 
 
 def _task_tuple(directive_code: str, year: int, instance: Instance, now: datetime

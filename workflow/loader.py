@@ -12,7 +12,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from workflow.dates import format_date, parse_date, parse_day_month, parse_partial_date
+from workflow.dates import (
+    DateFormatError,
+    format_date,
+    parse_date,
+    parse_day_month,
+    parse_partial_date,
+)
 from workflow.deadlines import due_date, period_default_due
 from workflow.errors import DefinitionError, Problem
 from workflow.fieldreader import EMAIL_PATTERN, MISSING, Fields, FileProblems
@@ -30,10 +36,13 @@ from workflow.specs import (
     PeriodDue,
     Reference,
     Registry,
+    ReminderPolicy,
+    ReminderStep,
     ReportPeriod,
     TaskSpec,
     YearlyDue,
 )
+from workflow.workdays import WEEKDAYS
 from workflow.yamlsource import read_yaml
 
 LEVELS = {"trung-uong", "tinh", "huyen", "xa"}
@@ -232,7 +241,8 @@ def _emails(item: Fields, key: str, required: bool) -> list[str]:
 
 
 def _parse_calendar(top: Fields, pending: _Pending) -> None:
-    top.only({"kind", "code", "name", "action_months", "report_periods", "observances"})
+    top.only({"kind", "code", "name", "action_months", "report_periods", "observances",
+              "reminders"})
     code = top.code()
     months: list[ActionMonth] = []
     seen: set[str] = set()
@@ -270,7 +280,99 @@ def _parse_calendar(top: Fields, pending: _Pending) -> None:
     if code in pending.calendars:
         top.problem("code", f"duplicate calendar code '{code}'")
         return
-    pending.calendars[code] = Calendar(code, tuple(months), tuple(periods), tuple(observances))
+    reminders = top.child("reminders", required=False)
+    policy = _parse_policy(reminders) if reminders is not None and reminders.ok \
+        else ReminderPolicy()
+    if policy is None:
+        return
+    pending.calendars[code] = Calendar(code, tuple(months), tuple(periods), tuple(observances),
+                                       policy)
+
+
+def _parse_policy(top: Fields) -> ReminderPolicy | None:
+    """The reminder ladder and the scheduler's hours; every field has a default."""
+    top.only({"send_at", "rest_days", "national_holidays", "opening_days_ahead", "digest",
+              "steps"})
+    before = len(top.sink.problems)
+    default = ReminderPolicy()
+    send_at = top.parsed("send_at", _parse_clock, required=False) or default.send_at
+    rest_days = tuple(top.raw("rest_days", False)) if top.raw("rest_days", False) \
+        is not MISSING else default.rest_days
+    for day in rest_days:
+        if day not in WEEKDAYS:
+            top.problem("rest_days", f"'{day}' is not a weekday (expected one of: "
+                                     f"{', '.join(WEEKDAYS)})")
+    national = top.raw("national_holidays", False)
+    if national is not MISSING and not isinstance(national, bool):
+        top.problem("national_holidays", "expected true or false")
+    opening = top.integer("opening_days_ahead", required=False, high=90)
+    digest = top.child("digest", required=False)
+    digest_weekday, digest_at = default.digest_weekday, default.digest_at
+    if digest is not None and digest.ok:
+        digest.only({"weekday", "at"})
+        digest_weekday = digest.text("weekday", required=False) or digest_weekday
+        if digest_weekday not in WEEKDAYS:
+            digest.problem("weekday", f"'{digest_weekday}' is not a weekday")
+        digest_at = digest.parsed("at", _parse_clock, required=False) or digest_at
+    steps = tuple(_parse_steps(top)) if top.raw("steps", False) is not MISSING \
+        else default.steps
+    if len(top.sink.problems) > before:
+        return None
+    return ReminderPolicy(steps, send_at, rest_days,
+                          default.national_holidays if national is MISSING else national,
+                          digest_weekday, digest_at,
+                          default.opening_days_ahead if opening is None else opening)
+
+
+def _parse_clock(text: str) -> tuple[int, int]:
+    parts = text.strip().split(":")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        hour, minute = int(parts[0]), int(parts[1])
+        if hour < 24 and minute < 60:
+            return hour, minute
+    raise DateFormatError(f"'{text}' is not a time of day (expected HH:MM)")
+
+
+STEP_KINDS = {"reminder", "overdue", "escalation"}
+NOTIFY = {"agency", "head", "chair"}
+
+
+def _parse_steps(top: Fields) -> list[ReminderStep]:
+    steps: list[ReminderStep] = []
+    for node, path in top.items("steps"):
+        item = Fields(node, path, top.sink)
+        item.only({"code", "kind", "days", "working_days", "level", "notify"})
+        code, kind = item.code(), item.text("kind")
+        if kind is not None and kind not in STEP_KINDS:
+            item.problem("kind", f"'{kind}' is not a step kind (expected one of: "
+                                 f"{', '.join(sorted(STEP_KINDS))})")
+            continue
+        notify = item.text("notify", required=False) or "agency"
+        if notify not in NOTIFY:
+            item.problem("notify", f"'{notify}' is not a recipient (expected one of: "
+                                   f"{', '.join(sorted(NOTIFY))})")
+        if kind == "reminder":
+            days = item.integer("days", low=-90, high=-1)
+            step = ReminderStep(code, kind, days=days) if code and days else None
+        elif kind == "overdue":
+            days = item.integer("days", required=False, low=0, high=90) or 0
+            step = ReminderStep(code, kind, days=days) if code else None
+        elif kind == "escalation":
+            working = item.integer("working_days", low=1, high=90)
+            level = item.integer("level", low=1, high=9)
+            previous = max((s.level for s in steps if s.kind == "escalation"), default=0)
+            if level is not None and level != previous + 1:
+                item.problem("level", f"expected level {previous + 1} (levels rise one by one)")
+            step = ReminderStep(code, kind, working_days=working or 0, level=level or 0,
+                                notify=notify) if code and working and level else None
+        else:
+            step = None
+        if step is not None:
+            if any(s.code == step.code for s in steps):
+                item.problem("code", f"duplicate step code '{step.code}'")
+                continue
+            steps.append(step)
+    return steps
 
 
 def _seen(code: str, seen: set[str], item: Fields) -> bool:
@@ -283,7 +385,8 @@ def _seen(code: str, seen: set[str], item: Fields) -> bool:
 
 def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
     top.only({"kind", "code", "document", "number", "date", "issuer", "title", "year",
-              "until_year", "implements", "signer", "secretariat", "calendar", "tasks"})
+              "until_year", "implements", "signer", "secretariat", "chair", "calendar",
+              "tasks"})
     code = top.code()
     document = top.text("document")
     if document is not None and document not in DOCUMENT_KINDS:
@@ -302,6 +405,9 @@ def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
         else None
     if secretariat:
         refs.append(_CodeRef(secretariat, top.line("secretariat"), top.at("secretariat")))
+    chair = top.code("chair") if top.raw("chair", False) is not MISSING else None
+    if chair:
+        refs.append(_CodeRef(chair, top.line("chair"), top.at("chair")))
     calendar = top.code("calendar") if top.raw("calendar", False) is not MISSING else "default"
     implements = [_reference(Fields(node, path, top.sink))
                   for node, path in top.items("implements", required=False)]
@@ -325,7 +431,7 @@ def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
         issuer=issuer, title=title, year=year, until_year=until_year or year,
         implements=tuple(r for r in implements if r is not None), tasks=tuple(tasks),
         signer=top.text("signer", required=False), secretariat=secretariat,
-        source_file=display, calendar=calendar,
+        source_file=display, calendar=calendar, chair=chair,
     )
     pending.directives.append(_PendingDirective(directive, top, refs, calendar, due_checks))
 
@@ -448,8 +554,9 @@ def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, 
                 problems.append(Problem(sink.display, ref.line, ref.path, f"unknown agency code "
                                         f"'{ref.code}' (expected an agency or group code from "
                                         "the registry)"))
-        if directive.secretariat and directive.secretariat in groups:
-            item.top.problem("secretariat", "expected one agency, not a group")
+        for role in ("secretariat", "chair"):
+            if getattr(directive, role) in groups:
+                item.top.problem(role, "expected one agency, not a group")
         calendar = calendars.get(item.calendar)
         if calendar is None:
             item.top.problem("calendar", f"unknown calendar '{item.calendar}' (expected one of: "

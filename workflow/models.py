@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from workflow.dbtypes import UTCDateTime, json_type
@@ -72,6 +72,9 @@ class DirectiveRow(SQLModel, table=True):
     signer: str | None = Field(default=None, max_length=200)
     secretariat: str | None = Field(
         default=None, sa_column=Column(String(80), ForeignKey("agency.code"), nullable=True))
+    chair: str | None = Field(
+        default=None, sa_column=Column(String(80), ForeignKey(
+            "agency.code", name="fk_directive_chair_agency"), nullable=True))
     calendar_code: str = Field(
         sa_column=Column(String(80), ForeignKey("calendar.code"), nullable=False))
     implements: list[dict[str, Any]] = _json()
@@ -108,6 +111,11 @@ class TaskRow(SQLModel, table=True):
         Index("ix_task_state_due", "state", "due_at"),
         Index("ix_task_agency_state", "agency_code", "state"),
         Index("ix_task_directive_year", "directive_code", "year"),
+        # The overdue sweep looks only at owed tasks not yet marked: keep them in a small
+        # partial index so its cost follows what falls due, not the table's size.
+        Index("ix_task_unmarked_due", "due_at",
+              postgresql_where=text("overdue_since IS NULL AND state IN ('assigned', 'returned')"),
+              sqlite_where=text("overdue_since IS NULL AND state IN ('assigned', 'returned')")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -176,3 +184,17 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+
+
+class SweepMarkRow(SQLModel, table=True):
+    """A scheduler unit of work done once: (kind, key), e.g. ('step', 'overdue:2023-06-05').
+
+    Written in the transaction that did the work, so a crash leaves it undone and the
+    next sweep redoes it; unique, so two schedulers cannot both record it.
+    """
+
+    __tablename__ = "sweep_mark"
+
+    kind: str = Field(primary_key=True, max_length=40)
+    key: str = Field(primary_key=True, max_length=200)
+    done_at: datetime = _utc(nullable=False)

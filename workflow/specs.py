@@ -117,6 +117,7 @@ class Directive:
     secretariat: str | None = None
     source_file: str | None = None
     calendar: str = "default"
+    chair: str | None = None  # the agency whose head chairs the committee (escalations)
 
     def task(self, code: str) -> TaskSpec:
         for spec in self.tasks:
@@ -155,11 +156,50 @@ class Observance:
 
 
 @dataclass(frozen=True, slots=True)
+class ReminderStep:
+    """One rung of the reminder ladder, relative to a task's deadline day D.
+
+    reminder: `days` before D (negative); overdue: the notice on D + `days`;
+    escalation: `working_days` after D, raising the task to `level` and telling `notify`.
+    """
+
+    code: str
+    kind: str  # "reminder" | "overdue" | "escalation"
+    days: int = 0
+    working_days: int = 0
+    level: int = 0
+    notify: str = "agency"  # "agency" | "head" | "chair"
+
+
+DEFAULT_STEPS = (
+    ReminderStep("before-7", "reminder", days=-7),
+    ReminderStep("last-day", "reminder", days=-1),
+    ReminderStep("overdue", "overdue", days=0),
+    ReminderStep("escalation-1", "escalation", working_days=3, level=1, notify="head"),
+    ReminderStep("escalation-2", "escalation", working_days=7, level=2, notify="chair"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPolicy:
+    """When the scheduler speaks: the ladder, the hour, the days it keeps silent."""
+
+    steps: tuple[ReminderStep, ...] = DEFAULT_STEPS
+    send_at: tuple[int, int] = (8, 0)  # (hour, minute), local time
+    rest_days: tuple[str, ...] = ("sunday",)
+    national_holidays: bool = True
+    digest_weekday: str = "monday"
+    digest_at: tuple[int, int] = (8, 0)
+    opening_days_ahead: int = 14
+
+
+@dataclass(frozen=True, slots=True)
 class Calendar:
     code: str
     action_months: tuple[ActionMonth, ...]
     report_periods: tuple[ReportPeriod, ...]
     observances: tuple[Observance, ...] = ()
+    policy: ReminderPolicy = ReminderPolicy()
 
     def action_month(self, code: str) -> ActionMonth:
         return next(m for m in self.action_months if m.code == code)

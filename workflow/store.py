@@ -81,7 +81,8 @@ def _save_directive(session: Session, directive: Directive, now: datetime) -> No
         issued_on=directive.issued_on, date_precision=directive.date_precision,
         issuer=directive.issuer, title=directive.title, year=directive.year,
         until_year=directive.until_year, signer=directive.signer,
-        secretariat=directive.secretariat, calendar_code=directive.calendar,
+        secretariat=directive.secretariat, chair=directive.chair,
+        calendar_code=directive.calendar,
         implements=[reference_to_dict(r) for r in directive.implements],
         source_file=directive.source_file, loaded_at=now))
     session.flush()
@@ -141,7 +142,7 @@ def load_directive(session: Session, code: str) -> tuple[Directive, Calendar]:
         until_year=row.until_year, implements=tuple(reference_from_dict(r)
                                                     for r in row.implements),
         tasks=tasks, signer=row.signer, secretariat=row.secretariat,
-        source_file=row.source_file, calendar=row.calendar_code)
+        source_file=row.source_file, calendar=row.calendar_code, chair=row.chair)
     calendar_row = session.get(CalendarRow, row.calendar_code)
     assert calendar_row is not None
     return directive, calendar_from_dict(calendar_row.code, calendar_row.body)

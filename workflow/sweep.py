@@ -1,0 +1,352 @@
+"""The scheduler's work as one idempotent sweep: do what is due as of `now`.
+
+Every unit of work (instantiating a directive for its year, one ladder step for one
+deadline day, opening an action month, a week's digest) first claims a unique row in
+`sweep_mark`, in the same transaction as the work. A unit done is never done again; a
+unit interrupted by a crash rolls back with its claim and is redone by the next sweep;
+two schedulers racing for a unit block on the claim and only one does it. Overdue
+marking needs no claim: its conditional UPDATE marks each task once.
+
+After downtime the next sweep does what fell due meanwhile, in order of when it was due,
+with two rules against floods of stale messages: a step is never sent for a task created
+after the step's time (a deadline already past when the task was loaded), and a reminder
+is dropped when a later step of the same deadline is already due.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from workflow.clock import LOCAL_TZ, to_local
+from workflow.dates import deadline_instant, format_date
+from workflow.db import read_session, write_session
+from workflow.deadlines import deadline_days
+from workflow.instantiate import instantiate_in
+from workflow.ladder import Ladder
+from workflow.models import AuditRow, DirectiveRow, OutboxRow, SweepMarkRow, TaskRow
+from workflow.specs import Calendar, Directive, ReminderStep
+from workflow.store import load_calendars, load_directive
+
+OWED = ("assigned", "returned")
+ACTOR = "nhiemvu scheduler"
+NOTICE_KIND = {"reminder": "reminder", "overdue": "overdue_notice", "escalation": "escalation"}
+AUDIT_TRIGGER = {"reminder": "remind", "overdue": "notify_overdue", "escalation": "escalate"}
+
+
+@dataclass(frozen=True)
+class Done:
+    """One unit of work the sweep did."""
+
+    due: datetime
+    what: str
+    detail: str
+    count: int
+
+    def line(self) -> str:
+        when = to_local(self.due).strftime("%d/%m/%Y %H:%M")
+        return f"{when}  {self.what:<18} {self.detail} ({self.count})"
+
+
+@dataclass
+class SweepReport:
+    now: datetime
+    done: list[Done] = field(default_factory=list)
+    marked_overdue: int = 0
+
+    def lines(self) -> list[str]:
+        lines = [d.line() for d in self.done]
+        if self.marked_overdue:
+            lines.append(f"{to_local(self.now).strftime('%d/%m/%Y %H:%M')}  "
+                         f"{'overdue marked':<18} tasks past their deadline "
+                         f"({self.marked_overdue})")
+        return lines
+
+
+@dataclass(frozen=True)
+class _Unit:
+    due: datetime
+    kind: str
+    key: str
+    what: str
+    detail: str
+    work: Callable[[Session], int]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The directives the sweep looks after, with their calendars and ladders."""
+
+    directives: list[Directive]
+    calendars: dict[str, Calendar]
+    ladders: dict[str, Ladder]
+    chairs: dict[str, str | None]
+
+    def of_calendar(self, code: str) -> list[Directive]:
+        return [d for d in self.directives if d.calendar == code]
+
+
+def run_due(engine: Engine, now: datetime) -> SweepReport:
+    report = SweepReport(now)
+    plan = _load_plan(engine)
+    claimed = _claimed(engine)
+    _run_units(engine, _instantiation_units(plan, now), claimed, now, report)
+    report.marked_overdue = mark_overdue(engine, now)
+    units = _step_units(plan, now) + _opening_units(plan, now) + _digest_units(plan, now)
+    _run_units(engine, units, claimed, now, report)
+    return report
+
+
+def _load_plan(engine: Engine) -> _Plan:
+    with read_session(engine) as session:
+        codes = list(session.scalars(select(DirectiveRow.code).order_by(DirectiveRow.code)))
+        directives = [load_directive(session, code)[0] for code in codes]
+        calendars = load_calendars(session)
+    ladders = {code: Ladder.from_policy(c.policy) for code, c in calendars.items()}
+    chairs = {d.code: d.chair or d.secretariat for d in directives}
+    return _Plan(directives, calendars, ladders, chairs)
+
+
+def _claimed(engine: Engine) -> set[tuple[str, str]]:
+    with read_session(engine) as session:
+        return {(kind, key) for kind, key in session.execute(
+            select(SweepMarkRow.kind, SweepMarkRow.key))}
+
+
+def _run_units(engine: Engine, units: list[_Unit], claimed: set[tuple[str, str]],
+               now: datetime, report: SweepReport) -> None:
+    for unit in sorted(units, key=lambda u: (u.due, u.kind, u.key)):
+        if unit.due > now or (unit.kind, unit.key) in claimed:
+            continue
+        with write_session(engine) as session:
+            if not _claim(session, unit, now):
+                continue
+            count = unit.work(session)
+        claimed.add((unit.kind, unit.key))
+        report.done.append(Done(unit.due, unit.what, unit.detail, count))
+
+
+def _claim(session: Session, unit: _Unit, now: datetime) -> bool:
+    table = SweepMarkRow.__table__  # type: ignore[attr-defined]
+    statement = _insert(session)(table).values(kind=unit.kind, key=unit.key, done_at=now)
+    result = session.execute(statement.on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _years(directive: Directive, now: datetime) -> list[int]:
+    """Last year's tasks can still be escalating in January; older years are left alone."""
+    this_year = to_local(now).year
+    return [y for y in (this_year - 1, this_year) if directive.year <= y <= directive.until_year]
+
+
+def _instantiation_units(plan: _Plan, now: datetime) -> list[_Unit]:
+    """Each directive's tasks for the year appear on 1 January, or on the issue day."""
+    year = to_local(now).year
+    units = []
+    for directive in plan.directives:
+        if not directive.year <= year <= directive.until_year:
+            continue
+        start = max(date(year, 1, 1), directive.issued_on)
+        units.append(_Unit(
+            datetime.combine(start, time.min, tzinfo=LOCAL_TZ), "instantiate",
+            f"{directive.code}:{year}", "tasks created", f"{directive.code} {year}",
+            lambda s, d=directive.code: instantiate_in(s, d, year, now).created))
+    return units
+
+
+def mark_overdue(engine: Engine, now: datetime) -> int:
+    """Records when owed tasks passed their deadline (a fact; the notice is a step)."""
+    with write_session(engine) as session:
+        rows = session.execute(
+            update(TaskRow)
+            .where(TaskRow.overdue_since.is_(None),  # type: ignore[union-attr]
+                   TaskRow.state.in_(OWED),  # type: ignore[attr-defined]
+                   TaskRow.due_at <= now)  # type: ignore[operator]
+            .values(overdue_since=TaskRow.due_at, updated_at=now)
+            .returning(TaskRow.id, TaskRow.state, TaskRow.version)
+            .execution_options(synchronize_session=False)).all()
+        _audit(session, [(task_id, state, version) for task_id, state, version in rows], now,
+               "mark_overdue", None)
+        return len(rows)
+
+
+def _step_units(plan: _Plan, now: datetime) -> list[_Unit]:
+    units = []
+    for code, calendar in plan.calendars.items():
+        ladder = plan.ladders[code]
+        directives = plan.of_calendar(code)
+        days = {day for d in directives for y in _years(d, now)
+                for day in deadline_days(d, calendar, y)}
+        names = [d.code for d in directives]
+        for day in sorted(days):
+            for step in ladder.policy.steps:
+                instant = ladder.step_instant(step, day)
+                if instant is None or instant > now:
+                    continue
+                key = f"{code}:{step.code}:{day.isoformat()}"
+                detail = f"{step.code}, hạn {format_date(day)}"
+                if ladder.superseded(step, day, now):
+                    units.append(_Unit(instant, "step", key, "superseded", detail,
+                                       lambda s: 0))
+                    continue
+                units.append(_Unit(instant, "step", key, NOTICE_KIND[step.kind], detail,
+                                   _step_work(plan, names, step, day, instant, now)))
+    return units
+
+
+def _step_work(plan: _Plan, directives: list[str], step: ReminderStep, day: date,
+               instant: datetime, now: datetime) -> Callable[[Session], int]:
+    def work(session: Session) -> int:
+        due_at = deadline_instant(day)
+        scope = (TaskRow.directive_code.in_(directives),  # type: ignore[attr-defined]
+                 TaskRow.due_at == due_at, TaskRow.state.in_(OWED),  # type: ignore[attr-defined]
+                 TaskRow.created_at <= instant)
+        columns = (TaskRow.id, TaskRow.agency_code, TaskRow.directive_code, TaskRow.state,
+                   TaskRow.version)
+        if step.kind == "escalation":
+            rows = session.execute(
+                update(TaskRow).where(*scope, TaskRow.escalation_level < step.level)
+                .values(escalation_level=step.level, updated_at=now).returning(*columns)
+                .execution_options(synchronize_session=False)).all()
+        else:
+            rows = session.execute(select(*columns).where(*scope)).all()
+        payload = {"step": step.code, "due_on": day.isoformat(), "level": step.level}
+        kind = NOTICE_KIND[step.kind]
+        if step.notify == "chair":  # one notice per directive, not one per task
+            per_directive: dict[str, int] = {}
+            for row in rows:
+                per_directive[row.directive_code] = per_directive.get(row.directive_code, 0) + 1
+            notices = [_notice(f"{kind}:{directive}:{day.isoformat()}:{step.code}", kind, None,
+                               plan.chairs.get(directive), "chair",
+                               {**payload, "directive": directive, "tasks": count}, now)
+                       for directive, count in sorted(per_directive.items())]
+        else:
+            role = "head" if step.notify == "head" else "agency"
+            notices = [_notice(f"{kind}:{row.id}:{step.code}", kind, row.id, row.agency_code,
+                               role, payload, now) for row in rows]
+        _queue(session, notices)
+        _audit(session, [(r[0], r[3], r[4]) for r in rows], now, AUDIT_TRIGGER[step.kind],
+               step.code)
+        return len(rows)
+
+    return work
+
+
+def _opening_units(plan: _Plan, now: datetime) -> list[_Unit]:
+    year = to_local(now).year
+    units = []
+    for code, calendar in plan.calendars.items():
+        ladder = plan.ladders[code]
+        directives = [d for d in plan.of_calendar(code) if d.year <= year <= d.until_year]
+        for month in calendar.action_months:
+            opens = ladder.opening_instant(month, year)
+            if opens > now:
+                continue
+            key = f"{code}:{year}:{month.code}"
+            detail = f"{month.code} {year}"
+            if now >= ladder.closing_instant(month, year):  # too late to open: skip it
+                units.append(_Unit(opens, "opening", key, "opening missed", detail, lambda s: 0))
+                continue
+            units.append(_Unit(opens, "opening", key, "action month open", detail,
+                               _opening_work(directives, month.code, year, now)))
+    return units
+
+
+def _opening_work(directives: list[Directive], month: str, year: int, now: datetime
+                  ) -> Callable[[Session], int]:
+    def work(session: Session) -> int:
+        conditions = []
+        for directive in directives:
+            specs = [s.code for s in directive.tasks
+                     if getattr(s.due, "action_month", None) == month]
+            conditions.append(and_(TaskRow.directive_code == directive.code, or_(
+                TaskRow.period == f"{year}-{month}",
+                TaskRow.spec_code.in_(specs))))  # type: ignore[attr-defined]
+        if not conditions:
+            return 0
+        rows = session.execute(select(TaskRow.id, TaskRow.agency_code, TaskRow.state,
+                                      TaskRow.version)
+                               .where(or_(*conditions), TaskRow.year == year,
+                                      TaskRow.state.in_(OWED))).all()  # type: ignore[attr-defined]
+        agencies = sorted({agency for _id, agency, _s, _v in rows})
+        _queue(session, [_notice(f"action_month_opening:{year}:{month}:{agency}",
+                                 "action_month_opening", None, agency, "agency",
+                                 {"action_month": month, "year": year}, now)
+                         for agency in agencies])
+        _audit(session, [(r[0], r[2], r[3]) for r in rows], now, "open", month)
+        return len(rows)
+
+    return work
+
+
+def _digest_units(plan: _Plan, now: datetime) -> list[_Unit]:
+    """Only the latest week's digest: a missed week is not sent late."""
+    units = []
+    for code in plan.calendars:
+        week, instant = plan.ladders[code].latest_digest(now)
+        directives = [d.code for d in plan.of_calendar(code)]
+        units.append(_Unit(instant, "digest", f"{code}:{week}", "weekly digest", week,
+                           _digest_work(plan, directives, week, now)))
+    return units
+
+
+def _digest_work(plan: _Plan, directives: list[str], week: str, now: datetime
+                 ) -> Callable[[Session], int]:
+    def work(session: Session) -> int:
+        rows = session.execute(
+            select(TaskRow.agency_code, TaskRow.directive_code, func.count())
+            .where(TaskRow.directive_code.in_(directives),  # type: ignore[attr-defined]
+                   TaskRow.state.in_(OWED), TaskRow.due_at <= now)  # type: ignore[attr-defined]
+            .group_by(TaskRow.agency_code, TaskRow.directive_code)).all()
+        recipients: dict[tuple[str, str], int] = {}
+        secretariats = {d.code: d.secretariat for d in plan.directives}
+        for agency, directive, count in rows:
+            recipients[(agency, "agency")] = recipients.get((agency, "agency"), 0) + count
+            secretariat = secretariats.get(directive)
+            if secretariat:
+                key = (secretariat, "secretariat")
+                recipients[key] = recipients.get(key, 0) + count
+        _queue(session, [_notice(f"weekly_digest:{week}:{role}:{agency}", "weekly_digest", None,
+                                 agency, role, {"week": week, "overdue": count}, now)
+                         for (agency, role), count in sorted(recipients.items())])
+        return len(recipients)
+
+    return work
+
+
+def _notice(key: str, kind: str, task_id: int | None, agency: str | None, role: str,
+            payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {"key": key, "kind": kind, "task_id": task_id, "agency_code": agency,
+            "recipient_role": role, "payload": json.loads(json.dumps(payload)),
+            "state": "queued", "created_at": now, "attempts": 0, "next_attempt_at": now}
+
+
+def _queue(session: Session, notices: list[dict[str, Any]]) -> None:
+    if notices:
+        table = OutboxRow.__table__  # type: ignore[attr-defined]
+        session.execute(_insert(session)(table).on_conflict_do_nothing(index_elements=["key"]),
+                        notices)
+
+
+def _audit(session: Session, rows: list[tuple[int, str, int]], now: datetime, trigger: str,
+           reason: str | None) -> None:
+    if rows:
+        session.execute(AuditRow.__table__.insert(), [  # type: ignore[attr-defined]
+            {"task_id": task_id, "at": now, "actor": ACTOR, "role": "scheduler",
+             "channel": "scheduler", "trigger": trigger, "from_state": state,
+             "to_state": state, "reason": reason, "task_version": version}
+            for task_id, state, version in rows])
+
+
