@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +42,13 @@ from workflow.queries import (
     list_tasks,
     task_as_dict,
 )
+from workflow.runner import run_scheduler
 from workflow.settings import Settings
 from workflow.store import load_calendars, load_registry, save_definitions
+from workflow.sweep import SweepReport, run_due
 from workflow.taskref import find_task, task_key
+from workflow.workdays import WEEKDAY_LABELS
+from workflow.yearview import year_events
 
 PROGRESS_THRESHOLD = 5_000
 
@@ -376,6 +380,85 @@ def directives(app: App, as_json: bool) -> None:
         return
     for r in rows:
         click.echo(f"{r.code:<12} Số {r.number:<20} {format_date(r.issued_on)}  {r.title}")
+
+
+@cli.command()
+@click.option("--at", "at", metavar="DATETIME", help="Run as of this instant (default: now).")
+@click.option("--until", metavar="DATETIME", help="Repeat until this instant...")
+@click.option("--every", default="1d", show_default=True,
+              help="...every this long (e.g. 1d, 6h, 30m).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def tick(app: App, at: str | None, until: str | None, every: str, as_json: bool) -> None:
+    """Do everything the scheduler has due as of an instant, then exit."""
+    engine = app.ready_engine()
+    start = _instant(at) if at else app.clock.now()
+    instants = [start]
+    if until:
+        step, end = _duration(every), _instant(until)
+        while instants[-1] + step <= end:
+            instants.append(instants[-1] + step)
+    results = []
+    for instant in instants:
+        report = run_due(engine, instant)
+        if as_json:
+            results.append({"at": instant.isoformat(), "marked_overdue": report.marked_overdue,
+                            "done": [{"due": d.due.isoformat(), "what": d.what,
+                                      "detail": d.detail, "count": d.count}
+                                     for d in report.done]})
+        else:
+            for line in report.lines():
+                click.echo(line)
+    if as_json:
+        _emit_json(results)
+
+
+def _duration(text: str) -> timedelta:
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.isdigit() or int(number) == 0:
+        raise click.BadParameter(f"'{text}' is not a duration (expected e.g. 1d, 6h, 30m)")
+    return timedelta(**{units[unit]: int(number)})
+
+
+@cli.group()
+def scheduler() -> None:
+    """The long-running scheduler."""
+
+
+@scheduler.command(name="run")
+@click.option("--interval", type=float, default=5.0, show_default=True,
+              help="Minutes between sweeps.")
+@pass_app
+def scheduler_run(app: App, interval: float) -> None:
+    """Sweep every INTERVAL minutes until SIGTERM (the current sweep finishes first)."""
+    engine = app.ready_engine()
+    click.echo(f"scheduler started, sweeping every {interval:g} min", err=True)
+
+    def report(result: SweepReport) -> None:
+        for line in result.lines():
+            click.echo(line)
+        sys.stdout.flush()
+
+    run_scheduler(engine, app.clock, interval, report)
+    click.echo("scheduler stopped", err=True)
+
+
+@cli.command(name="calendar")
+@click.option("--year", type=int, required=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def calendar_command(app: App, year: int, as_json: bool) -> None:
+    """The year's dates and what happens on each."""
+    with read_session(app.ready_engine()) as session:
+        events = year_events(session, year)
+    if as_json:
+        _emit_json([{"date": e.day.isoformat(), "what": e.what, "detail": e.detail}
+                    for e in events])
+        return
+    for event in events:
+        click.echo(f"{format_date(event.day)} {WEEKDAY_LABELS[event.day.weekday()]:<9} "
+                   f"{event.what:<22} {event.detail}")
 
 
 @cli.command()

@@ -85,8 +85,14 @@ def instantiate(engine: Engine, directive_code: str, year: int, now: datetime,
 
 
 def instantiate_in(session: Session, directive_code: str, year: int, now: datetime,
-                   progress: Progress | None = None) -> InstantiationResult:
-    """The same inside a caller's transaction (the scheduler claims its unit first)."""
+                   progress: Progress | None = None, created_at: datetime | None = None
+                   ) -> InstantiationResult:
+    """The same inside a caller's transaction (the scheduler claims its unit first).
+
+    `created_at` dates the tasks when they should have appeared, if the scheduler creates
+    them late after downtime; the audit row still says when it really happened.
+    """
+    created_at = created_at or now
     directive, calendar = load_directive(session, directive_code)
     instances = plan_instances(directive, calendar, load_registry(session), year)
     existing = _existing_keys(session, directive_code, year)
@@ -95,7 +101,7 @@ def instantiate_in(session: Session, directive_code: str, year: int, now: dateti
     missing = (i for i in instances if (i.spec_code, i.agency_code, i.period) not in existing)
     agencies: set[str] = set()
     for chunk in _chunks(missing, CHUNK):
-        agencies |= insert_tasks(session, [_task_tuple(directive_code, year, i, now)
+        agencies |= insert_tasks(session, [_task_tuple(directive_code, year, i, created_at)
                                            for i in chunk])
         if progress:
             progress(len(chunk), len(instances))

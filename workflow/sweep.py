@@ -89,6 +89,7 @@ class _Plan:
     calendars: dict[str, Calendar]
     ladders: dict[str, Ladder]
     chairs: dict[str, str | None]
+    loaded_at: dict[str, datetime]
 
     def of_calendar(self, code: str) -> list[Directive]:
         return [d for d in self.directives if d.calendar == code]
@@ -107,12 +108,13 @@ def run_due(engine: Engine, now: datetime) -> SweepReport:
 
 def _load_plan(engine: Engine) -> _Plan:
     with read_session(engine) as session:
-        codes = list(session.scalars(select(DirectiveRow.code).order_by(DirectiveRow.code)))
-        directives = [load_directive(session, code)[0] for code in codes]
+        loaded_at = {code: at for code, at in session.execute(
+            select(DirectiveRow.code, DirectiveRow.loaded_at).order_by(DirectiveRow.code))}
+        directives = [load_directive(session, code)[0] for code in loaded_at]
         calendars = load_calendars(session)
     ladders = {code: Ladder.from_policy(c.policy) for code, c in calendars.items()}
     chairs = {d.code: d.chair or d.secretariat for d in directives}
-    return _Plan(directives, calendars, ladders, chairs)
+    return _Plan(directives, calendars, ladders, chairs, loaded_at)
 
 
 def _claimed(engine: Engine) -> set[tuple[str, str]]:
@@ -152,17 +154,25 @@ def _years(directive: Directive, now: datetime) -> list[int]:
 
 
 def _instantiation_units(plan: _Plan, now: datetime) -> list[_Unit]:
-    """Each directive's tasks for the year appear on 1 January, or on the issue day."""
+    """Each directive's tasks for the year appear on 1 January, or on the issue day.
+
+    Created late (after downtime), they are dated when they should have appeared, so the
+    steps that fell due meanwhile still happen; but never before the directive was loaded,
+    so loading last year's plan today sends nothing stale.
+    """
     year = to_local(now).year
     units = []
     for directive in plan.directives:
         if not directive.year <= year <= directive.until_year:
             continue
         start = max(date(year, 1, 1), directive.issued_on)
+        due = datetime.combine(start, time.min, tzinfo=LOCAL_TZ)
+        created = max(due, plan.loaded_at[directive.code])
         units.append(_Unit(
-            datetime.combine(start, time.min, tzinfo=LOCAL_TZ), "instantiate",
-            f"{directive.code}:{year}", "tasks created", f"{directive.code} {year}",
-            lambda s, d=directive.code: instantiate_in(s, d, year, now).created))
+            due, "instantiate", f"{directive.code}:{year}", "tasks created",
+            f"{directive.code} {year}",
+            lambda s, d=directive.code, c=created: instantiate_in(s, d, year, now,
+                                                                  created_at=c).created))
     return units
 
 
