@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
 SHARED = ROOT.parent / "shared"
 PG_ENV = "NHIEMVU_TEST_POSTGRES_URL"
-TABLES = ["outbox", "audit", "task", "task_spec", "directive", "agency_group_member",
+TABLES = ["sweep_mark", "outbox", "audit", "task", "task_spec", "directive", "agency_group_member",
           "agency_group", "calendar", "agency"]
 NOW = datetime(2022, 4, 20, 9, 0, tzinfo=LOCAL_TZ)
 

@@ -139,8 +139,9 @@ def _run_units(engine: Engine, units: list[_Unit], claimed: set[tuple[str, str]]
 def _claim(session: Session, unit: _Unit, now: datetime) -> bool:
     table = SweepMarkRow.__table__  # type: ignore[attr-defined]
     statement = _insert(session)(table).values(kind=unit.kind, key=unit.key, done_at=now)
-    result = session.execute(statement.on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: drivers may report -1 for an INSERT ... ON CONFLICT.
+    inserted = session.execute(statement.on_conflict_do_nothing().returning(table.c.key))
+    return inserted.first() is not None
 
 
 def _insert(session: Session) -> Any:
