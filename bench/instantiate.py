@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing
-import os
 import resource
 import sys
 import time
@@ -31,10 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from workflow.db import make_engine, normalize_url, write_session
+from bench.scratch import rss_kib, scratch_database
+from workflow.db import make_engine, write_session
 from workflow.instantiate import instantiate
 from workflow.loader import load_definitions
-from workflow.migrate import upgrade
 from workflow.specs import (
     Agency,
     AgencyGroup,
@@ -65,11 +64,6 @@ def synthetic(rows: int) -> DefinitionSet:
     directive = Directive("bench", "ke-hoach", "1/KH", date(2024, 1, 1), "day", "UBND", "Thử",
                           YEAR, YEAR, (), tasks)
     return DefinitionSet(Registry(agencies, {"b.all": group}), calendar, {"bench": directive})
-
-
-def rss_kib() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 def measured(job: str, url: str, rows: int, queue: Any) -> None:
@@ -129,32 +123,12 @@ def raw_insert(engine: Any, rows: int, with_audit: bool) -> int:
     return len(data)
 
 
-def prepare(url: str, rows: int) -> tuple[str, Any]:
-    """A fresh schema holding the synthetic definitions; returns its URL and a cleanup."""
-    url = normalize_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = Path(parsed.database or "bench.db")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        cleanup = lambda: None  # noqa: E731
-        target = url
-    else:
-        name = f"{parsed.database}_bench_{os.getpid()}"
-        admin = make_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        target = parsed.set(database=name).render_as_string(hide_password=False)
-
-        def cleanup() -> None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine = make_engine(target)
-    upgrade(engine)
+def prepare(url: str, rows: int) -> None:
+    """The synthetic definitions in the scratch database."""
+    engine = make_engine(url)
     with write_session(engine) as session:
         save_definitions(session, synthetic(rows), NOW)
     engine.dispose()
-    return target, cleanup
 
 
 def run_job(job: str, url: str, rows: int) -> tuple[int, float, int]:
@@ -172,8 +146,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", default="sqlite:///bench.db")
     args = parser.parse_args()
-    url, cleanup = prepare(args.db, args.rows)
-    try:
+    with scratch_database(args.db, "bench") as url:
+        prepare(url, args.rows)
         print(f"database: {make_url(url).render_as_string(hide_password=True)}  "
               f"rows: {args.rows:,}  ({math.ceil(args.rows / SPECS):,} agencies x {SPECS} "
               "task specs)")
@@ -185,8 +159,6 @@ def main() -> None:
             created, seconds, peak = run_job(job, url, args.rows)
             print(f"{labels[job]:<42} {created:>9,} {seconds:>8.2f} {created / seconds:>10,.0f} "
                   f"{peak / 1024:>9.1f}")
-    finally:
-        cleanup()
 
 
 if __name__ == "__main__":

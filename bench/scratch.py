@@ -1,0 +1,54 @@
+"""A fresh, migrated database for a benchmark run, removed afterwards.
+
+SQLite: the named file is recreated. PostgreSQL: a scratch database is created beside the
+one named in the URL and dropped at the end, so nothing of the named one is touched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from workflow.db import make_engine, normalize_url
+from workflow.migrate import upgrade
+
+
+@contextmanager
+def scratch_database(url: str, label: str) -> Iterator[str]:
+    url = normalize_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or f"{label}.db")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _migrate(url)
+        yield url
+        return
+    name = f"{parsed.database}_{label}_{os.getpid()}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    target = parsed.set(database=name).render_as_string(hide_password=False)
+    try:
+        _migrate(target)
+        yield target
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+
+
+def rss_kib() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
