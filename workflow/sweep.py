@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -33,6 +33,7 @@ from workflow.deadlines import deadline_days
 from workflow.instantiate import instantiate_in
 from workflow.ladder import Ladder
 from workflow.models import AuditRow, DirectiveRow, OutboxRow, SweepMarkRow, TaskRow
+from workflow.setops import OWED_SQL, SetOperation, TaskNotice, apply
 from workflow.specs import Calendar, Directive, ReminderStep
 from workflow.store import load_calendars, load_directive
 
@@ -179,18 +180,12 @@ def _instantiation_units(plan: _Plan, now: datetime) -> list[_Unit]:
 
 def mark_overdue(engine: Engine, now: datetime) -> int:
     """Records when owed tasks passed their deadline (a fact; the notice is a step)."""
+    operation = SetOperation(
+        where=f"t.overdue_since IS NULL AND {OWED_SQL} AND t.due_at <= :now", params={},
+        audit_trigger="mark_overdue", audit_reason=None, actor=ACTOR,
+        update="overdue_since = due_at, updated_at = :now")
     with write_session(engine) as session:
-        rows = session.execute(
-            update(TaskRow)
-            .where(TaskRow.overdue_since.is_(None),  # type: ignore[union-attr]
-                   TaskRow.state.in_(OWED),  # type: ignore[attr-defined]
-                   TaskRow.due_at <= now)  # type: ignore[operator]
-            .values(overdue_since=TaskRow.due_at, updated_at=now)
-            .returning(TaskRow.id, TaskRow.state, TaskRow.version)
-            .execution_options(synchronize_session=False)).all()
-        _audit(session, [(task_id, state, version) for task_id, state, version in rows], now,
-               "mark_overdue", None)
-        return len(rows)
+        return sum(apply(session, operation, now).values())
 
 
 def _step_units(plan: _Plan, now: datetime) -> list[_Unit]:
@@ -219,38 +214,30 @@ def _step_units(plan: _Plan, now: datetime) -> list[_Unit]:
 
 def _step_work(plan: _Plan, directives: list[str], step: ReminderStep, day: date,
                instant: datetime, now: datetime) -> Callable[[Session], int]:
+    kind = NOTICE_KIND[step.kind]
+    payload = {"step": step.code, "due_on": day.isoformat(), "level": step.level}
+    notice = None if step.notify == "chair" else TaskNotice(
+        kind, f"{kind}:", f":{step.code}", "head" if step.notify == "head" else "agency",
+        payload)
+    operation = SetOperation(
+        where=f"t.directive_code IN :directives AND t.due_at = :due_at AND {OWED_SQL} "
+              "AND t.created_at <= :instant"
+              + (" AND t.escalation_level < :level" if step.kind == "escalation" else ""),
+        params={"directives": directives, "due_at": deadline_instant(day), "instant": instant,
+                "level": step.level},
+        audit_trigger=AUDIT_TRIGGER[step.kind], audit_reason=step.code, actor=ACTOR,
+        update="escalation_level = :level, updated_at = :now"
+        if step.kind == "escalation" else None,
+        notice=notice)
+
     def work(session: Session) -> int:
-        due_at = deadline_instant(day)
-        scope = (TaskRow.directive_code.in_(directives),  # type: ignore[attr-defined]
-                 TaskRow.due_at == due_at, TaskRow.state.in_(OWED),  # type: ignore[attr-defined]
-                 TaskRow.created_at <= instant)
-        columns = (TaskRow.id, TaskRow.agency_code, TaskRow.directive_code, TaskRow.state,
-                   TaskRow.version)
-        if step.kind == "escalation":
-            rows = session.execute(
-                update(TaskRow).where(*scope, TaskRow.escalation_level < step.level)
-                .values(escalation_level=step.level, updated_at=now).returning(*columns)
-                .execution_options(synchronize_session=False)).all()
-        else:
-            rows = session.execute(select(*columns).where(*scope)).all()
-        payload = {"step": step.code, "due_on": day.isoformat(), "level": step.level}
-        kind = NOTICE_KIND[step.kind]
+        per_directive = apply(session, operation, now)
         if step.notify == "chair":  # one notice per directive, not one per task
-            per_directive: dict[str, int] = {}
-            for row in rows:
-                per_directive[row.directive_code] = per_directive.get(row.directive_code, 0) + 1
-            notices = [_notice(f"{kind}:{directive}:{day.isoformat()}:{step.code}", kind, None,
-                               plan.chairs.get(directive), "chair",
-                               {**payload, "directive": directive, "tasks": count}, now)
-                       for directive, count in sorted(per_directive.items())]
-        else:
-            role = "head" if step.notify == "head" else "agency"
-            notices = [_notice(f"{kind}:{row.id}:{step.code}", kind, row.id, row.agency_code,
-                               role, payload, now) for row in rows]
-        _queue(session, notices)
-        _audit(session, [(r[0], r[3], r[4]) for r in rows], now, AUDIT_TRIGGER[step.kind],
-               step.code)
-        return len(rows)
+            _queue(session, [_notice(f"{kind}:{directive}:{day.isoformat()}:{step.code}", kind,
+                                     None, plan.chairs.get(directive), "chair",
+                                     {**payload, "directive": directive, "tasks": count}, now)
+                             for directive, count in sorted(per_directive.items())])
+        return sum(per_directive.values())
 
     return work
 
