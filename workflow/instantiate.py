@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from workflow.bulk import audit_new_tasks, insert_tasks
+from workflow.bulk import ANALYZE_AFTER_ROWS, audit_new_tasks, insert_tasks, refresh_statistics
 from workflow.dates import deadline_instant
 from workflow.db import write_session
 from workflow.deadlines import due_date
@@ -106,6 +106,8 @@ def instantiate_in(session: Session, directive_code: str, year: int, now: dateti
         if progress:
             progress(len(chunk), len(instances))
     created = audit_new_tasks(session, directive_code, year, now, "nhiemvu instantiate")
+    if created >= ANALYZE_AFTER_ROWS:
+        refresh_statistics(session)
     _request_assignment_notices(session, directive_code, year, sorted(agencies), now)
     return InstantiationResult(directive_code, year, len(instances), created)
 
