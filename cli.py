@@ -462,6 +462,143 @@ def calendar_command(app: App, year: int, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--state", type=click.Choice(["queued", "sent", "failed"]))
+@click.option("--kind", help="e.g. reminder, overdue_notice, escalation, weekly_digest")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def outbox(app: App, state: str | None, kind: str | None, limit: int, as_json: bool) -> None:
+    """Notification requests: queued, sent, or failed with the SMTP error."""
+    from sqlalchemy import func, select
+
+    from workflow.models import OutboxRow
+
+    with read_session(app.ready_engine()) as session:
+        query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)  # type: ignore[union-attr]
+        counts = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
+        if state:
+            query = query.where(OutboxRow.state == state)
+        if kind:
+            query = query.where(OutboxRow.kind == kind)
+            counts = counts.where(OutboxRow.kind == kind)
+        rows = list(session.scalars(query))
+        totals = dict(session.execute(counts).all())
+    if as_json:
+        _emit_json([{"id": r.id, "key": r.key, "kind": r.kind, "state": r.state,
+                     "agency": r.agency_code, "role": r.recipient_role, "attempts": r.attempts,
+                     "next_attempt_at": r.next_attempt_at, "sent_at": r.sent_at,
+                     "last_error": r.last_error} for r in rows])
+        return
+    for r in rows:
+        when = format_datetime(r.sent_at) if r.sent_at else \
+            f"next {format_datetime(r.next_attempt_at)}"
+        error = f"  ! {r.last_error}" if r.last_error else ""
+        click.echo(f"#{r.id:<6} {r.state:<7} {r.attempts}x {when:<22} {r.key}{error}")
+    click.echo(", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "outbox empty")
+
+
+def _mail_settings() -> Any:
+    from notifier.config import MailSettings
+
+    try:
+        return MailSettings.from_env()
+    except ValueError as exc:
+        raise NhiemvuError(str(exc)) from None
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option("--interval", type=float, default=30.0, show_default=True,
+              help="Seconds between polls when not --once.")
+@pass_app
+def send(app: App, once: bool, interval: float) -> None:
+    """Deliver queued notifications (SMTP if NHIEMVU_SMTP_HOST is set, else .eml files)."""
+    import signal
+    import time
+
+    from notifier.sender import send_due
+    from notifier.transport import transport_for
+
+    engine, settings = app.ready_engine(), _mail_settings()
+    transport = transport_for(settings)
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    while True:
+        report = send_due(engine, transport, settings, app.clock.now())
+        if report.sent or report.retry or report.failed or once:
+            click.echo(report.line())
+        for error in report.errors[:20]:
+            click.echo(f"  ! {error}", err=True)
+        if once or stop["now"]:
+            return
+        time.sleep(interval)
+        if stop["now"]:
+            return
+
+
+@cli.command()
+@click.option("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2023-W23.")
+@click.option("--dry-run", is_flag=True, help="Show the recipients; queue nothing.")
+@pass_app
+def digest(app: App, week: str, dry_run: bool) -> None:
+    """Queue the weekly overdue digest of WEEK (one e-mail per recipient)."""
+    from workflow.ladder import Ladder
+    from workflow.specs import ReminderPolicy
+    from workflow.sweep import digest_recipients, queue_digests
+
+    try:
+        monday = datetime.strptime(week + "-1", "%G-W%V-%u").date()
+    except ValueError:
+        raise click.BadParameter(f"'{week}' is not an ISO week (expected e.g. 2023-W23)",
+                                 param_hint="--week") from None
+    engine = app.ready_engine()
+    with read_session(engine) as session:
+        calendars = load_calendars(session)
+    policy = next(iter(calendars.values())).policy if calendars else ReminderPolicy()
+    as_of = min(Ladder.from_policy(policy).digest_instant(monday), app.clock.now())
+    with write_session(engine) as session:
+        recipients = digest_recipients(session, None, as_of)
+        if not dry_run:
+            queue_digests(session, recipients, week, app.clock.now())
+    for (agency, role), count in sorted(recipients.items()):
+        click.echo(f"{agency:<28} {role:<12} {count} overdue")
+    verb = "would queue" if dry_run else "queued (once per recipient and week)"
+    click.echo(f"{week}: {len(recipients)} digests {verb}, as of {format_datetime(as_of)}")
+
+
+@cli.command()
+@click.argument("template")
+@click.option("--html", "as_html", is_flag=True, help="Print the HTML part instead of text.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write to a file: .html, .txt or .eml (the whole message).")
+def preview(template: str, as_html: bool, output: Path | None) -> None:
+    """Render TEMPLATE (e.g. reminder) with sample data."""
+    from notifier.context import Envelope
+    from notifier.message import build
+    from notifier.samples import TEMPLATES, sample
+    from notifier.templating import environment, render
+
+    if template not in TEMPLATES:
+        raise click.BadParameter(f"'{template}' (expected one of: {', '.join(TEMPLATES)})")
+    settings = _mail_settings()
+    context = sample(template)
+    subject, text, html = render(environment(settings.templates), template, context)
+    if output is None:
+        click.echo(f"Subject: {subject}\n")
+        click.echo(html if as_html else text)
+        return
+    if output.suffix == ".eml":
+        envelope = Envelope(0, f"preview:{template}", template, ["nhan@example.org"], [],
+                            context, context["task"])
+        output.write_bytes(build(envelope, subject, text, html, settings.mail_from,
+                                 datetime.now().astimezone()).as_bytes())
+    else:
+        output.write_text(html if output.suffix == ".html" else f"{subject}\n\n{text}",
+                          encoding="utf-8")
+    click.echo(f"written {output}")
+
+
+@cli.command()
 @click.option("--group", help="Only the members of this group.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app

@@ -303,25 +303,38 @@ def _digest_units(plan: _Plan, now: datetime) -> list[_Unit]:
 def _digest_work(plan: _Plan, directives: list[str], week: str, now: datetime
                  ) -> Callable[[Session], int]:
     def work(session: Session) -> int:
-        rows = session.execute(
-            select(TaskRow.agency_code, TaskRow.directive_code, func.count())
-            .where(TaskRow.directive_code.in_(directives),  # type: ignore[attr-defined]
-                   TaskRow.state.in_(OWED), TaskRow.due_at <= now)  # type: ignore[attr-defined]
-            .group_by(TaskRow.agency_code, TaskRow.directive_code)).all()
-        recipients: dict[tuple[str, str], int] = {}
-        secretariats = {d.code: d.secretariat for d in plan.directives}
-        for agency, directive, count in rows:
-            recipients[(agency, "agency")] = recipients.get((agency, "agency"), 0) + count
-            secretariat = secretariats.get(directive)
-            if secretariat:
-                key = (secretariat, "secretariat")
-                recipients[key] = recipients.get(key, 0) + count
-        _queue(session, [_notice(f"weekly_digest:{week}:{role}:{agency}", "weekly_digest", None,
-                                 agency, role, {"week": week, "overdue": count}, now)
-                         for (agency, role), count in sorted(recipients.items())])
-        return len(recipients)
+        return queue_digests(session, digest_recipients(session, directives, now), week, now)
 
     return work
+
+
+def digest_recipients(session: Session, directives: list[str] | None, now: datetime
+                      ) -> dict[tuple[str, str], int]:
+    """(agency, role) -> overdue tasks: each agency owing reports, and each secretariat
+    of a directive with overdue tasks (one grouped query)."""
+    query = (select(TaskRow.agency_code, TaskRow.directive_code, func.count())
+             .where(TaskRow.state.in_(OWED), TaskRow.due_at <= now)  # type: ignore[attr-defined]
+             .group_by(TaskRow.agency_code, TaskRow.directive_code))
+    if directives is not None:
+        query = query.where(TaskRow.directive_code.in_(directives))  # type: ignore[attr-defined]
+    secretariats = dict(session.execute(select(DirectiveRow.code, DirectiveRow.secretariat)).all())
+    recipients: dict[tuple[str, str], int] = {}
+    for agency, directive, count in session.execute(query):
+        recipients[(agency, "agency")] = recipients.get((agency, "agency"), 0) + count
+        secretariat = secretariats.get(directive)
+        if secretariat:
+            key = (secretariat, "secretariat")
+            recipients[key] = recipients.get(key, 0) + count
+    return recipients
+
+
+def queue_digests(session: Session, recipients: dict[tuple[str, str], int], week: str,
+                  now: datetime) -> int:
+    """One request per recipient and week; the key makes a second request a no-op."""
+    _queue(session, [_notice(f"weekly_digest:{week}:{role}:{agency}", "weekly_digest", None,
+                             agency, role, {"week": week, "overdue": count}, now)
+                     for (agency, role), count in sorted(recipients.items())])
+    return len(recipients)
 
 
 def _notice(key: str, kind: str, task_id: int | None, agency: str | None, role: str,

@@ -1,0 +1,54 @@
+"""Mail settings from the environment (prefix NHIEMVU_), built at the edge."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+TLS_MODES = {"none", "starttls", "tls"}
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    smtp_host: str | None = None  # None: write .eml files to `mail_dir` instead
+    smtp_port: int = 25
+    smtp_tls: str = "none"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = 30.0
+    concurrency: int = 4  # parallel SMTP connections
+    rate_per_second: float = 0.0  # per server; 0 = unlimited
+    mail_from: str = "Ban VSTBPN <nhiemvu@localhost>"
+    mail_dir: Path = Path("mail-out")
+    base_url: str = "http://localhost:8000"
+    templates: Path | None = None  # a folder whose files override the shipped templates
+    batch: int = 200
+    max_attempts: int = 8
+    lease_seconds: int = 300
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> MailSettings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            return env.get(f"NHIEMVU_{name}") or None
+
+        tls = (get("SMTP_TLS") or "none").lower()
+        if tls not in TLS_MODES:
+            raise ValueError(f"NHIEMVU_SMTP_TLS={tls!r} (expected one of: "
+                             f"{', '.join(sorted(TLS_MODES))})")
+        port = int(get("SMTP_PORT") or (465 if tls == "tls" else 587 if tls == "starttls"
+                                          else 25))
+        return cls(
+            smtp_host=get("SMTP_HOST"), smtp_port=port, smtp_tls=tls,
+            smtp_user=get("SMTP_USER"), smtp_password=get("SMTP_PASSWORD"),
+            smtp_timeout=float(get("SMTP_TIMEOUT") or 30),
+            concurrency=int(get("SMTP_CONCURRENCY") or 4),
+            rate_per_second=float(get("SMTP_RATE") or 0),
+            mail_from=get("MAIL_FROM") or cls.mail_from,
+            mail_dir=Path(get("MAIL_DIR") or "mail-out"),
+            base_url=(get("BASE_URL") or cls.base_url).rstrip("/"),
+            templates=Path(t) if (t := get("TEMPLATES")) else None,
+        )

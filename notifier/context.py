@@ -1,0 +1,267 @@
+"""What each outbox row's e-mail says and to whom: template name, addresses, and the
+template context, built for a whole batch with a few queries (never one per task)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from workflow.clock import to_local
+from workflow.codec import calendar_from_dict
+from workflow.dates import deadline_instant, format_date
+from workflow.labels import ROLE_LABELS
+from workflow.models import AgencyRow, CalendarRow, DirectiveRow, OutboxRow, TaskRow, TaskSpecRow
+from workflow.queries import OWED_STATES
+
+DOCUMENT_LABELS = {"ke-hoach": "Kế hoạch", "chuong-trinh": "Chương trình", "cong-van": "Công văn",
+                   "quyet-dinh": "Quyết định", "chi-thi": "Chỉ thị", "thong-tri": "Thông tri",
+                   "nghi-quyet": "Nghị quyết", "huong-dan": "Hướng dẫn", "thong-bao": "Thông báo"}
+PERIOD_LABELS = {"h1": "6 tháng đầu năm", "year": "năm", "june": "Tháng hành động tháng 6",
+                 "gender-equality": "Tháng hành động 15/11-15/12"}
+
+
+@dataclass
+class Envelope:
+    """Everything needed to build one message."""
+
+    outbox_id: int
+    key: str
+    template: str
+    to: list[str]
+    cc: list[str]
+    context: dict[str, Any]
+    deadline: dict[str, Any] | None = None  # for the .ics attachment
+
+
+@dataclass
+class DigestData:
+    """All overdue tasks as of one instant, fetched once and shared by every digest."""
+
+    as_of: datetime
+    by_agency: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    secretariat_of: dict[str, str | None] = field(default_factory=dict)
+
+
+class NoRecipientError(Exception):
+    pass
+
+
+class ContextBuilder:
+    def __init__(self, session: Session, base_url: str) -> None:
+        self.session = session
+        self.base_url = base_url
+        self.agencies: dict[str, AgencyRow] = {}
+        self.directives = {d.code: d for d in session.scalars(select(DirectiveRow))}
+        self.calendars = {c.code: calendar_from_dict(c.code, c.body)
+                          for c in session.scalars(select(CalendarRow))}
+        self.digests: dict[str, DigestData] = {}
+
+    def envelopes(self, rows: list[OutboxRow], now: datetime
+                  ) -> list[tuple[OutboxRow, Envelope | Exception]]:
+        self._load_agencies({r.agency_code for r in rows if r.agency_code})
+        tasks = self._tasks({r.task_id for r in rows if r.task_id})
+        result: list[tuple[OutboxRow, Envelope | Exception]] = []
+        for row in rows:
+            try:
+                result.append((row, self._envelope(row, tasks, now)))
+            except Exception as exc:  # reported on the row, the batch goes on
+                result.append((row, exc))
+        return result
+
+    # -- per kind -------------------------------------------------------------------------
+
+    def _envelope(self, row: OutboxRow, tasks: dict[int, dict[str, Any]], now: datetime
+                  ) -> Envelope:
+        agency = self.agencies.get(row.agency_code or "")
+        if row.kind == "weekly_digest":
+            return self._digest(row, agency, now)
+        if row.kind == "tasks_assigned":
+            return self._assigned(row, agency)
+        if row.kind == "action_month_opening":
+            return self._opening(row, agency)
+        if row.kind == "escalation" and row.recipient_role == "chair":
+            return self._chair(row, agency, now)
+        task = tasks[row.task_id or -1]
+        task_agency = self.agencies[task["agency_code"]]
+        directive = self.directives[task["directive_code"]]
+        context = {"agency": _agency(task_agency), "task": task,
+                   "directive": self._directive(directive), "link": task["link"],
+                   "reason": row.payload.get("reason"), "level": row.payload.get("level", 0),
+                   "days_left": _days(now, task["due_on"]) if task["due_on"] else 0,
+                   "days_overdue": _overdue_days(now, task["due_on"]) if task["due_on"] else 0}
+        template = {"escalation": "escalation_head"}.get(row.kind, row.kind)
+        if row.kind == "task_reported":
+            recipient = agency or self.agencies[directive.secretariat or ""]
+            context["recipient"] = _agency(recipient)
+            to, cc = _addresses(recipient, head=False), []
+        elif row.recipient_role == "head":
+            to = [task_agency.head_email] if task_agency.head_email else \
+                list(task_agency.emails)
+            cc = list(task_agency.emails) if task_agency.head_email else []
+        else:
+            to, cc = list(task_agency.emails), []
+        deadline = task if task["due_on"] and row.kind not in {"task_verified",
+                                                               "task_cancelled"} else None
+        return _checked(Envelope(row.id or 0, row.key, template, to, cc, context, deadline))
+
+    def _assigned(self, row: OutboxRow, agency: AgencyRow | None) -> Envelope:
+        assert agency is not None
+        directive = self.directives[row.payload["directive"]]
+        year = row.payload["year"]
+        tasks = self._task_list(TaskRow.directive_code == directive.code, TaskRow.year == year,
+                                TaskRow.agency_code == agency.code)
+        context = {"agency": _agency(agency), "directive": self._directive(directive),
+                   "year": year, "tasks": tasks}
+        return _checked(Envelope(row.id or 0, row.key, "tasks_assigned", list(agency.emails), [],
+                                 context))
+
+    def _opening(self, row: OutboxRow, agency: AgencyRow | None) -> Envelope:
+        assert agency is not None
+        year, code = row.payload["year"], row.payload["action_month"]
+        month = next(m for c in self.calendars.values() for m in c.action_months
+                     if m.code == code)
+        tasks = [t for t in self._task_list(TaskRow.agency_code == agency.code,
+                                            TaskRow.year == year,
+                                            TaskRow.state.in_(OWED_STATES))  # type: ignore[attr-defined]
+                 if t["period"] == f"{year}-{code}" or t["action_month"] == code]
+        context = {"agency": _agency(agency), "year": year, "tasks": tasks,
+                   "month": {"name": month.name, "start": month.start_date(year),
+                             "end": month.end_date(year)}}
+        return _checked(Envelope(row.id or 0, row.key, "action_month_opening",
+                                 list(agency.emails), [], context))
+
+    def _chair(self, row: OutboxRow, chair: AgencyRow | None, now: datetime) -> Envelope:
+        if chair is None:
+            raise NoRecipientError("the directive names no chair or secretariat")
+        directive = self.directives[row.payload["directive"]]
+        due_on = date.fromisoformat(row.payload["due_on"])
+        counts: dict[str, int] = defaultdict(int)
+        for task in self._task_list(TaskRow.directive_code == directive.code,
+                                    TaskRow.due_at == deadline_instant(due_on),
+                                    TaskRow.state.in_(OWED_STATES)):  # type: ignore[attr-defined]
+            counts[task["agency_name"]] += 1
+        context = {"recipient": _agency(chair), "directive": self._directive(directive),
+                   "due_on": due_on, "count": row.payload["tasks"],
+                   "days_overdue": _overdue_days(now, due_on),
+                   "agencies": [{"name": n, "count": c} for n, c in sorted(counts.items())]}
+        to = [chair.head_email] if chair.head_email else list(chair.emails)
+        return _checked(Envelope(row.id or 0, row.key, "escalation_chair", to, [], context))
+
+    def _digest(self, row: OutboxRow, recipient: AgencyRow | None, now: datetime) -> Envelope:
+        assert recipient is not None
+        week = row.payload["week"]
+        data = self.digests.get(week) or self._digest_data(week, now)
+        if row.recipient_role == "secretariat":
+            own = [code for code, sec in data.secretariat_of.items() if sec == recipient.code]
+            tasks = [t for ts in data.by_agency.values() for t in ts if t["directive"] in own]
+            link = None
+        else:
+            tasks = data.by_agency.get(recipient.code, [])
+            link = f"{self.base_url}/co-quan/{recipient.code}"
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for task in sorted(tasks, key=lambda t: (-t["days_overdue"], -t["level"], t["title"])):
+            groups[task["agency"]].append(task)
+        context = {"recipient": _agency(recipient), "week_label": week.split("-W")[1] + "/"
+                   + week.split("-W")[0], "as_of": data.as_of, "total": len(tasks),
+                   "groups": [{"agency": a, "tasks": ts} for a, ts in sorted(groups.items())],
+                   "link": link}
+        return _checked(Envelope(row.id or 0, row.key, "weekly_digest",
+                                 _addresses(recipient, head=False), [], context))
+
+    def _digest_data(self, week: str, now: datetime) -> DigestData:
+        """One query for every overdue task, shared by all the week's digests."""
+        data = DigestData(now, secretariat_of={c: d.secretariat
+                                               for c, d in self.directives.items()})
+        query = (select(TaskRow, TaskSpecRow.title, AgencyRow.name)
+                 .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
+                       & (TaskSpecRow.code == TaskRow.spec_code))
+                 .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
+                 .where(TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
+                        TaskRow.due_at <= now))  # type: ignore[operator]
+        for task, title, agency_name in self.session.execute(query):
+            data.by_agency.setdefault(task.agency_code, []).append({
+                "title": title, "agency": agency_name, "directive": task.directive_code,
+                "due_on": task.due_on, "days_overdue": _overdue_days(now, task.due_on),
+                "level": task.escalation_level})
+        self.digests[week] = data
+        return data
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _load_agencies(self, codes: set[str]) -> None:
+        codes |= {c for d in self.directives.values() for c in (d.secretariat, d.chair) if c}
+        missing = codes - set(self.agencies)
+        if missing:
+            for agency in self.session.scalars(select(AgencyRow).where(
+                    AgencyRow.code.in_(missing))):  # type: ignore[attr-defined]
+                self.agencies[agency.code] = agency
+
+    def _tasks(self, ids: set[int | None]) -> dict[int, dict[str, Any]]:
+        if not ids:
+            return {}
+        tasks = self._task_list(TaskRow.id.in_(ids))  # type: ignore[union-attr]
+        self._load_agencies({t["agency_code"] for t in tasks})
+        return {t["id"]: t for t in tasks}
+
+    def _task_list(self, *where: Any) -> list[dict[str, Any]]:
+        query = (select(TaskRow, TaskSpecRow, AgencyRow.name)
+                 .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
+                       & (TaskSpecRow.code == TaskRow.spec_code))
+                 .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
+                 .where(*where).order_by(TaskSpecRow.position, TaskRow.period))
+        return [self._task(task, spec, name) for task, spec, name in self.session.execute(query)]
+
+    def _task(self, task: TaskRow, spec: TaskSpecRow, agency_name: str) -> dict[str, Any]:
+        period = task.period.split("-", 1)[1] if "-" in task.period else None
+        return {
+            "id": task.id, "title": spec.title, "text": spec.text, "due_on": task.due_on,
+            "period": task.period, "agency_code": task.agency_code, "agency_name": agency_name,
+            "directive_code": task.directive_code, "state": task.state,
+            "period_label": f"{PERIOD_LABELS.get(period, period)} {task.year}" if period
+            else f"năm {task.year}",
+            "role_label": ROLE_LABELS.get(task.role, task.role),
+            "reported_at": task.reported_at, "report_text": task.report_text,
+            "late": bool(task.reported_at and task.due_at and task.reported_at > task.due_at),
+            "action_month": (spec.due or {}).get("action_month"),
+            "link": f"{self.base_url}/nhiem-vu/{task.id}",  # the web issue signs this link
+        }
+
+    def _directive(self, directive: DirectiveRow) -> dict[str, Any]:
+        issued = f"ngày {format_date(directive.issued_on)}" \
+            if directive.date_precision == "day" else \
+            f"tháng {directive.issued_on.month:02d}/{directive.issued_on.year}" \
+            if directive.date_precision == "month" else f"năm {directive.issued_on.year}"
+        return {"code": directive.code, "kind_label": DOCUMENT_LABELS.get(directive.kind,
+                                                                          directive.kind),
+                "number": directive.number, "issued": issued, "issuer": directive.issuer,
+                "title": directive.title}
+
+
+def _agency(agency: AgencyRow) -> dict[str, Any]:
+    return {"code": agency.code, "name": agency.name, "short_name": agency.short_name,
+            "head_name": agency.head_name}
+
+
+def _addresses(agency: AgencyRow, head: bool) -> list[str]:
+    return [agency.head_email] if head and agency.head_email else list(agency.emails)
+
+
+def _days(now: datetime, due_on: date) -> int:
+    """Whole days from today (local) to the deadline day; negative once it has passed."""
+    return (due_on - to_local(now).date()).days
+
+
+def _overdue_days(now: datetime, due_on: date) -> int:
+    """The deadline day D is the first late day ("trước ngày D"), so on D it is 1."""
+    return (to_local(now).date() - due_on).days + 1
+
+
+def _checked(envelope: Envelope) -> Envelope:
+    if not envelope.to:
+        raise NoRecipientError(f"no e-mail address for {envelope.key}")
+    return envelope

@@ -1,0 +1,62 @@
+"""Envelope + rendered text to a MIME message: RFC 2047 headers, text and HTML parts, a
+.ics reminder of the deadline, and a Message-ID that is the same on every attempt so a
+mail client can drop the rare duplicate of at-least-once delivery."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+
+import icalendar
+
+from notifier.context import Envelope
+
+
+def message_id(outbox_id: int, key: str, mail_from: str) -> str:
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"<nhiemvu.{outbox_id}.{digest}@{domain}>"
+
+
+def build(envelope: Envelope, subject: str, text: str, html: str, mail_from: str,
+          now: datetime) -> EmailMessage:
+    message = EmailMessage(policy=SMTP)
+    message["From"] = mail_from
+    message["To"] = ", ".join(envelope.to)
+    if envelope.cc:
+        message["Cc"] = ", ".join(envelope.cc)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id(envelope.outbox_id, envelope.key, mail_from)
+    message["X-Nhiemvu-Key"] = envelope.key
+    message.set_content(text, charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    if envelope.deadline is not None:
+        message.add_attachment(_ics(envelope, subject, now), maintype="text",
+                               subtype="calendar", filename="han-bao-cao.ics",
+                               params={"method": "PUBLISH"})
+    return message
+
+
+def _ics(envelope: Envelope, subject: str, now: datetime) -> bytes:
+    """An all-day event on the last day to report (the day before 'trước ngày D')."""
+    task = envelope.deadline
+    assert task is not None
+    last_day = task["due_on"] - timedelta(days=1)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//nhiemvu//Ban VSTBPN//VI")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"nhiemvu-task-{task['id']}@nhiemvu")
+    event.add("dtstamp", now)
+    event.add("dtstart", last_day)
+    event.add("dtend", task["due_on"])
+    event.add("summary", f"Hạn báo cáo: {task['title']}")
+    event.add("description", f"{subject}\nBáo cáo trước ngày "
+                             f"{task['due_on'].strftime('%d/%m/%Y')}: {task['link']}")
+    calendar.add_component(event)
+    return calendar.to_ical()
