@@ -51,4 +51,5 @@ class MailSettings:
             mail_dir=Path(get("MAIL_DIR") or "mail-out"),
             base_url=(get("BASE_URL") or cls.base_url).rstrip("/"),
             templates=Path(t) if (t := get("TEMPLATES")) else None,
+            batch=int(get("MAIL_BATCH") or cls.batch),
         )

@@ -32,11 +32,11 @@ def build(envelope: Envelope, subject: str, text: str, html: str, mail_from: str
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(envelope.outbox_id, envelope.key, mail_from)
     message["X-Nhiemvu-Key"] = envelope.key
-    message.set_content(text, charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
+    message.set_content(text, charset="utf-8", cte="base64")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     if envelope.deadline is not None:
-        message.add_attachment(_ics(envelope, subject, now), maintype="text",
-                               subtype="calendar", filename="han-bao-cao.ics",
+        message.add_attachment(_ics(envelope, subject, now).decode("utf-8"), subtype="calendar",
+                               charset="utf-8", cte="base64", filename="han-bao-cao.ics",
                                params={"method": "PUBLISH"})
     return message
 

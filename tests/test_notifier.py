@@ -1,0 +1,267 @@
+"""The notifier against a real SMTP server (aiosmtpd on loopback) and both databases."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import icalendar
+import pytest
+from sqlalchemy import Engine, event, select
+
+from notifier.config import MailSettings
+from notifier.samples import TEMPLATES, sample
+from notifier.sender import send_due
+from notifier.templating import TemplateError, environment, render
+from notifier.transport import EmlFolder, Smtp
+from tests.simulation import count, load_shipped, outbox_keys
+from tests.smtpserver import free_port, smtp_server
+from workflow.clock import LOCAL_TZ
+from workflow.db import read_session
+from workflow.models import OutboxRow
+from workflow.sweep import run_due
+
+NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
+JUNE_6 = datetime(2022, 6, 6, 9, 0, tzinfo=LOCAL_TZ)
+
+
+def smtp(port: int, **changes: object) -> MailSettings:
+    return replace(MailSettings(smtp_host="127.0.0.1", smtp_port=port,
+                                mail_from="Ban VSTBPN huyện <bvstbpn@ha-quang.example>"),
+                   **changes)  # type: ignore[arg-type]
+
+
+def queued_june(engine: Engine) -> int:
+    """The shipped plans with the scheduler run up to 06/06/2022: notices are queued."""
+    load_shipped(engine)
+    run_due(engine, JUNE_6)
+    return count(engine, OutboxRow, OutboxRow.state == "queued")
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_every_template_renders_in_vietnamese(template: str) -> None:
+    subject, text, html = render(environment(), template, sample(template))
+    assert subject and "\n" not in subject
+    assert "Kính gửi" in text and "Kính gửi" in html
+    assert "<html lang=\"vi\">" in html and "{{" not in text + html
+
+
+def test_html_escapes_what_agencies_typed() -> None:
+    context = sample("task_reported")
+    context["task"] = {**context["task"], "report_text": "<script>alert('x')</script> & co"}
+    _subject, text, html = render(environment(), "task_reported", context)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; co" in html
+    assert "<script>alert('x')</script>" in text  # plain text stays as typed
+
+
+def test_template_errors_name_the_template_and_line(tmp_path: Path) -> None:
+    (tmp_path / "reminder.txt.j2").write_text(
+        '{% extends "base.txt.j2" %}\n{% block subject %}x{% endblock %}\n'
+        "{% block body %}\n{{ task.title }\n{% endblock %}\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"template reminder\.txt\.j2, line 4: "):
+        render(environment(tmp_path), "reminder", sample("reminder"))
+    (tmp_path / "reminder.txt.j2").write_text(
+        '{% extends "base.txt.j2" %}\n{% block subject %}x{% endblock %}\n'
+        "{% block body %}\nok\n{{ no_such_thing }}\n{% endblock %}\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"reminder\.txt\.j2, line 5: UndefinedError"):
+        render(environment(tmp_path), "reminder", sample("reminder"))
+
+
+def test_delivery_reads_back_intact(engine: Engine) -> None:
+    queued = queued_june(engine)
+    with smtp_server() as (server, port):
+        report = send_due(engine, Smtp(smtp(port)), smtp(port), JUNE_6)
+    assert (report.sent, report.retry, report.failed) == (queued, 0, 0)
+    assert sorted(server.keys()) == sorted(outbox_keys(engine))
+    notice = next(m for m in server.messages
+                  if str(m["X-Nhiemvu-Key"]).strip().startswith("overdue_notice:")
+                  and m["To"] == "noi-vu@ha-quang.example")
+    assert str(notice["Subject"]).startswith("[Quá hạn] Báo cáo định kỳ 6 tháng")
+    raw = notice.as_bytes().decode("ascii")  # headers are RFC 2047, the whole is 7-bit
+    assert "=?utf-8?" in raw
+    text = notice.get_body(("plain",)).get_content()
+    html = notice.get_body(("html",)).get_content()
+    assert "Kính gửi: Phòng Nội vụ huyện Hà Quảng" in text
+    assert "quá hạn báo cáo 2 ngày" in text and "trước ngày 05/06/2022" in text
+    assert "Phòng Nội vụ huyện Hà Quảng" in html
+    [attachment] = list(notice.iter_attachments())
+    assert attachment.get_filename() == "han-bao-cao.ics"
+    event = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == date(2022, 6, 4)  # the last day to report
+    assert "Báo cáo định kỳ 6 tháng" in str(event["summary"])
+    with read_session(engine) as session:
+        row = session.scalars(select(OutboxRow).where(
+            OutboxRow.key == str(notice["X-Nhiemvu-Key"]).strip())).one()
+        assert row.state == "sent" and row.sent_at == JUNE_6
+    assert str(notice["Message-ID"]).startswith(f"<nhiemvu.{row.id}.")
+    digest = next(m for m in server.messages
+                  if str(m["X-Nhiemvu-Key"]).strip()
+                  == "weekly_digest:2022-W23:secretariat:hq.ldtbxh")
+    body = digest.get_body(("plain",)).get_content()
+    assert "Tổng cộng: 37 nhiệm vụ quá hạn của 37 đơn vị." in body
+    opening = next(m for m in server.messages
+                   if str(m["X-Nhiemvu-Key"]).strip() == "action_month_opening:2022:june:hp.ldtbxh")
+    assert str(opening["Subject"]) == ("[Tháng hành động] Tháng hành động quốc gia về phòng, "
+                                       "chống bạo lực gia đình 2022")
+
+
+def test_smtp_down_then_back_loses_nothing(engine: Engine) -> None:
+    queued = queued_june(engine)
+    port = free_port()
+    down = send_due(engine, Smtp(smtp(port)), smtp(port), JUNE_6)
+    assert (down.sent, down.retry) == (0, queued)
+    with read_session(engine) as session:
+        rows = list(session.scalars(select(OutboxRow)))
+    assert all(r.state == "queued" and r.attempts == 1 for r in rows)
+    assert all(r.next_attempt_at == JUNE_6 + timedelta(minutes=1) for r in rows)
+    assert all("connect" in (r.last_error or "") for r in rows)
+    assert send_due(engine, Smtp(smtp(port)), smtp(port), JUNE_6).sent == 0  # backing off
+    later = JUNE_6 + timedelta(minutes=2)
+    with smtp_server(port) as (server, _):
+        back = send_due(engine, Smtp(smtp(port)), smtp(port), later)
+    assert (back.sent, back.retry, back.failed) == (queued, 0, 0)
+    assert sorted(server.keys()) == sorted(outbox_keys(engine))
+    assert count(engine, OutboxRow, OutboxRow.state != "sent") == 0
+
+
+def test_4xx_retries_and_5xx_fails_per_recipient(engine: Engine, tmp_path: Path) -> None:
+    queued_june(engine)
+    with smtp_server() as (server, port):
+        server.refuse = {"tu-phap@ha-quang.example": "450 Mailbox busy, try later",
+                         "cong-an@ha-quang.example": "550 No such user here"}
+        report = send_due(engine, Smtp(smtp(port)), smtp(port), JUNE_6)
+    assert report.retry > 0 and report.failed > 0
+    with read_session(engine) as session:
+        rows = list(session.scalars(select(OutboxRow)))
+    busy = [r for r in rows if r.agency_code == "hq.tu-phap" and r.recipient_role == "agency"]
+    gone = [r for r in rows if r.agency_code == "hq.cong-an" and r.recipient_role == "agency"]
+    assert busy and all(r.state == "queued" and "450" in (r.last_error or "") for r in busy)
+    assert gone and all(r.state == "failed" and "550" in (r.last_error or "") for r in gone)
+    url = engine.url.render_as_string(hide_password=False)
+    listing = subprocess.run([NHIEMVU, "--db", url, "outbox", "--state", "failed"],
+                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    assert "550 No such user here" in listing.stdout
+
+
+def test_retries_stop_at_the_cap(engine: Engine) -> None:
+    queued_june(engine)
+    port = free_port()
+    settings = smtp(port, max_attempts=3)
+    now = JUNE_6
+    for _ in range(3):
+        send_due(engine, Smtp(settings), settings, now)
+        now += timedelta(hours=1)
+    assert count(engine, OutboxRow, OutboxRow.state == "failed") == count(engine, OutboxRow)
+
+
+def test_without_smtp_messages_become_eml_files(engine: Engine, tmp_path: Path) -> None:
+    queued = queued_june(engine)
+    settings = MailSettings(mail_dir=tmp_path / "mail")
+    assert send_due(engine, EmlFolder(settings.mail_dir), settings, JUNE_6).sent == queued
+    files = list((tmp_path / "mail").glob("*.eml"))
+    assert len(files) == queued
+    assert not list((tmp_path / "mail").glob(".*.tmp"))
+
+
+def test_digests_are_built_in_one_pass(engine: Engine) -> None:
+    load_shipped(engine)
+    run_due(engine, datetime(2022, 6, 13, 9, 0, tzinfo=LOCAL_TZ))
+    digests = count(engine, OutboxRow, OutboxRow.kind == "weekly_digest")
+    with read_session(engine) as session:
+        session.execute(OutboxRow.__table__.update().where(  # type: ignore[attr-defined]
+            OutboxRow.kind != "weekly_digest").values(state="sent"))
+        session.commit()
+    statements: list[str] = []
+
+    def record(conn, cursor, sql, params, context, many):  # type: ignore[no-untyped-def]
+        statements.append(sql)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        settings = MailSettings(mail_dir=Path("/tmp") / f"digest-{os.getpid()}")
+        report = send_due(engine, EmlFolder(settings.mail_dir), settings,
+                          datetime(2022, 6, 13, 9, 0, tzinfo=LOCAL_TZ))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert report.sent == digests == 38
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 12, selects  # independent of the 38 recipients and their tasks
+
+
+def test_killed_sender_loses_nothing(engine: Engine, tmp_path: Path) -> None:
+    queued = queued_june(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    with smtp_server() as (server, port):
+        server.delay = 0.05
+        env = {**os.environ, "NHIEMVU_SMTP_HOST": "127.0.0.1", "NHIEMVU_SMTP_PORT": str(port),
+               "NHIEMVU_NOW": "06/06/2022 09:00", "NHIEMVU_SMTP_CONCURRENCY": "2"}
+        victim = subprocess.Popen([NHIEMVU, "--db", url, "send", "--once"], env=env,
+                                  cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(server.messages) < 10:
+            assert victim.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+        assert count(engine, OutboxRow, OutboxRow.state == "sent") < queued
+        server.delay = 0
+        env["NHIEMVU_NOW"] = "06/06/2022 09:10"  # after the 5-minute lease
+        rerun = subprocess.run([NHIEMVU, "--db", url, "send", "--once"], env=env, cwd=tmp_path,
+                               capture_output=True, text=True, timeout=300)
+        assert rerun.returncode == 0, rerun.stderr
+    assert count(engine, OutboxRow, OutboxRow.state == "sent") == queued
+    received = server.message_ids()
+    assert len(set(received)) == queued  # everything arrived; a resent copy keeps its id
+    assert len(received) - queued <= 200  # at most the killed batch came twice
+
+
+def test_two_senders_send_each_message_once(engine: Engine, tmp_path: Path) -> None:
+    queued = queued_june(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    with smtp_server() as (server, port):
+        env = {**os.environ, "NHIEMVU_SMTP_HOST": "127.0.0.1", "NHIEMVU_SMTP_PORT": str(port),
+               "NHIEMVU_NOW": "06/06/2022 09:00"}
+        command = [NHIEMVU, "--db", url, "send", "--once"]
+        senders = [subprocess.Popen(command, env={**env, "NHIEMVU_MAIL_BATCH": "20"},
+                                    cwd=tmp_path, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        outputs = [s.communicate(timeout=300) for s in senders]
+    assert [s.returncode for s in senders] == [0, 0], outputs
+    assert sorted(server.message_ids()) == sorted(set(server.message_ids()))
+    assert len(server.message_ids()) == queued
+
+
+def test_digest_and_preview_commands(engine: Engine, tmp_path: Path) -> None:
+    load_shipped(engine)
+    run_due(engine, datetime(2022, 6, 6, 7, 0, tzinfo=LOCAL_TZ))
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "NHIEMVU_NOW": "14/06/2022 10:00"}
+    dry = subprocess.run([NHIEMVU, "--db", url, "digest", "--week", "2022-W24", "--dry-run"],
+                         env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "hq.ldtbxh" in dry.stdout and "2022-W24: 38 digests would queue" in dry.stdout
+    def week24() -> int:
+        return len({k for k in outbox_keys(engine, ("weekly_digest",))
+                    if k.startswith("weekly_digest:2022-W24:")})
+
+    assert week24() == 0
+    for _ in range(2):
+        real = subprocess.run([NHIEMVU, "--db", url, "digest", "--week", "2022-W24"], env=env,
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert real.returncode == 0, real.stderr
+    assert week24() == 38  # queued once, although asked twice
+    eml = tmp_path / "preview.eml"
+    shown = subprocess.run([NHIEMVU, "preview", "reminder", "-o", str(eml)],
+                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert shown.returncode == 0 and eml.exists()
+    text = subprocess.run([NHIEMVU, "preview", "task_returned"], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path).stdout
+    assert "Lý do: Thiếu số liệu cán bộ nữ lãnh đạo." in text
