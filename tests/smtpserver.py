@@ -63,3 +63,39 @@ def smtp_server(port: int | None = None) -> Iterator[tuple[Recorder, int]]:
         yield recorder, port
     finally:
         controller.stop()
+
+
+@contextmanager
+def smtp_process(folder: Any) -> Iterator[tuple[Any, int]]:
+    """aiosmtpd in its own process (no GIL shared with the sender under test), storing
+    what it receives in a Maildir; yields a function reading the messages back."""
+    import mailbox
+    import subprocess
+    import sys
+    import time
+
+    port = free_port()
+    path = folder / "received"
+    process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
+                                f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox",
+                                str(path)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+
+    def read() -> list[EmailMessage]:
+        box = mailbox.Maildir(str(path), create=False)
+        return [email.message_from_bytes(box.get_bytes(key), policy=default)  # type: ignore[misc]
+                for key in box.iterkeys()]
+
+    try:
+        yield read, port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

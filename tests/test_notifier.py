@@ -21,7 +21,7 @@ from notifier.sender import send_due
 from notifier.templating import TemplateError, environment, render
 from notifier.transport import EmlFolder, Smtp
 from tests.simulation import count, load_shipped, outbox_keys
-from tests.smtpserver import free_port, smtp_server
+from tests.smtpserver import free_port, smtp_process, smtp_server
 from workflow.clock import LOCAL_TZ
 from workflow.db import read_session
 from workflow.models import OutboxRow
@@ -265,3 +265,44 @@ def test_digest_and_preview_commands(engine: Engine, tmp_path: Path) -> None:
     text = subprocess.run([NHIEMVU, "preview", "task_returned"], capture_output=True,
                           text=True, timeout=60, cwd=tmp_path).stdout
     assert "Lý do: Thiếu số liệu cán bộ nữ lãnh đạo." in text
+
+
+def test_simulated_year_delivers_exactly_the_expected_mail(engine: Engine,
+                                                          tmp_path: Path) -> None:
+    """The scheduler's simulated 2022 with the sender after every tick, to aiosmtpd."""
+    from tests.simulation import simulate
+    from tests.test_scheduler import NOTICE_KINDS, actions, expected_notices
+
+    end = datetime(2022, 12, 31, 8, 0, tzinfo=LOCAL_TZ)
+    load_shipped(engine)
+    with smtp_process(tmp_path) as (read, port):
+        settings = smtp(port)
+        transport = Smtp(settings)
+        act = actions(engine)
+
+        def day(now: datetime) -> None:
+            act(now)
+            send_due(engine, transport, settings, now - timedelta(minutes=30))
+
+        simulate(engine, end=end, on_day=day)
+        send_due(engine, transport, settings, end + timedelta(hours=1))
+        messages = read()
+    received = [" ".join(str(m["X-Nhiemvu-Key"]).split()) for m in messages]
+    assert len(received) == len(set(received))  # nothing twice
+    assert set(received) == outbox_keys(engine)  # everything queued was delivered
+    assert count(engine, OutboxRow, OutboxRow.state != "sent") == 0
+    notices = {k for k in received if k.split(":")[0] in NOTICE_KINDS}
+    assert notices == expected_notices(engine, end, with_actions=True)
+    kinds = {k.split(":")[0] for k in received}
+    assert kinds == {"tasks_assigned", "action_month_opening", "reminder", "overdue_notice",
+                     "escalation", "weekly_digest", "task_reported", "task_returned",
+                     "task_cancelled"}
+    returned = next(m for m in messages
+                    if str(m["X-Nhiemvu-Key"]).strip().startswith("task_returned:"))
+    assert str(returned["Subject"]) == ("[Đề nghị bổ sung] Báo cáo định kỳ 6 tháng và năm về "
+                                        "thực hiện Kế hoạch")
+    assert "Lý do: Lý do" in returned.get_body(("plain",)).get_content()
+    chair = next(m for m in messages if str(m["X-Nhiemvu-Key"]).strip()
+                 == "escalation:hq-2022:2022-06-05:escalation-2")
+    assert chair["To"] == "lanhdao.ubnd@ha-quang.example"
+    assert "Kính gửi: Chủ tịch UBND huyện" in chair.get_body(("plain",)).get_content()
