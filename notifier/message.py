@@ -1,14 +1,21 @@
 """Envelope + rendered text to a MIME message: RFC 2047 headers, text and HTML parts, a
 .ics reminder of the deadline, and a Message-ID that is the same on every attempt so a
-mail client can drop the rare duplicate of at-least-once delivery."""
+mail client can drop the rare duplicate of at-least-once delivery.
+
+Built with email.mime and email.header rather than EmailMessage: the modern header
+folder drops the space at a fold between encoded words ("định kỳ" arrives as "địnhkỳ"),
+and its header parsing costs milliseconds per message, which a 10,000-recipient digest
+feels.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
 from email.header import Header
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 
 import icalendar
@@ -23,37 +30,28 @@ def message_id(outbox_id: int, key: str, mail_from: str) -> str:
 
 
 def build(envelope: Envelope, subject: str, text: str, html: str, mail_from: str,
-          now: datetime) -> EmailMessage:
-    message = EmailMessage(policy=SMTP)
-    _set_encoded(message, "From", mail_from)
+          now: datetime) -> Message:
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(text, "plain", "utf-8"))
+    body.attach(MIMEText(html, "html", "utf-8"))
+    message: Message = body
+    if envelope.deadline is not None:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        invite = MIMEText(_ics(envelope, subject, now).decode("utf-8"), "calendar", "utf-8")
+        invite.set_param("method", "PUBLISH")
+        invite.add_header("Content-Disposition", "attachment", filename="han-bao-cao.ics")
+        message.attach(invite)
+    display, address = parseaddr(mail_from)
+    message["From"] = formataddr((display, address), charset="utf-8")
     message["To"] = ", ".join(envelope.to)
     if envelope.cc:
         message["Cc"] = ", ".join(envelope.cc)
-    _set_encoded(message, "Subject", subject)
+    message["Subject"] = Header(subject, "utf-8", header_name="Subject")
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(envelope.outbox_id, envelope.key, mail_from)
     message["X-Nhiemvu-Key"] = envelope.key
-    message.set_content(text, charset="utf-8", cte="base64")
-    message.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
-    if envelope.deadline is not None:
-        message.add_attachment(_ics(envelope, subject, now).decode("utf-8"), subtype="calendar",
-                               charset="utf-8", cte="base64", filename="han-bao-cao.ics",
-                               params={"method": "PUBLISH"})
     return message
-
-
-def _set_encoded(message: EmailMessage, name: str, value: str) -> None:
-    """RFC 2047 words folded by email.header: the modern policy's folder drops the space
-    at a fold between encoded words ("định kỳ" arrives as "địnhkỳ")."""
-    if value.isascii():
-        message[name] = value
-        return
-    if name == "Subject":
-        encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
-    else:
-        display, address = parseaddr(value)
-        encoded = formataddr((display, address), charset="utf-8")
-    message.set_raw(name, encoded)
 
 
 def _ics(envelope: Envelope, subject: str, now: datetime) -> bytes:

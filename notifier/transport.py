@@ -11,7 +11,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +27,7 @@ class Outcome:
 
 
 class Transport(Protocol):
-    def send(self, messages: list[EmailMessage]) -> list[Outcome]: ...
+    def send(self, messages: list[Message]) -> list[Outcome]: ...
 
 
 class EmlFolder:
@@ -36,7 +36,7 @@ class EmlFolder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, messages: list[EmailMessage]) -> list[Outcome]:
+    def send(self, messages: list[Message]) -> list[Outcome]:
         self.folder.mkdir(parents=True, exist_ok=True)
         outcomes = []
         for message in messages:
@@ -73,10 +73,10 @@ class Smtp:
     def __init__(self, settings: MailSettings) -> None:
         self.settings = settings
 
-    def send(self, messages: list[EmailMessage]) -> list[Outcome]:
+    def send(self, messages: list[Message]) -> list[Outcome]:
         return asyncio.run(self._send_all(messages))
 
-    async def _send_all(self, messages: list[EmailMessage]) -> list[Outcome]:
+    async def _send_all(self, messages: list[Message]) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(messages)
         queue: asyncio.Queue[int] = asyncio.Queue()
         for index in range(len(messages)):
@@ -93,7 +93,7 @@ class Smtp:
                                use_tls=s.smtp_tls == "tls",
                                start_tls=s.smtp_tls == "starttls")
 
-    async def _worker(self, queue: asyncio.Queue[int], messages: list[EmailMessage],
+    async def _worker(self, queue: asyncio.Queue[int], messages: list[Message],
                       outcomes: list[Outcome | None], limiter: RateLimiter) -> None:
         client: aiosmtplib.SMTP | None = None
         try:
@@ -121,7 +121,7 @@ class Smtp:
             await client.login(self.settings.smtp_user, self.settings.smtp_password or "")
         return client
 
-    async def _deliver(self, client: aiosmtplib.SMTP, message: EmailMessage) -> Outcome:
+    async def _deliver(self, client: aiosmtplib.SMTP, message: Message) -> Outcome:
         try:
             refused, _response = await client.send_message(message)
         except aiosmtplib.SMTPRecipientsRefused as exc:

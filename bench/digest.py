@@ -1,0 +1,184 @@
+"""Benchmark: render and deliver personalised weekly digests to a local SMTP server, next
+to a bare aiosmtplib loop sending the same pre-rendered messages to the same server.
+
+    python bench/digest.py --recipients 10000
+    python bench/digest.py --recipients 10000 --db postgresql://postgres@127.0.0.1:5432/test
+
+The server is aiosmtpd's Sink handler in its own process on a loopback port. Setup (not
+timed): N agencies with two overdue tasks each and one digest request per agency. Timed:
+  1. nhiemvu send: claim, build every digest from one query, render (jinja2, text+HTML),
+     deliver over a pool of connections, record;
+  2. render only: the same without SMTP (messages kept in memory);
+  3. bare aiosmtplib: the pre-rendered messages over one connection, then over as many
+     connections as nhiemvu uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiosmtplib
+from sqlalchemy import text, update
+from sqlalchemy.engine import make_url
+
+from bench.scratch import scratch_database
+from notifier.config import MailSettings
+from notifier.sender import send_due
+from notifier.transport import Outcome, Smtp
+from workflow.bulk import insert_tasks
+from workflow.clock import LOCAL_TZ
+from workflow.dates import deadline_instant
+from workflow.db import make_engine, write_session
+from workflow.loader import load_definitions
+from workflow.models import OutboxRow
+from workflow.specs import (
+    Agency,
+    AgencyGroup,
+    DefinitionSet,
+    Directive,
+    Registry,
+    TaskSpec,
+    YearlyDue,
+)
+from workflow.store import save_definitions
+from workflow.sweep import digest_recipients, queue_digests
+
+ROOT = Path(__file__).resolve().parent.parent
+DUE = date(2024, 3, 5)
+NOW = datetime(2024, 3, 11, 8, 30, tzinfo=LOCAL_TZ)
+
+
+class Keep:
+    """A transport that keeps the messages: rendering without delivery."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    def send(self, messages: list[EmailMessage]) -> list[Outcome]:
+        self.messages.extend(messages)
+        return [Outcome("sent") for _ in messages]
+
+
+def populate(url: str, recipients: int) -> None:
+    engine = make_engine(url)
+    calendars = load_definitions([ROOT / "definitions" / "calendar.yaml"]).calendars
+    specs = tuple(TaskSpec(f"t{k}", title, "Nội dung", ("b.all",), due=YearlyDue(5, 3))
+                  for k, title in enumerate(["Báo cáo sơ kết công tác bình đẳng giới quý I",
+                                             "Báo cáo kết quả kiện toàn Ban vì sự tiến bộ "
+                                             "của phụ nữ"]))
+    directive = Directive("bench", "ke-hoach", "12/KH-UBND", date(2024, 1, 2), "day",
+                          "Ủy ban nhân dân tỉnh", "Kế hoạch thử", 2024, 2024, (), specs)
+    first = Agency("b.0000000", "Ủy ban nhân dân xã số 0", "xa", ("xa0@bench.example",))
+    definitions = DefinitionSet(Registry({first.code: first},
+                                         {"b.all": AgencyGroup("b.all", "Tất cả", (first.code,))}),
+                                calendars, {"bench": directive})
+    loaded = datetime(2024, 1, 2, tzinfo=UTC)
+    with write_session(engine) as session:
+        save_definitions(session, definitions, loaded)
+        session.execute(text("INSERT INTO agency (code, name, short_name, level, emails) VALUES "
+                             "(:code, :name, :name, 'xa', :emails)"),
+                        [{"code": f"b.{i:07d}", "name": f"Ủy ban nhân dân xã số {i}",
+                          "emails": f'["xa{i}@bench.example"]'} for i in range(1, recipients)])
+        insert_tasks(session, [("bench", f"t{k}", f"b.{i:07d}", "lead", 2024, "2024",
+                                "assigned", DUE, deadline_instant(DUE), 0, 1, loaded, loaded)
+                               for k in range(2) for i in range(recipients)])
+    with write_session(engine) as session:
+        queue_digests(session, digest_recipients(session, None, NOW), "2024-W11", NOW)
+    engine.dispose()
+
+
+def requeue(url: str) -> None:
+    engine = make_engine(url)
+    with write_session(engine) as session:
+        session.execute(update(OutboxRow).values(state="queued", attempts=0, sent_at=None,
+                                                 next_attempt_at=NOW))
+    engine.dispose()
+
+
+def sink(port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l",
+                                f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("the SMTP sink did not start")
+
+
+async def bare_loop(messages: list[EmailMessage], port: int, connections: int) -> None:
+    async def worker(part: list[EmailMessage]) -> None:
+        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+        await client.connect()
+        for message in part:
+            await client.send_message(message)
+        await client.quit()
+
+    await asyncio.gather(*(worker(messages[i::connections]) for i in range(connections)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--db", default="sqlite:///digest-bench.db")
+    args = parser.parse_args()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = sink(port)
+    try:
+        with scratch_database(args.db, "digest") as url:
+            populate(url, args.recipients)
+            engine = make_engine(url)
+            settings = replace(MailSettings(smtp_host="127.0.0.1", smtp_port=port,
+                                            mail_from="Ban VSTBPN <bvstbpn@bench.example>"),
+                               batch=500)
+            print(f"database: {make_url(url).render_as_string(hide_password=True)}  "
+                  f"recipients: {args.recipients:,}  SMTP: aiosmtpd Sink on 127.0.0.1:{port}  "
+                  f"connections: {settings.concurrency}")
+            print(f"{'job':<52} {'messages':>9} {'seconds':>8} {'msg/s':>8}")
+
+            def row(label: str, count: int, seconds: float) -> None:
+                print(f"{label:<52} {count:>9,} {seconds:>8.2f} {count / seconds:>8,.0f}")
+
+            started = time.perf_counter()
+            report = send_due(engine, Smtp(settings), settings, NOW)
+            row("nhiemvu send (query, render, deliver, record)", report.sent,
+                time.perf_counter() - started)
+            assert report.sent == args.recipients and not report.errors, report.errors[:3]
+            requeue(url)
+            keep = Keep()
+            started = time.perf_counter()
+            rendered = send_due(engine, keep, settings, NOW)  # type: ignore[arg-type]
+            row("nhiemvu render only (no SMTP)", rendered.sent, time.perf_counter() - started)
+            size = sum(len(m.as_bytes()) for m in keep.messages) / len(keep.messages)
+            for connections in (1, settings.concurrency):
+                started = time.perf_counter()
+                asyncio.run(bare_loop(keep.messages, port, connections))
+                row(f"bare aiosmtplib loop, pre-rendered, {connections} connection(s)",
+                    len(keep.messages), time.perf_counter() - started)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"average message {size / 1024:.1f} KiB; peak RSS of this process "
+                  f"{peak:.0f} MiB")
+            engine.dispose()
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
