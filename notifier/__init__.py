@@ -1,5 +1,6 @@
-"""E-mail delivery of the outbox's notification requests (see the notifier issue).
+"""E-mail delivery of the outbox's notification requests.
 
-The engine already writes those requests (table `outbox`) in the same transaction as the
-change that causes them; this package will send them.
+Modules: `config` (settings), `context` (what each row says and to whom, built per
+batch), `templating` (jinja2 files), `message` (MIME, .ics, Message-ID), `transport`
+(SMTP pool, .eml folder), `sender` (claim, deliver, record, retry), `samples` (preview).
 """
