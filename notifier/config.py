@@ -18,6 +18,7 @@ class MailSettings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_timeout: float = 30.0
+    smtp_ca_file: str | None = None  # extra CA bundle to trust (a private mail server)
     concurrency: int = 4  # parallel SMTP connections
     rate_per_second: float = 0.0  # per server; 0 = unlimited
     mail_from: str = "Ban VSTBPN <nhiemvu@localhost>"
@@ -44,7 +45,7 @@ class MailSettings:
         return cls(
             smtp_host=get("SMTP_HOST"), smtp_port=port, smtp_tls=tls,
             smtp_user=get("SMTP_USER"), smtp_password=get("SMTP_PASSWORD"),
-            smtp_timeout=float(get("SMTP_TIMEOUT") or 30),
+            smtp_timeout=float(get("SMTP_TIMEOUT") or 30), smtp_ca_file=get("SMTP_CA_FILE"),
             concurrency=int(get("SMTP_CONCURRENCY") or 4),
             rate_per_second=float(get("SMTP_RATE") or 0),
             mail_from=get("MAIL_FROM") or cls.mail_from,

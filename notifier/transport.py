@@ -91,7 +91,7 @@ class Smtp:
         s = self.settings
         return aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, timeout=s.smtp_timeout,
                                use_tls=s.smtp_tls == "tls",
-                               start_tls=s.smtp_tls == "starttls")
+                               start_tls=s.smtp_tls == "starttls", cert_bundle=s.smtp_ca_file)
 
     async def _worker(self, queue: asyncio.Queue[int], messages: list[Message],
                       outcomes: list[Outcome | None], limiter: RateLimiter) -> None:

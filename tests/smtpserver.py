@@ -15,6 +15,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+__all__ = ["Controller", "Recorder", "free_port", "smtp_process", "smtp_server"]
+
 
 def free_port() -> int:
     with socket.socket() as sock:

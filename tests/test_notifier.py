@@ -306,3 +306,62 @@ def test_simulated_year_delivers_exactly_the_expected_mail(engine: Engine,
                  == "escalation:hq-2022:2022-06-05:escalation-2")
     assert chair["To"] == "lanhdao.ubnd@ha-quang.example"
     assert "Kính gửi: Chủ tịch UBND huyện" in chair.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("mode", ["starttls", "tls"])
+def test_tls_and_login(engine: Engine, tmp_path: Path, mode: str) -> None:
+    """A server that requires encryption and a password: STARTTLS or implicit TLS."""
+    import ssl
+
+    import trustme
+    from aiosmtpd.smtp import AuthResult
+
+    from tests.smtpserver import Controller, Recorder
+
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate.configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    logins: list[tuple[str, str]] = []
+
+    def authenticate(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"mat-khau")
+
+    recorder, port = Recorder(), free_port()
+    # aiosmtpd does not count implicit TLS as TLS for auth_require_tls; the wire is
+    # encrypted from the first byte in that mode anyway.
+    options = {"tls_context": server_context, "require_starttls": True,
+               "auth_require_tls": True} if mode == "starttls" \
+        else {"ssl_context": server_context, "auth_require_tls": False}
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, authenticator=authenticate,
+                            **options)
+    controller.start()
+    try:
+        queued = queued_june(engine)
+        settings = smtp(port, smtp_tls=mode, smtp_user="bvstbpn", smtp_password="mat-khau",
+                        smtp_ca_file=str(ca_file))
+        report = send_due(engine, Smtp(settings), settings, JUNE_6)
+    finally:
+        controller.stop()
+    assert report.errors == []
+    assert report.sent == queued
+    assert len(recorder.messages) == queued
+    assert set(logins) == {("bvstbpn", "mat-khau")}
+
+
+def test_rate_limit_spaces_messages_per_server(engine: Engine) -> None:
+    """With a rate of 40/s, 20 messages cannot all leave in less than about half a second."""
+    queued_june(engine)
+    with read_session(engine) as session:
+        session.execute(OutboxRow.__table__.update().where(  # type: ignore[attr-defined]
+            OutboxRow.id > 20).values(state="sent"))
+        session.commit()
+    with smtp_server() as (server, port):
+        settings = smtp(port, rate_per_second=40.0)
+        started = time.monotonic()
+        assert send_due(engine, Smtp(settings), settings, JUNE_6).sent == 20
+        elapsed = time.monotonic() - started
+    assert elapsed >= 19 / 40 and len(server.messages) == 20
