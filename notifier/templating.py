@@ -9,13 +9,12 @@ name and line.
 from __future__ import annotations
 
 import traceback
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from workflow.clock import to_local
+from workflow.dates import format_date, format_datetime
 from workflow.errors import NhiemvuError
 
 SHIPPED = Path(__file__).parent / "templates"
@@ -35,21 +34,9 @@ def environment(override: Path | None = None) -> jinja2.Environment:
                                             default_for_string=False),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
-    env.filters["ngay"] = _date
-    env.filters["gio"] = _datetime
+    env.filters["ngay"] = format_date  # dd/mm/yyyy, local time
+    env.filters["gio"] = format_datetime
     return env
-
-
-def _date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = to_local(value).date()
-    return value.strftime("%d/%m/%Y")
-
-
-def _datetime(value: datetime | None) -> str:
-    return to_local(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def render(env: jinja2.Environment, kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
