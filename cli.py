@@ -514,25 +514,23 @@ def _mail_settings() -> Any:
 def send(app: App, once: bool, interval: float) -> None:
     """Deliver queued notifications (SMTP if NHIEMVU_SMTP_HOST is set, else .eml files)."""
     import signal
-    import time
+    import threading
 
     from notifier.sender import send_due
     from notifier.transport import transport_for
 
     engine, settings = app.ready_engine(), _mail_settings()
     transport = transport_for(settings)
-    stop = {"now": False}
-    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    stop = threading.Event()  # SIGTERM: finish the batch in hand, then exit
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     while True:
         report = send_due(engine, transport, settings, app.clock.now())
         if report.sent or report.retry or report.failed or once:
             click.echo(report.line())
+            sys.stdout.flush()
         for error in report.errors[:20]:
             click.echo(f"  ! {error}", err=True)
-        if once or stop["now"]:
-            return
-        time.sleep(interval)
-        if stop["now"]:
+        if once or stop.wait(interval):
             return
 
 

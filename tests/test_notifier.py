@@ -365,3 +365,24 @@ def test_rate_limit_spaces_messages_per_server(engine: Engine) -> None:
         assert send_due(engine, Smtp(settings), settings, JUNE_6).sent == 20
         elapsed = time.monotonic() - started
     assert elapsed >= 19 / 40 and len(server.messages) == 20
+
+
+def test_send_keeps_polling_until_sigterm(engine: Engine, tmp_path: Path) -> None:
+    queued = queued_june(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "NHIEMVU_NOW": "06/06/2022 09:00",
+           "NHIEMVU_MAIL_DIR": str(tmp_path / "mail")}
+    process = subprocess.Popen([NHIEMVU, "--db", url, "send", "--interval", "60"], env=env,
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 60
+    while count(engine, OutboxRow, OutboxRow.state == "sent") < queued:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert time.monotonic() - started < 10  # does not sit out its 60-second poll interval
+    assert f"sent {queued}, to retry 0, failed 0" in out
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == queued
