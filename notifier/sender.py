@@ -10,8 +10,6 @@ with the error kept for `nhiemvu outbox`.
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -49,10 +47,6 @@ class SendReport:
 
 def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
-
-
-def sender_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def claim(engine: Engine, now: datetime, limit: int, lease: timedelta) -> list[int]:

@@ -15,8 +15,6 @@ from typing import Any
 from transitions import EventData, Machine
 
 STATES = ["assigned", "reported", "returned", "verified", "cancelled"]
-FINAL_STATES = {"verified", "cancelled"}
-OPEN_STATES = {"assigned", "reported", "returned"}
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "report", "source": ["assigned", "returned"], "dest": "reported"},

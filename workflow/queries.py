@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from workflow.machine import STATES
@@ -70,12 +70,6 @@ def list_tasks(session: Session, flt: TaskFilter, limit: int | None = None
     if limit:
         query = query.limit(limit)
     return [(task, title, agency) for task, title, agency in session.execute(query)]
-
-
-def count_by_agency(session: Session, flt: TaskFilter) -> list[tuple[str, str, int]]:
-    query = (select(TaskRow.agency_code, TaskRow.state, func.count())
-             .group_by(TaskRow.agency_code, TaskRow.state).order_by(TaskRow.agency_code))
-    return [(a, s, n) for a, s, n in session.execute(_filtered(query, flt))]
 
 
 def history(session: Session, task_id: int) -> list[AuditRow]:

@@ -33,9 +33,6 @@ class FixedDue:
 
     on: date
 
-    def describe(self) -> str:
-        return self.on.strftime("%d/%m/%Y")
-
 
 @dataclass(frozen=True, slots=True)
 class YearlyDue:
@@ -43,9 +40,6 @@ class YearlyDue:
 
     day: int
     month: int
-
-    def describe(self) -> str:
-        return f"{self.day:02d}/{self.month:02d} hằng năm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +49,6 @@ class ActionMonthDue:
     action_month: str
     anchor: str  # "start" | "end"
     offset_days: int = 0
-
-    def describe(self) -> str:
-        sign = f"{self.offset_days:+d} ngày" if self.offset_days else ""
-        where = "bắt đầu" if self.anchor == "start" else "kết thúc"
-        return f"{where} tháng hành động {self.action_month} {sign}".strip()
 
 
 DueRule = FixedDue | YearlyDue | ActionMonthDue
@@ -83,10 +72,6 @@ class TaskSpec:
     due: DueRule | None = None
     recurs: tuple[PeriodDue, ...] = ()
     source: str | None = None
-
-    @property
-    def periodic(self) -> bool:
-        return bool(self.recurs)
 
 
 @dataclass(frozen=True, slots=True)
