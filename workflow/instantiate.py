@@ -16,8 +16,6 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from workflow.bulk import ANALYZE_AFTER_ROWS, audit_new_tasks, insert_tasks, refresh_statistics
@@ -25,7 +23,8 @@ from workflow.dates import deadline_instant
 from workflow.db import write_session
 from workflow.deadlines import due_date
 from workflow.errors import InstantiationError
-from workflow.models import OutboxRow, TaskRow
+from workflow.models import TaskRow
+from workflow.outbox import notice, queue
 from workflow.specs import Calendar, Directive, DueRule, Registry
 from workflow.store import load_directive, load_registry
 
@@ -131,17 +130,13 @@ def _request_assignment_notices(session: Session, directive_code: str, year: int
     """One 'you have new tasks' request per agency and run, not one e-mail per task."""
     if not agencies:
         return
-    table = OutboxRow.__table__  # type: ignore[attr-defined]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     batch = now.isoformat()
-    rows = [{"key": f"tasks_assigned:{directive_code}:{year}:{agency}:{batch}",
-             "kind": "tasks_assigned",
-             "task_id": None, "agency_code": agency, "recipient_role": "agency",
-             "payload": {"directive": directive_code, "year": year}, "state": "queued",
-             "created_at": now, "attempts": 0, "next_attempt_at": now}
-            for agency in agencies]
-    for chunk in _chunks(rows, CHUNK):
-        session.execute(insert(table).on_conflict_do_nothing(index_elements=["key"]), chunk)
+    requests = [notice(f"tasks_assigned:{directive_code}:{year}:{agency}:{batch}",
+                       "tasks_assigned", None, agency, "agency",
+                       {"directive": directive_code, "year": year}, now)
+                for agency in agencies]
+    for chunk in _chunks(requests, CHUNK):
+        queue(session, chunk)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -15,15 +15,11 @@ is dropped when a later step of the same deadline is already due.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from workflow.clock import LOCAL_TZ, to_local
@@ -32,7 +28,8 @@ from workflow.db import read_session, write_session
 from workflow.deadlines import deadline_days
 from workflow.instantiate import instantiate_in
 from workflow.ladder import Ladder
-from workflow.models import AuditRow, DirectiveRow, OutboxRow, SweepMarkRow, TaskRow
+from workflow.models import AuditRow, DirectiveRow, SweepMarkRow, TaskRow
+from workflow.outbox import dialect_insert, notice, queue
 from workflow.setops import OWED_SQL, SetOperation, TaskNotice, apply
 from workflow.specs import Calendar, Directive, ReminderStep
 from workflow.store import load_calendars, load_directive
@@ -139,14 +136,10 @@ def _run_units(engine: Engine, units: list[_Unit], claimed: set[tuple[str, str]]
 
 def _claim(session: Session, unit: _Unit, now: datetime) -> bool:
     table = SweepMarkRow.__table__  # type: ignore[attr-defined]
-    statement = _insert(session)(table).values(kind=unit.kind, key=unit.key, done_at=now)
+    statement = dialect_insert(session)(table).values(kind=unit.kind, key=unit.key, done_at=now)
     # RETURNING, not rowcount: drivers may report -1 for an INSERT ... ON CONFLICT.
     inserted = session.execute(statement.on_conflict_do_nothing().returning(table.c.key))
     return inserted.first() is not None
-
-
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def _years(directive: Directive, now: datetime) -> list[int]:
@@ -216,7 +209,7 @@ def _step_work(plan: _Plan, directives: list[str], step: ReminderStep, day: date
                instant: datetime, now: datetime) -> Callable[[Session], int]:
     kind = NOTICE_KIND[step.kind]
     payload = {"step": step.code, "due_on": day.isoformat(), "level": step.level}
-    notice = None if step.notify == "chair" else TaskNotice(
+    per_task = None if step.notify == "chair" else TaskNotice(
         kind, f"{kind}:", f":{step.code}", "head" if step.notify == "head" else "agency",
         payload)
     operation = SetOperation(
@@ -228,15 +221,15 @@ def _step_work(plan: _Plan, directives: list[str], step: ReminderStep, day: date
         audit_trigger=AUDIT_TRIGGER[step.kind], audit_reason=step.code, actor=ACTOR,
         update="escalation_level = :level, updated_at = :now"
         if step.kind == "escalation" else None,
-        notice=notice)
+        notice=per_task)
 
     def work(session: Session) -> int:
         per_directive = apply(session, operation, now)
         if step.notify == "chair":  # one notice per directive, not one per task
-            _queue(session, [_notice(f"{kind}:{directive}:{day.isoformat()}:{step.code}", kind,
-                                     None, plan.chairs.get(directive), "chair",
-                                     {**payload, "directive": directive, "tasks": count}, now)
-                             for directive, count in sorted(per_directive.items())])
+            queue(session, [notice(f"{kind}:{directive}:{day.isoformat()}:{step.code}", kind,
+                                   None, plan.chairs.get(directive), "chair",
+                                   {**payload, "directive": directive, "tasks": count}, now)
+                            for directive, count in sorted(per_directive.items())])
         return sum(per_directive.values())
 
     return work
@@ -279,10 +272,10 @@ def _opening_work(directives: list[Directive], month: str, year: int, now: datet
                                .where(or_(*conditions), TaskRow.year == year,
                                       TaskRow.state.in_(OWED))).all()  # type: ignore[attr-defined]
         agencies = sorted({agency for _id, agency, _s, _v in rows})
-        _queue(session, [_notice(f"action_month_opening:{year}:{month}:{agency}",
-                                 "action_month_opening", None, agency, "agency",
-                                 {"action_month": month, "year": year}, now)
-                         for agency in agencies])
+        queue(session, [notice(f"action_month_opening:{year}:{month}:{agency}",
+                               "action_month_opening", None, agency, "agency",
+                               {"action_month": month, "year": year}, now)
+                        for agency in agencies])
         _audit(session, [(r[0], r[2], r[3]) for r in rows], now, "open", month)
         return len(rows)
 
@@ -331,24 +324,10 @@ def digest_recipients(session: Session, directives: list[str] | None, now: datet
 def queue_digests(session: Session, recipients: dict[tuple[str, str], int], week: str,
                   now: datetime) -> int:
     """One request per recipient and week; the key makes a second request a no-op."""
-    _queue(session, [_notice(f"weekly_digest:{week}:{role}:{agency}", "weekly_digest", None,
-                             agency, role, {"week": week, "overdue": count}, now)
-                     for (agency, role), count in sorted(recipients.items())])
+    queue(session, [notice(f"weekly_digest:{week}:{role}:{agency}", "weekly_digest", None,
+                           agency, role, {"week": week, "overdue": count}, now)
+                    for (agency, role), count in sorted(recipients.items())])
     return len(recipients)
-
-
-def _notice(key: str, kind: str, task_id: int | None, agency: str | None, role: str,
-            payload: dict[str, Any], now: datetime) -> dict[str, Any]:
-    return {"key": key, "kind": kind, "task_id": task_id, "agency_code": agency,
-            "recipient_role": role, "payload": json.loads(json.dumps(payload)),
-            "state": "queued", "created_at": now, "attempts": 0, "next_attempt_at": now}
-
-
-def _queue(session: Session, notices: list[dict[str, Any]]) -> None:
-    if notices:
-        table = OutboxRow.__table__  # type: ignore[attr-defined]
-        session.execute(_insert(session)(table).on_conflict_do_nothing(index_elements=["key"]),
-                        notices)
 
 
 def _audit(session: Session, rows: list[tuple[int, str, int]], now: datetime, trigger: str,
