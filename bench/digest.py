@@ -30,10 +30,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiosmtplib
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
 from bench.scratch import scratch_database
+from bench.synthetic import add_agencies, agency_code, bench_definitions, task_spec
 from notifier.config import MailSettings
 from notifier.sender import send_due
 from notifier.transport import Outcome, Smtp
@@ -41,21 +42,10 @@ from workflow.bulk import insert_tasks
 from workflow.clock import LOCAL_TZ
 from workflow.dates import deadline_instant
 from workflow.db import make_engine, write_session
-from workflow.loader import load_definitions
 from workflow.models import OutboxRow
-from workflow.specs import (
-    Agency,
-    AgencyGroup,
-    DefinitionSet,
-    Directive,
-    Registry,
-    TaskSpec,
-    YearlyDue,
-)
 from workflow.store import save_definitions
 from workflow.sweep import digest_recipients, queue_digests
 
-ROOT = Path(__file__).resolve().parent.parent
 DUE = date(2024, 3, 5)
 NOW = datetime(2024, 3, 11, 8, 30, tzinfo=LOCAL_TZ)
 
@@ -73,27 +63,15 @@ class Keep:
 
 def populate(url: str, recipients: int) -> None:
     engine = make_engine(url)
-    calendars = load_definitions([ROOT / "definitions" / "calendar.yaml"]).calendars
-    specs = tuple(TaskSpec(f"t{k}", title, "Nội dung", ("b.all",), due=YearlyDue(5, 3))
-                  for k, title in enumerate(["Báo cáo sơ kết công tác bình đẳng giới quý I",
-                                             "Báo cáo kết quả kiện toàn Ban vì sự tiến bộ "
-                                             "của phụ nữ"]))
-    directive = Directive("bench", "ke-hoach", "12/KH-UBND", date(2024, 1, 2), "day",
-                          "Ủy ban nhân dân tỉnh", "Kế hoạch thử", 2024, 2024, (), specs)
-    first = Agency("b.0000000", "Ủy ban nhân dân xã số 0", "xa", ("xa0@bench.example",))
-    definitions = DefinitionSet(Registry({first.code: first},
-                                         {"b.all": AgencyGroup("b.all", "Tất cả", (first.code,))}),
-                                calendars, {"bench": directive})
+    specs = (task_spec("t0", "Báo cáo sơ kết công tác bình đẳng giới quý I", DUE),
+             task_spec("t1", "Báo cáo kết quả kiện toàn Ban vì sự tiến bộ của phụ nữ", DUE))
     loaded = datetime(2024, 1, 2, tzinfo=UTC)
     with write_session(engine) as session:
-        save_definitions(session, definitions, loaded)
-        session.execute(text("INSERT INTO agency (code, name, short_name, level, emails) VALUES "
-                             "(:code, :name, :name, 'xa', :emails)"),
-                        [{"code": f"b.{i:07d}", "name": f"Ủy ban nhân dân xã số {i}",
-                          "emails": f'["xa{i}@bench.example"]'} for i in range(1, recipients)])
-        insert_tasks(session, [("bench", f"t{k}", f"b.{i:07d}", "lead", 2024, "2024",
+        save_definitions(session, bench_definitions(specs, 1), loaded)
+        add_agencies(session, 1, recipients)
+        insert_tasks(session, [("bench", spec.code, agency_code(i), "lead", 2024, "2024",
                                 "assigned", DUE, deadline_instant(DUE), 0, 1, loaded, loaded)
-                               for k in range(2) for i in range(recipients)])
+                               for spec in specs for i in range(recipients)])
     with write_session(engine) as session:
         queue_digests(session, digest_recipients(session, None, NOW), "2024-W11", NOW)
     engine.dispose()

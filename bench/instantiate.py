@@ -31,39 +31,23 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench.scratch import rss_kib, scratch_database
+from bench.synthetic import YEAR, bench_definitions, task_spec
 from workflow.db import make_engine, write_session
 from workflow.instantiate import instantiate
-from workflow.loader import load_definitions
 from workflow.specs import (
-    Agency,
-    AgencyGroup,
     DefinitionSet,
-    Directive,
-    Registry,
-    TaskSpec,
-    YearlyDue,
 )
 from workflow.store import save_definitions
 
 SPECS = 10
-YEAR = 2024
 NOW = datetime(2024, 1, 2, 8, 0, tzinfo=UTC)
 TABLES = "outbox, audit, task"
 
 
 def synthetic(rows: int) -> DefinitionSet:
     """One directive with SPECS tasks for a group of rows/SPECS agencies."""
-    count = math.ceil(rows / SPECS)
-    agencies = {f"b.{i:07d}": Agency(f"b.{i:07d}", f"UBND xã thử {i}", "xa",
-                                     (f"xa{i}@bench.example",)) for i in range(count)}
-    group = AgencyGroup("b.all", "Tất cả", tuple(agencies))
-    calendar = load_definitions([Path(__file__).resolve().parent.parent / "definitions"
-                                 / "calendar.yaml"]).calendars
-    tasks = tuple(TaskSpec(f"t{k}", f"Nhiệm vụ {k}", "Nội dung", ("b.all",),
-                           due=YearlyDue(5, 6)) for k in range(SPECS))
-    directive = Directive("bench", "ke-hoach", "1/KH", date(2024, 1, 1), "day", "UBND", "Thử",
-                          YEAR, YEAR, (), tasks)
-    return DefinitionSet(Registry(agencies, {"b.all": group}), calendar, {"bench": directive})
+    specs = tuple(task_spec(f"t{k}", f"Nhiệm vụ {k}", date(YEAR, 6, 5)) for k in range(SPECS))
+    return bench_definitions(specs, math.ceil(rows / SPECS))
 
 
 def measured(job: str, url: str, rows: int, queue: Any) -> None:

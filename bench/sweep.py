@@ -29,30 +29,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench.scratch import scratch_database
+from bench.synthetic import YEAR, add_agencies, agency_code, bench_definitions, task_spec
 from workflow.bulk import insert_tasks, refresh_statistics
 from workflow.clock import LOCAL_TZ
 from workflow.dates import deadline_instant
 from workflow.db import make_engine, write_session
 from workflow.ladder import Ladder
-from workflow.loader import load_definitions
 from workflow.specs import (
-    Agency,
-    AgencyGroup,
-    DefinitionSet,
-    Directive,
-    Registry,
     ReminderPolicy,
-    TaskSpec,
-    YearlyDue,
 )
 from workflow.store import save_definitions
 from workflow.sweep import run_due
 
 SPECS = 100
-YEAR = 2024
 FIRST_DEADLINE = date(2024, 3, 5)
 LOADED = datetime(2024, 1, 2, 8, 0, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def deadline(k: int) -> date:
@@ -60,32 +51,19 @@ def deadline(k: int) -> date:
     return FIRST_DEADLINE if k == 0 else date.fromordinal(date(2024, 6, 1).toordinal() + 2 * k)
 
 
-def definitions(agencies: int) -> DefinitionSet:
-    calendars = load_definitions([ROOT / "definitions" / "calendar.yaml"]).calendars
-    group = AgencyGroup("b.all", "Tất cả", ("b.0000000",))
-    tasks = tuple(TaskSpec(f"t{k:03d}", f"Nhiệm vụ {k}", "Nội dung", ("b.all",),
-                           due=YearlyDue(deadline(k).day, deadline(k).month))
-                  for k in range(SPECS))
-    directive = Directive("bench", "ke-hoach", "1/KH", date(2024, 1, 1), "day", "UBND", "Thử",
-                          YEAR, YEAR, (), tasks)
-    one = {"b.0000000": Agency("b.0000000", "UBND xã 0", "xa", ("x0@bench.example",))}
-    return DefinitionSet(Registry(one, {"b.all": group}), calendars, {"bench": directive})
-
-
 def populate(url: str, rows: int) -> None:
     """Agencies and task rows through the bulk paths; a sweep claims the year's units."""
     engine = make_engine(url)
     agencies = rows // SPECS
     with write_session(engine) as session:
-        save_definitions(session, definitions(agencies), LOADED)
-        session.execute(text("INSERT INTO agency (code, name, level, emails) VALUES "
-                             "(:code, :name, 'xa', :emails)"),
-                        [{"code": f"b.{i:07d}", "name": f"UBND xã {i}",
-                          "emails": '["x@bench.example"]'} for i in range(1, agencies)])
+        specs = tuple(task_spec(f"t{k:03d}", f"Nhiệm vụ {k}", deadline(k))
+                      for k in range(SPECS))
+        save_definitions(session, bench_definitions(specs, 1), LOADED)
+        add_agencies(session, 1, agencies)
     for k in range(SPECS):
         due = deadline(k)
         with write_session(engine) as session:
-            insert_tasks(session, [("bench", f"t{k:03d}", f"b.{i:07d}", "lead", YEAR, str(YEAR),
+            insert_tasks(session, [("bench", f"t{k:03d}", agency_code(i), "lead", YEAR, str(YEAR),
                                     "assigned", due, deadline_instant(due), 0, 1, LOADED,
                                     LOADED) for i in range(agencies)])
     with write_session(engine) as session:
