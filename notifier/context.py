@@ -52,14 +52,16 @@ class NoRecipientError(Exception):
 
 
 class ContextBuilder:
-    def __init__(self, session: Session, base_url: str) -> None:
+    def __init__(self, session: Session, base_url: str,
+                 digests: dict[str, DigestData] | None = None) -> None:
         self.session = session
         self.base_url = base_url
         self.agencies: dict[str, AgencyRow] = {}
         self.directives = {d.code: d for d in session.scalars(select(DirectiveRow))}
         self.calendars = {c.code: calendar_from_dict(c.code, c.body)
                           for c in session.scalars(select(CalendarRow))}
-        self.digests: dict[str, DigestData] = {}
+        # The week's overdue tasks, fetched once and reused by later batches of one run.
+        self.digests = {} if digests is None else digests
 
     def envelopes(self, rows: list[OutboxRow], now: datetime
                   ) -> list[tuple[OutboxRow, Envelope | Exception]]:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import jinja2
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 
 from notifier.config import MailSettings
-from notifier.context import ContextBuilder
+from notifier.context import ContextBuilder, DigestData
 from notifier.message import build
 from notifier.templating import environment, render
 from notifier.transport import Outcome, Transport
@@ -67,17 +68,18 @@ def claim(engine: Engine, now: datetime, limit: int, lease: timedelta) -> list[i
 
 
 def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now: datetime,
-               context: ContextBuilder | None = None) -> SendReport:
+               env: jinja2.Environment | None = None,
+               digests: dict[str, DigestData] | None = None) -> SendReport:
+    """One claimed batch; `env` and `digests` let a run reuse templates and digest data."""
     ids = claim(engine, now, settings.batch, timedelta(seconds=settings.lease_seconds))
     report = SendReport()
     if not ids:
         return report
-    env = environment(settings.templates)
+    env = env or environment(settings.templates)
     with read_session(engine) as session:
         rows = list(session.scalars(select(OutboxRow).where(
             OutboxRow.id.in_(ids)).order_by(OutboxRow.id)))  # type: ignore[union-attr]
-        builder = context or ContextBuilder(session, settings.base_url)
-        builder.session = session
+        builder = ContextBuilder(session, settings.base_url, digests)
         messages, targets, outcomes = [], [], {}
         for row, envelope in builder.envelopes(rows, now):
             if isinstance(envelope, Exception):
@@ -119,10 +121,10 @@ def send_due(engine: Engine, transport: Transport, settings: MailSettings, now: 
              ) -> SendReport:
     """Every row due as of `now`, batch after batch (rows retried later are not due)."""
     total = SendReport()
-    with read_session(engine) as session:
-        builder = ContextBuilder(session, settings.base_url)  # digest data shared by batches
-        while True:
-            report = send_batch(engine, transport, settings, now, builder)
-            total.add(report)
-            if report.sent + report.retry + report.failed == 0:
-                return total
+    env = environment(settings.templates)
+    digests: dict[str, DigestData] = {}
+    while True:
+        report = send_batch(engine, transport, settings, now, env, digests)
+        total.add(report)
+        if report.sent + report.retry + report.failed == 0:
+            return total
