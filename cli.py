@@ -104,6 +104,10 @@ def init(app: App) -> None:
     """Create the database schema, or upgrade it to this version's."""
     before = current_revision(app.engine)
     upgrade(app.engine)
+    from workflow.linkkeys import ensure_key
+
+    with write_session(app.engine) as session:
+        ensure_key(session, app.clock.now())  # the first key that signs agencies' links
     where = app.engine.url.render_as_string(hide_password=True)
     if before == head_revision():
         click.echo(f"{where}: schema already at revision {before}")
@@ -616,6 +620,11 @@ def agencies(app: App, group: str | None, as_json: bool) -> None:
     for agency in rows:
         click.echo(f"{agency.code:<28} {agency.name}  <{', '.join(agency.emails)}>")
     click.echo(f"{len(rows)} agencies")
+
+
+from web.commands import register as _register_web  # noqa: E402
+
+_register_web(cli, pass_app)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from workflow.clock import to_local
 from workflow.codec import calendar_from_dict
 from workflow.dates import deadline_instant, format_date
 from workflow.labels import ROLE_LABELS
+from workflow.links import LinkMaker
 from workflow.models import AgencyRow, CalendarRow, DirectiveRow, OutboxRow, TaskRow, TaskSpecRow
 from workflow.queries import OWED_STATES
 
@@ -52,10 +53,10 @@ class NoRecipientError(Exception):
 
 
 class ContextBuilder:
-    def __init__(self, session: Session, base_url: str,
+    def __init__(self, session: Session, links: LinkMaker,
                  digests: dict[str, DigestData] | None = None) -> None:
         self.session = session
-        self.base_url = base_url
+        self.links = links
         self.agencies: dict[str, AgencyRow] = {}
         self.directives = {d.code: d for d in session.scalars(select(DirectiveRow))}
         self.calendars = {c.code: calendar_from_dict(c.code, c.body)
@@ -100,6 +101,7 @@ class ContextBuilder:
         if row.kind == "task_reported":
             recipient = agency or self.agencies[directive.secretariat or ""]
             context["recipient"] = _agency(recipient)
+            context["link"] = self.links.dashboard_task(task["id"])
             to, cc = _addresses(recipient, head=False), []
         elif row.recipient_role == "head":
             to = [task_agency.head_email] if task_agency.head_email else \
@@ -161,10 +163,10 @@ class ContextBuilder:
         if row.recipient_role == "secretariat":
             own = [code for code, sec in data.secretariat_of.items() if sec == recipient.code]
             tasks = [t for ts in data.by_agency.values() for t in ts if t["directive"] in own]
-            link = None
+            link = f"{self.links.base_url}/quan-ly/qua-han"
         else:
             tasks = data.by_agency.get(recipient.code, [])
-            link = f"{self.base_url}/co-quan/{recipient.code}"
+            link = self.links.agency(recipient.code)
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for task in sorted(tasks, key=lambda t: (-t["days_overdue"], -t["level"], t["title"])):
             groups[task["agency"]].append(task)
@@ -230,7 +232,7 @@ class ContextBuilder:
             "reported_at": task.reported_at, "report_text": task.report_text,
             "late": bool(task.reported_at and task.due_at and task.reported_at > task.due_at),
             "action_month": (spec.due or {}).get("action_month"),
-            "link": f"{self.base_url}/nhiem-vu/{task.id}",  # the web issue signs this link
+            "link": self.links.task(task.id or 0, task.agency_code, task.due_at),
         }
 
     def _directive(self, directive: DirectiveRow) -> dict[str, Any]:

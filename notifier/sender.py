@@ -23,6 +23,8 @@ from notifier.message import build
 from notifier.templating import environment, render
 from notifier.transport import Outcome, Transport
 from workflow.db import read_session, write_session
+from workflow.linkkeys import load_ring
+from workflow.links import LinkMaker
 from workflow.models import OutboxRow
 
 BACKOFF_BASE = timedelta(minutes=1)
@@ -76,10 +78,11 @@ def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now
     if not ids:
         return report
     env = env or environment(settings.templates)
+    ring = load_ring(engine, now)
     with read_session(engine) as session:
         rows = list(session.scalars(select(OutboxRow).where(
             OutboxRow.id.in_(ids)).order_by(OutboxRow.id)))  # type: ignore[union-attr]
-        builder = ContextBuilder(session, settings.base_url, digests)
+        builder = ContextBuilder(session, LinkMaker(ring, settings.base_url, now), digests)
         messages, targets, outcomes = [], [], {}
         for row, envelope in builder.envelopes(rows, now):
             if isinstance(envelope, Exception):

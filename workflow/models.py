@@ -198,3 +198,65 @@ class SweepMarkRow(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=40)
     key: str = Field(primary_key=True, max_length=200)
     done_at: datetime = _utc(nullable=False)
+
+
+class ReportRow(SQLModel, table=True):
+    """One report an agency submitted (a returned task gets a second one): text, figures
+    and attachments, written in the transaction of its `report` transition."""
+
+    __tablename__ = "report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("task.id"), nullable=False, index=True))
+    submitted_at: datetime = _utc(nullable=False)
+    actor: str = Field(max_length=200)
+    channel: str = Field(max_length=20)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    figures: list[dict[str, str]] | None = _json(nullable=True)
+    task_version: int
+
+
+class AttachmentRow(SQLModel, table=True):
+    """A file attached to a report. The bytes live in the attachment folder under
+    `stored_name` (their SHA-256); the type was checked from the content."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("report.id"), nullable=False, index=True))
+    task_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("task.id"), nullable=False, index=True))
+    filename: str = Field(max_length=255)
+    stored_name: str = Field(max_length=100)
+    content_type: str = Field(max_length=120)
+    size: int
+    uploaded_at: datetime = _utc(nullable=False)
+
+
+class UserRow(SQLModel, table=True):
+    """A secretariat user of the dashboard (created with `nhiemvu user add`)."""
+
+    __tablename__ = "web_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(80), nullable=False, unique=True))
+    display_name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    created_at: datetime = _utc(nullable=False)
+    last_login_at: datetime | None = _utc()
+
+
+class LinkKeyRow(SQLModel, table=True):
+    """A secret that signs links and sessions. The newest active key signs; every active
+    key verifies, so rotating keeps links already sent working until the old key is
+    revoked."""
+
+    __tablename__ = "link_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret: str = Field(max_length=128)
+    created_at: datetime = _utc(nullable=False)
+    revoked_at: datetime | None = _utc()

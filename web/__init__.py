@@ -1,0 +1,1 @@
+"""The web app: agencies report through signed links, the secretariat verifies."""

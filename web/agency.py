@@ -1,0 +1,184 @@
+"""Agency pages, reached through signed links: a task's page with its report form, and
+the agency's list of tasks. GET never changes anything (mail scanners prefetch links);
+only a POST with the page's CSRF token reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from web.context import WebContext, context_of
+from web.forms import FormRejected, read_form
+from web.security import CSRF_COOKIE, check_form_token, form_token, new_browser_secret
+from web.views import TaskView, agency_tasks, task_view
+from workflow.actors import Actor
+from workflow.attachments import ALLOWED_LABEL, StoredFile, UploadError
+from workflow.clock import to_local
+from workflow.db import read_session
+from workflow.errors import ConflictError, IllegalTransitionError
+from workflow.links import AGENCY, TASK, LinkClaims, LinkError
+from workflow.queries import OWED_STATES
+from workflow.reports import FiguresError, parse_figures, submit_report
+
+LINK_ERRORS = {
+    "invalid": (403, "Liên kết không hợp lệ",
+                "Liên kết này không đúng hoặc đã bị thu hồi. Hãy dùng liên kết trong thư "
+                "mới nhất của Ban, hoặc liên hệ bộ phận thường trực để được gửi lại."),
+    "expired": (410, "Liên kết đã hết hạn",
+                "Liên kết này đã hết thời hạn sử dụng. Liên kết mới có trong thư nhắc việc "
+                "hoặc thư tổng hợp hằng tuần; bạn cũng có thể liên hệ bộ phận thường trực."),
+    "scope": (403, "Liên kết không dùng cho trang này",
+              "Liên kết này dành cho một nhiệm vụ hoặc một đơn vị khác."),
+}
+ALREADY_REPORTED = ("Báo cáo đã được gửi",
+                    "Nhiệm vụ này đã có báo cáo đang chờ Ban xác nhận (hoặc đã được xác "
+                    "nhận), nên biểu mẫu không được gửi lại lần nữa. Nếu cần bổ sung, Ban sẽ "
+                    "trả lại nhiệm vụ kèm lý do.")
+
+
+class LinkRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _refuse(ctx: WebContext, request: Request, reason: str) -> Response:
+    status, title, message = LINK_ERRORS[reason]
+    return ctx.pages.error(request, status, title, message)
+
+
+def _task_claims(ctx: WebContext, request: Request) -> LinkClaims:
+    try:
+        task_id = int(request.path_params["task_id"])
+        claims = ctx.signer().read(request.path_params["token"], TASK, ctx.now())
+    except (ValueError, LinkError) as exc:
+        raise LinkRefused(getattr(exc, "reason", "invalid")) from None
+    if claims.task_id != task_id:
+        raise LinkRefused("scope")
+    return claims
+
+
+def _load_view(ctx: WebContext, claims: LinkClaims) -> TaskView:
+    with read_session(ctx.engine) as session:
+        view = task_view(session, claims.task_id or 0, ctx.now())
+    if view is None or view.task.agency_code != claims.agency_code:
+        raise LinkRefused("scope")
+    return view
+
+
+def _browser_secret(request: Request) -> tuple[str, bool]:
+    existing = request.cookies.get(CSRF_COOKIE)
+    return (existing, False) if existing else (new_browser_secret(), True)
+
+
+def _task_page(ctx: WebContext, request: Request, view: TaskView, status: int = 200,
+               error: str | None = None, form: dict[str, Any] | None = None,
+               sent: bool = False) -> Response:
+    secret, is_new = _browser_secret(request)
+    response = ctx.pages.render(request, "agency_task", {
+        "view": view, "csrf": form_token(ctx.ring(), secret, f"task:{view.task.id}"),
+        "error": error, "form": form or {"text": "", "figures": ""}, "sent": sent,
+        "max_files": ctx.settings.upload_max_files, "allowed": ALLOWED_LABEL,
+        "max_mb": ctx.settings.upload_max_bytes // (1024 * 1024)}, status)
+    if is_new:
+        response.set_cookie(CSRF_COOKIE, secret, httponly=True, samesite="lax",
+                            secure=ctx.settings.secure_cookies, path="/")
+    return response
+
+
+async def task_page(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        claims = _task_claims(ctx, request)
+        view = await run_in_threadpool(_load_view, ctx, claims)
+    except LinkRefused as refused:
+        return _refuse(ctx, request, refused.reason)
+    sent = request.query_params.get("da-gui") == "1" and not view.owed
+    return _task_page(ctx, request, view, sent=sent)
+
+
+async def submit(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        claims = _task_claims(ctx, request)
+        view = await run_in_threadpool(_load_view, ctx, claims)
+    except LinkRefused as refused:
+        return _refuse(ctx, request, refused.reason)
+    settings = ctx.settings
+    try:
+        form = await read_form(request, settings.request_max_bytes, settings.upload_max_files)
+    except FormRejected as rejected:
+        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
+    try:
+        if not check_form_token(ctx.ring(), request.cookies.get(CSRF_COOKIE),
+                                f"task:{view.task.id}", form.get("csrf")):
+            return ctx.pages.error(request, 403, "Phiên làm việc không hợp lệ",
+                                   "Biểu mẫu đã cũ hoặc không được gửi từ trang này. Hãy "
+                                   "tải lại trang rồi gửi lại báo cáo.")
+        if view.task.state not in OWED_STATES:
+            return ctx.pages.error(request, 409, *ALREADY_REPORTED)
+        text = str(form.get("text") or "").strip()
+        figures_text = str(form.get("figures") or "")
+        kept = {"text": text, "figures": figures_text}
+        if not text:
+            return _task_page(ctx, request, view, 400, "Hãy nhập nội dung báo cáo.", kept)
+        try:
+            figures = parse_figures(figures_text)
+        except FiguresError as exc:
+            return _task_page(ctx, request, view, 400, str(exc), kept)
+        uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+        try:
+            files = [await run_in_threadpool(ctx.store.put, f.filename or "", f.file)
+                     for f in uploads]
+        except UploadError as exc:
+            return _task_page(ctx, request, view, exc.status, str(exc), kept)
+    finally:
+        await form.close()
+    actor = Actor(claims.agency_code, "agency", "link", claims.agency_code)
+    try:
+        await run_in_threadpool(_submit, ctx, view, actor, text, figures, files)
+    except (ConflictError, IllegalTransitionError):
+        return ctx.pages.error(request, 409, *ALREADY_REPORTED)
+    return RedirectResponse(f"{request.url.path}?da-gui=1", status_code=303)
+
+
+def _submit(ctx: WebContext, view: TaskView, actor: Actor, text: str,
+            figures: list[dict[str, str]], files: list[StoredFile]) -> None:
+    submit_report(ctx.engine, view.task.id or 0, actor, ctx.now(), text, figures, files)
+
+
+async def agency_page(request: Request) -> Response:
+    ctx = context_of(request)
+    code = request.path_params["agency_code"]
+    try:
+        claims = ctx.signer().read(request.path_params["token"], AGENCY, ctx.now())
+    except LinkError as exc:
+        return _refuse(ctx, request, exc.reason)
+    if claims.agency_code != code:
+        return _refuse(ctx, request, "scope")
+
+    def load() -> tuple[Any, list[dict[str, Any]]]:
+        from workflow.models import AgencyRow
+        with read_session(ctx.engine) as session:
+            agency = session.get(AgencyRow, code)
+            return agency, agency_tasks(session, code, to_local(ctx.now()).year - 1)
+
+    agency, rows = await run_in_threadpool(load)
+    if agency is None:
+        return _refuse(ctx, request, "scope")
+    links = ctx.links()
+    for row in rows:
+        row["link"] = links.task(row["task"].id, code, row["task"].due_at)
+    return ctx.pages.render(request, "agency_list", {"agency": agency, "rows": rows,
+                                                     "now": ctx.now()})
+
+
+ROUTES = [
+    Route("/bao-cao/{task_id}/{token}", task_page, methods=["GET"]),
+    Route("/bao-cao/{task_id}/{token}", submit, methods=["POST"]),
+    Route("/co-quan/{agency_code}/{token}", agency_page, methods=["GET"]),
+]

@@ -1,0 +1,76 @@
+"""The ASGI app (Starlette): agency pages, the dashboard, a health check, static CSS."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from web import agency, dashboard
+from web.config import WebSettings
+from web.context import WebContext, context_of
+from web.render import Pages
+from web.security import BodyLimit, SecurityHeaders
+from workflow.attachments import AttachmentStore
+from workflow.clock import Clock, FixedClock, SystemClock
+from workflow.dates import parse_instant
+from workflow.db import make_engine
+from workflow.linkkeys import CachedKeyRing
+from workflow.migrate import check_schema
+
+STATIC = os.path.join(os.path.dirname(__file__), "static")
+
+
+async def health(_request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def root(_request: Request) -> Response:
+    return RedirectResponse("/quan-ly", 303)
+
+
+async def not_found(request: Request, _exc: Exception) -> Response:
+    return context_of(request).pages.error(request, 404, "Không tìm thấy trang",
+                                           "Địa chỉ này không có trên hệ thống.")
+
+
+async def method_not_allowed(request: Request, _exc: Exception) -> Response:
+    return context_of(request).pages.error(request, 405, "Thao tác không được phép",
+                                           "Trang này không nhận kiểu yêu cầu đó.")
+
+
+async def server_error(request: Request, _exc: Exception) -> Response:
+    return context_of(request).pages.error(request, 500, "Lỗi hệ thống",
+                                           "Đã có lỗi khi xử lý yêu cầu; không có thay đổi "
+                                           "nào được lưu. Hãy thử lại sau ít phút.")
+
+
+def create_app(engine: Engine, clock: Clock, settings: WebSettings) -> Starlette:
+    ctx = WebContext(engine, clock, settings, CachedKeyRing(engine, settings.key_cache_seconds),
+                     Pages(), AttachmentStore(settings.attachments_dir,
+                                              settings.upload_max_bytes))
+    app = Starlette(
+        routes=[Route("/", root), Route("/suc-khoe", health),
+                *agency.ROUTES, *dashboard.ROUTES,
+                Mount("/static", StaticFiles(directory=STATIC), name="static")],
+        middleware=[Middleware(SecurityHeaders),
+                    Middleware(BodyLimit, max_bytes=settings.request_max_bytes)],
+        exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error})
+    app.state.ctx = ctx
+    return app
+
+
+def app_from_env() -> Starlette:
+    """For `uvicorn --factory web.app:app_from_env` and `nhiemvu serve --workers N`."""
+    url = os.environ.get("NHIEMVU_DATABASE_URL", "sqlite:///nhiemvu.db")
+    engine = make_engine(url)
+    check_schema(engine)
+    pinned = os.environ.get("NHIEMVU_NOW")
+    clock: Clock = FixedClock(parse_instant(pinned)) if pinned else SystemClock()
+    return create_app(engine, clock, WebSettings.from_env())

@@ -1,0 +1,192 @@
+"""CLI commands of the web side: serve, users, link keys, a task's link."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from workflow.db import read_session, write_session
+from workflow.errors import NhiemvuError
+
+
+def register(cli: click.Group, pass_app: Any) -> None:
+    """Adds the commands to the `nhiemvu` group (cli.py owns App and pass_app)."""
+
+    @cli.command()
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", type=int, default=8000, show_default=True)
+    @click.option("--workers", type=int, default=1, show_default=True,
+                  help="Web worker processes (use PostgreSQL for more than one).")
+    @click.option("--with-scheduler", is_flag=True,
+                  help="Also run the scheduler and the sender in this process.")
+    @click.option("--interval", type=float, default=5.0, show_default=True,
+                  help="Minutes between scheduler sweeps (with --with-scheduler).")
+    @click.option("--send-every", type=float, default=30.0, show_default=True,
+                  help="Seconds between delivery runs (with --with-scheduler).")
+    @click.option("--access-log", is_flag=True,
+                  help="Log every request (paths contain link tokens: keep logs private).")
+    @pass_app
+    def serve(app: Any, host: str, port: int, workers: int, with_scheduler: bool,
+              interval: float, send_every: float, access_log: bool) -> None:
+        """Run the web app: agencies' report pages and the secretariat's dashboard."""
+        from notifier.config import MailSettings
+        from web.server import BackgroundWork, serve
+        from workflow.db import is_sqlite
+
+        engine = app.ready_engine()
+        if workers > 1 and is_sqlite(engine):
+            raise NhiemvuError("several workers need PostgreSQL; with SQLite use --workers 1")
+        background = None
+        if with_scheduler:
+            try:
+                mail = MailSettings.from_env()
+            except ValueError as exc:
+                raise NhiemvuError(str(exc)) from None
+            background = BackgroundWork(engine, app.clock, mail, interval, send_every,
+                                        lambda line: click.echo(line))
+        click.echo(f"serving on http://{host}:{port}"
+                   f"{' with the scheduler and the sender' if with_scheduler else ''}",
+                   err=True)
+        serve(engine, app.settings.database_url, app.clock, host, port, workers,
+              background, access_log)
+
+    @cli.group()
+    def user() -> None:
+        """Secretariat users of the dashboard."""
+
+    @user.command(name="add")
+    @click.argument("username")
+    @click.option("--name", "display_name", help="Full name shown on the dashboard.")
+    @click.option("--password-stdin", is_flag=True,
+                  help="Read the password from standard input (for scripts).")
+    @pass_app
+    def user_add(app: Any, username: str, display_name: str | None,
+                 password_stdin: bool) -> None:
+        """Create a user; asks for the password twice unless --password-stdin."""
+        from workflow.users import add_user
+
+        password = _password(password_stdin)
+        with write_session(app.ready_engine()) as session:
+            add_user(session, username, password, display_name, app.clock.now())
+        click.echo(f"user {username} created")
+
+    @user.command(name="password")
+    @click.argument("username")
+    @click.option("--password-stdin", is_flag=True)
+    @pass_app
+    def user_password(app: Any, username: str, password_stdin: bool) -> None:
+        """Set a new password."""
+        from workflow.users import set_password
+
+        password = _password(password_stdin)
+        with write_session(app.ready_engine()) as session:
+            set_password(session, username, password)
+        click.echo(f"password of {username} changed")
+
+    @user.command(name="disable")
+    @click.argument("username")
+    @pass_app
+    def user_disable(app: Any, username: str) -> None:
+        """Block a user at once (open sessions included)."""
+        from workflow.users import set_active
+
+        with write_session(app.ready_engine()) as session:
+            set_active(session, username, False)
+        click.echo(f"user {username} disabled")
+
+    @user.command(name="enable")
+    @click.argument("username")
+    @pass_app
+    def user_enable(app: Any, username: str) -> None:
+        from workflow.users import set_active
+
+        with write_session(app.ready_engine()) as session:
+            set_active(session, username, True)
+        click.echo(f"user {username} enabled")
+
+    @user.command(name="list")
+    @pass_app
+    def user_list(app: Any) -> None:
+        from sqlalchemy import select
+
+        from workflow.dates import format_datetime
+        from workflow.models import UserRow
+
+        with read_session(app.ready_engine()) as session:
+            rows = list(session.scalars(select(UserRow).order_by(UserRow.username)))
+        for row in rows:
+            state = "active" if row.active else "disabled"
+            click.echo(f"{row.username:<20} {state:<9} {row.display_name}  "
+                       f"last login {format_datetime(row.last_login_at) or 'never'}")
+        click.echo(f"{len(rows)} users")
+
+    @cli.group()
+    def keys() -> None:
+        """Keys that sign agencies' links and dashboard sessions."""
+
+    @keys.command(name="list")
+    @pass_app
+    def keys_list(app: Any) -> None:
+        from sqlalchemy import select
+
+        from workflow.dates import format_datetime
+        from workflow.models import LinkKeyRow
+
+        with read_session(app.ready_engine()) as session:
+            rows = list(session.scalars(select(LinkKeyRow).order_by(LinkKeyRow.id)))
+        active = [r for r in rows if r.revoked_at is None]
+        for row in rows:
+            state = f"revoked {format_datetime(row.revoked_at)}" if row.revoked_at else \
+                "signing" if row is active[-1] else "verifying"
+            click.echo(f"{row.id:>4}  created {format_datetime(row.created_at)}  {state}")
+
+    @keys.command(name="rotate")
+    @pass_app
+    def keys_rotate(app: Any) -> None:
+        """New links are signed with a new key; links already sent keep working."""
+        from workflow.linkkeys import rotate
+
+        with write_session(app.ready_engine()) as session:
+            row = rotate(session, app.clock.now())
+        click.echo(f"key {row.id} now signs new links (running servers pick it up "
+                   "within 30 s); revoke old keys with `nhiemvu keys revoke ID`")
+
+    @keys.command(name="revoke")
+    @click.argument("key_id", type=int)
+    @pass_app
+    def keys_revoke(app: Any, key_id: int) -> None:
+        """Links and sessions signed with KEY_ID stop working."""
+        from workflow.linkkeys import revoke
+
+        with write_session(app.ready_engine()) as session:
+            revoke(session, key_id, app.clock.now())
+        click.echo(f"key {key_id} revoked")
+
+    @cli.command()
+    @click.argument("task")
+    @pass_app
+    def link(app: Any, task: str) -> None:
+        """Print the signed report link of TASK (to send it by another channel)."""
+        from notifier.config import MailSettings
+        from workflow.linkkeys import load_ring
+        from workflow.links import LinkMaker
+        from workflow.taskref import find_task
+
+        engine = app.ready_engine()
+        with read_session(engine) as session:
+            row = find_task(session, task)
+        maker = LinkMaker(load_ring(engine, app.clock.now()), MailSettings.from_env().base_url,
+                          app.clock.now())
+        click.echo(maker.task(row.id or 0, row.agency_code, row.due_at))
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise NhiemvuError("empty password")
+    return str(password)

@@ -1,0 +1,43 @@
+"""Web settings from the environment (prefix NHIEMVU_), built at the edge."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    base_url: str = "http://localhost:8000"
+    attachments_dir: Path = Path("attachments")
+    upload_max_bytes: int = 10 * 1024 * 1024  # per file
+    upload_max_files: int = 5
+    session_hours: int = 12
+    key_cache_seconds: float = 30.0
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies marked Secure whenever the public address is https."""
+        return self.base_url.startswith("https://")
+
+    @property
+    def request_max_bytes(self) -> int:
+        """A whole form: all files at their limit plus the text fields."""
+        return self.upload_max_bytes * self.upload_max_files + 2 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> WebSettings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            return env.get(f"NHIEMVU_{name}") or None
+
+        return cls(
+            base_url=(get("BASE_URL") or cls.base_url).rstrip("/"),
+            attachments_dir=Path(get("ATTACHMENTS_DIR") or cls.attachments_dir),
+            upload_max_bytes=int(float(get("UPLOAD_MAX_MB") or 10) * 1024 * 1024),
+            upload_max_files=int(get("UPLOAD_MAX_FILES") or cls.upload_max_files),
+            session_hours=int(get("SESSION_HOURS") or cls.session_hours),
+        )

@@ -1,0 +1,313 @@
+"""The secretariat's pages, behind a login: overview, matrix, overdue list, task page
+with verify/return, attachment download. Every state change is a POST with the session's
+CSRF token."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from web.context import WebContext, context_of
+from web.dashboard_data import filter_choices, matrix, overdue_list, overview
+from web.forms import FormRejected, read_form
+from web.security import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    SessionData,
+    check_form_token,
+    form_token,
+    new_browser_secret,
+    new_session,
+    read_session,
+)
+from web.throttle import LoginThrottle
+from web.views import task_view
+from workflow.actions import fire
+from workflow.actors import Actor
+from workflow.db import read_session as db_read
+from workflow.db import write_session
+from workflow.errors import ConflictError, IllegalTransitionError, NhiemvuError
+from workflow.machine import STATES
+from workflow.models import AttachmentRow, DirectiveRow, UserRow
+from workflow.users import authenticate
+
+Handler = Callable[[Request], Awaitable[Response]]
+throttle = LoginThrottle()
+DASHBOARD_SCOPE = "dashboard"
+
+
+def _signed_in(ctx: WebContext, request: Request) -> tuple[UserRow, SessionData] | None:
+    data = read_session(ctx.ring(), request.cookies.get(SESSION_COOKIE),
+                        ctx.settings.session_hours * 3600)
+    if data is None:
+        return None
+    with db_read(ctx.engine) as session:
+        user = session.get(UserRow, data.user_id)
+    return (user, data) if user is not None and user.active else None
+
+
+def secretariat(handler: Handler) -> Handler:
+    """Only for a signed-in, active user; others go to the login page (GET) or get 403."""
+
+    async def guarded(request: Request) -> Response:
+        ctx = context_of(request)
+        found = await run_in_threadpool(_signed_in, ctx, request)
+        if found is None:
+            if request.method in {"GET", "HEAD"}:
+                return RedirectResponse(f"/dang-nhap?next={quote(request.url.path)}", 303)
+            return ctx.pages.error(request, 403, "Cần đăng nhập",
+                                   "Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.")
+        request.state.user, request.state.session = found
+        request.state.csrf = form_token(ctx.ring(), found[1].csrf, DASHBOARD_SCOPE)
+        return await handler(request)
+
+    guarded.__name__ = handler.__name__
+    return guarded
+
+
+async def _checked_form(request: Request) -> Any:
+    ctx = context_of(request)
+    form = await read_form(request, 1024 * 1024, 0)
+    if not check_form_token(ctx.ring(), request.state.session.csrf, DASHBOARD_SCOPE,
+                            form.get("csrf")):
+        raise FormRejected(403, "Phiên làm việc không hợp lệ",
+                           "Biểu mẫu đã cũ hoặc không được gửi từ trang này. Hãy tải lại "
+                           "trang rồi thực hiện lại.")
+    return form
+
+
+# -- login ----------------------------------------------------------------------------
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/quan-ly") and "//" not in target \
+        else "/quan-ly"
+
+
+def _login_page(request: Request, status: int = 200, error: str | None = None,
+                username: str = "") -> Response:
+    ctx = context_of(request)
+    secret = request.cookies.get(CSRF_COOKIE) or new_browser_secret()
+    response = ctx.pages.render(request, "login", {
+        "csrf": form_token(ctx.ring(), secret, "login"), "error": error,
+        "username": username, "next": _safe_next(request.query_params.get("next"))}, status)
+    response.set_cookie(CSRF_COOKIE, secret, httponly=True, samesite="lax",
+                        secure=ctx.settings.secure_cookies, path="/")
+    return response
+
+
+async def login_form(request: Request) -> Response:
+    return _login_page(request)
+
+
+async def login(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        form = await read_form(request, 64 * 1024, 0)
+    except FormRejected as rejected:
+        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
+    username = str(form.get("username") or "").strip().lower()
+    if not check_form_token(ctx.ring(), request.cookies.get(CSRF_COOKIE), "login",
+                            form.get("csrf")):
+        return _login_page(request, 403, "Biểu mẫu đã cũ, hãy đăng nhập lại.", username)
+    address = request.client.host if request.client else "?"
+    keys = (f"user:{username}", f"ip:{address}")
+    if throttle.blocked(*keys):
+        return _login_page(request, 429, "Đăng nhập sai quá nhiều lần. Hãy thử lại sau "
+                                         "15 phút.", username)
+
+    def check() -> UserRow | None:
+        with write_session(ctx.engine) as session:
+            return authenticate(session, username, str(form.get("password") or ""),
+                                ctx.now())
+
+    user = await run_in_threadpool(check)
+    if user is None:
+        throttle.failed(*keys)
+        return _login_page(request, 401, "Tên đăng nhập hoặc mật khẩu không đúng.", username)
+    throttle.succeeded(f"user:{username}")
+    response = RedirectResponse(_safe_next(str(form.get("next") or "")), 303)
+    response.set_cookie(SESSION_COOKIE, new_session(ctx.ring(), user.id or 0),
+                        max_age=ctx.settings.session_hours * 3600, httponly=True,
+                        samesite="lax", secure=ctx.settings.secure_cookies, path="/")
+    return response
+
+
+@secretariat
+async def logout(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        await _checked_form(request)
+    except FormRejected as rejected:
+        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
+    response = RedirectResponse("/dang-nhap", 303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# -- pages ----------------------------------------------------------------------------
+
+@secretariat
+async def home(request: Request) -> Response:
+    ctx = context_of(request)
+
+    def load() -> list[dict[str, Any]]:
+        with db_read(ctx.engine) as session:
+            return overview(session, ctx.now())
+
+    return ctx.pages.render(request, "dash_home", {"rows": await run_in_threadpool(load)})
+
+
+@secretariat
+async def matrix_page(request: Request) -> Response:
+    ctx = context_of(request)
+    code = request.path_params["directive"]
+    try:
+        year = int(request.path_params["year"])
+    except ValueError:
+        year = 0
+    agency = request.query_params.get("co_quan") or None
+    state = request.query_params.get("trang_thai") or None
+    if state and state not in [*STATES, "overdue"]:
+        state = None
+
+    def load() -> tuple[Any, Any]:
+        with db_read(ctx.engine) as session:
+            directive = session.get(DirectiveRow, code)
+            if directive is None:
+                return None, None
+            return matrix(session, directive, year, ctx.now(), agency, state), \
+                filter_choices(session)
+
+    result, choices = await run_in_threadpool(load)
+    if result is None or (not result.columns and not agency):
+        return ctx.pages.error(request, 404, "Không tìm thấy",
+                               f"Không có nhiệm vụ nào của văn bản «{code}» năm {year}.")
+    return ctx.pages.render(request, "dash_matrix", {
+        "m": result, "choices": choices, "agency": agency or "", "state": state or "",
+        "states": STATES})
+
+
+@secretariat
+async def overdue_page(request: Request) -> Response:
+    ctx = context_of(request)
+    directive = request.query_params.get("chi_dao") or None
+    agency = request.query_params.get("co_quan") or None
+
+    def load() -> tuple[Any, int, Any]:
+        with db_read(ctx.engine) as session:
+            rows, total = overdue_list(session, ctx.now(), directive, agency)
+            return rows, total, filter_choices(session)
+
+    rows, total, choices = await run_in_threadpool(load)
+    return ctx.pages.render(request, "dash_overdue", {
+        "rows": rows, "total": total, "choices": choices, "directive": directive or "",
+        "agency": agency or "", "now": ctx.now()})
+
+
+async def _task_page(request: Request, status: int = 200, error: str | None = None,
+                     reason: str = "") -> Response:
+    ctx = context_of(request)
+    try:
+        task_id = int(request.path_params["task_id"])
+    except ValueError:
+        task_id = 0
+
+    def load() -> Any:
+        with db_read(ctx.engine) as session:
+            return task_view(session, task_id, ctx.now())
+
+    view = await run_in_threadpool(load)
+    if view is None:
+        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có nhiệm vụ này.")
+    return ctx.pages.render(request, "dash_task", {"view": view, "error": error,
+                                                   "reason": reason}, status)
+
+
+@secretariat
+async def task_page(request: Request) -> Response:
+    return await _task_page(request)
+
+
+async def _transition(request: Request, trigger: str) -> Response:
+    ctx = context_of(request)
+    try:
+        form = await _checked_form(request)
+    except FormRejected as rejected:
+        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
+    task_id = int(request.path_params["task_id"])
+    reason = str(form.get("reason") or "").strip()
+    if trigger == "return" and not reason:
+        return await _task_page(request, 400, "Hãy ghi lý do trả lại để cơ quan biết cần "
+                                              "bổ sung gì.")
+    try:
+        version = int(str(form.get("version")))
+    except ValueError:
+        version = None
+    user: UserRow = request.state.user
+    actor = Actor(user.username, "secretariat", "web")
+    try:
+        await run_in_threadpool(lambda: fire(ctx.engine, task_id, trigger, actor, ctx.now(),
+                                             reason=reason or None, expected_version=version))
+    except ConflictError:
+        return await _task_page(request, 409, "Nhiệm vụ vừa được người khác cập nhật; hãy "
+                                              "xem lại trạng thái mới rồi thực hiện lại.",
+                                reason)
+    except IllegalTransitionError:
+        return await _task_page(request, 409, "Thao tác này không áp dụng cho trạng thái "
+                                              "hiện tại của nhiệm vụ.", reason)
+    except NhiemvuError as exc:
+        return await _task_page(request, 400, str(exc), reason)
+    return RedirectResponse(f"/quan-ly/nhiem-vu/{task_id}", 303)
+
+
+@secretariat
+async def verify(request: Request) -> Response:
+    return await _transition(request, "verify")
+
+
+@secretariat
+async def give_back(request: Request) -> Response:
+    return await _transition(request, "return")
+
+
+@secretariat
+async def attachment(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        attachment_id = int(request.path_params["attachment_id"])
+    except ValueError:
+        attachment_id = 0
+
+    def load() -> AttachmentRow | None:
+        with db_read(ctx.engine) as session:
+            return session.get(AttachmentRow, attachment_id)
+
+    row = await run_in_threadpool(load)
+    path = ctx.store.path(row.stored_name) if row else None
+    if row is None or path is None or not path.exists():
+        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có tệp đính kèm này.")
+    # Always a download with the type found from the content: never rendered as a page.
+    return FileResponse(path, media_type=row.content_type, filename=row.filename,
+                        content_disposition_type="attachment",
+                        headers={"content-security-policy": "sandbox",
+                                 "cache-control": "private, no-store"})
+
+
+ROUTES = [
+    Route("/dang-nhap", login_form, methods=["GET"]),
+    Route("/dang-nhap", login, methods=["POST"]),
+    Route("/dang-xuat", logout, methods=["POST"]),
+    Route("/quan-ly", home, methods=["GET"]),
+    Route("/quan-ly/ma-tran/{directive}/{year}", matrix_page, methods=["GET"]),
+    Route("/quan-ly/qua-han", overdue_page, methods=["GET"]),
+    Route("/quan-ly/nhiem-vu/{task_id}", task_page, methods=["GET"]),
+    Route("/quan-ly/nhiem-vu/{task_id}/xac-nhan", verify, methods=["POST"]),
+    Route("/quan-ly/nhiem-vu/{task_id}/tra-lai", give_back, methods=["POST"]),
+    Route("/quan-ly/tep/{attachment_id}", attachment, methods=["GET"]),
+]

@@ -1,0 +1,52 @@
+"""Server-rendered pages: jinja2 with autoescaping, Vietnamese labels and dd/mm/yyyy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from workflow.dates import format_date, format_datetime
+from workflow.labels import ROLE_LABELS, STATE_LABELS
+
+TEMPLATES = Path(__file__).parent / "templates"
+TRIGGER_LABELS = {"assign": "Giao nhiệm vụ", "report": "Gửi báo cáo", "verify": "Xác nhận",
+                  "return": "Trả lại để bổ sung", "cancel": "Hủy nhiệm vụ",
+                  "remind": "Nhắc hạn", "mark_overdue": "Quá hạn",
+                  "notify_overdue": "Thông báo quá hạn", "escalate": "Báo cáo cấp trên"}
+
+
+def _size(value: int) -> str:
+    if value >= 1024 * 1024:
+        return f"{value / 1024 / 1024:.1f} MB".replace(".", ",")
+    return f"{max(1, round(value / 1024))} KB"
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True)
+    env.filters.update(ngay=format_date, gio=format_datetime, size=_size,
+                       state=lambda s: STATE_LABELS.get(s, s),
+                       role=lambda r: ROLE_LABELS.get(r, r),
+                       trigger=lambda t: TRIGGER_LABELS.get(t, t))
+    return env
+
+
+class Pages:
+    def __init__(self) -> None:
+        self.env = environment()
+
+    def render(self, request: Request, name: str, context: dict[str, Any],
+               status: int = 200) -> HTMLResponse:
+        template = self.env.get_template(f"{name}.html.j2")
+        context = {"request": request, "user": getattr(request.state, "user", None),
+                   **context}
+        return HTMLResponse(template.render(context), status_code=status)
+
+    def error(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:
+        return self.render(request, "error", {"title": title, "message": message}, status)

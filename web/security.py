@@ -1,0 +1,126 @@
+"""Sessions, CSRF tokens, response headers and the request size limit.
+
+Sessions and CSRF tokens are signed with the same key ring as links (different salts),
+so rotating keys never logs users out and revoking one does.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from workflow.linkkeys import KeyRing
+
+SESSION_COOKIE = "nv_phien"
+CSRF_COOKIE = "nv_csrf"
+HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' data:; "
+                               "style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                               "base-uri 'none'",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    # Links carry their token in the path: never send it to another site.
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+}
+
+
+@dataclass(frozen=True)
+class SessionData:
+    user_id: int
+    csrf: str
+
+
+def new_session(ring: KeyRing, user_id: int) -> str:
+    serializer = URLSafeTimedSerializer(list(ring.secrets), salt="nhiemvu.session")
+    return str(serializer.dumps({"u": user_id, "c": secrets.token_urlsafe(24)}))
+
+
+def read_session(ring: KeyRing, cookie: str | None, max_age_seconds: int) -> SessionData | None:
+    if not cookie:
+        return None
+    serializer = URLSafeTimedSerializer(list(ring.secrets), salt="nhiemvu.session")
+    try:
+        data = serializer.loads(cookie, max_age=max_age_seconds)
+        return SessionData(int(data["u"]), str(data["c"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def form_token(ring: KeyRing, browser_secret: str, scope: str) -> str:
+    """The hidden CSRF field for a form: the browser's cookie secret bound to one page."""
+    return str(URLSafeSerializer(list(ring.secrets), salt="nhiemvu.csrf")
+               .dumps([browser_secret, scope]))
+
+
+def check_form_token(ring: KeyRing, browser_secret: str | None, scope: str,
+                     token: Any) -> bool:
+    if not browser_secret or not isinstance(token, str) or not token:
+        return False
+    try:
+        secret, token_scope = URLSafeSerializer(list(ring.secrets), salt="nhiemvu.csrf"
+                                                ).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return False
+    return hmac.compare_digest(str(secret), browser_secret) and token_scope == scope
+
+
+def new_browser_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SecurityHeaders:
+    """Adds the headers above to every response that does not set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Stops reading a request body past `max_bytes` (the endpoint turns BodyTooLarge into
+    a 413 page); endpoints also check Content-Length before reading anything."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        await self.app(scope, counting_receive, send)

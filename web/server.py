@@ -1,0 +1,82 @@
+"""`nhiemvu serve`: uvicorn for the web app, optionally with the scheduler and the sender
+running in background threads of the same process (the one-machine default)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+
+from notifier.config import MailSettings
+from web.app import create_app
+from web.config import WebSettings
+from workflow.clock import Clock
+from workflow.sweep import run_due
+
+log = logging.getLogger("nhiemvu.serve")
+
+
+class BackgroundWork:
+    """Sweeps every `sweep_minutes` and delivers mail every `send_seconds`; each job is
+    idempotent and never runs twice at once, as in the separate processes."""
+
+    def __init__(self, engine: Engine, clock: Clock, mail: MailSettings, sweep_minutes: float,
+                 send_seconds: float, echo: Callable[[str], None]) -> None:
+        from notifier.transport import transport_for
+
+        self.engine, self.clock, self.mail, self.echo = engine, clock, mail, echo
+        self.transport = transport_for(mail)
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+        start = datetime.now(UTC)
+        for job, seconds in ((self._sweep, sweep_minutes * 60), (self._send, send_seconds)):
+            self.scheduler.add_job(job, IntervalTrigger(seconds=seconds, timezone=UTC),
+                                   next_run_time=start, max_instances=1, coalesce=True,
+                                   misfire_grace_time=None)
+
+    def _sweep(self) -> None:
+        try:
+            for line in run_due(self.engine, self.clock.now()).lines():
+                self.echo(line)
+        except Exception:  # the next sweep retries; the web app keeps serving
+            log.exception("sweep failed")
+
+    def _send(self) -> None:
+        from notifier.sender import send_due
+
+        try:
+            report = send_due(self.engine, self.transport, self.mail, self.clock.now())
+            if report.sent or report.retry or report.failed:
+                self.echo(report.line())
+        except Exception:
+            log.exception("sending failed")
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=True)
+
+
+def serve(engine: Engine, database_url: str, clock: Clock, host: str, port: int,
+          workers: int, background: BackgroundWork | None, access_log: bool) -> None:
+    """Blocks until SIGTERM/SIGINT; requests in flight and the background job in hand
+    finish first. Access logs are off by default: request paths carry link tokens."""
+    if background is not None:
+        background.start()
+    try:
+        if workers > 1:
+            os.environ["NHIEMVU_DATABASE_URL"] = database_url
+            uvicorn.run("web.app:app_from_env", factory=True, host=host, port=port,
+                        workers=workers, access_log=access_log, log_level="info")
+        else:
+            uvicorn.run(create_app(engine, clock, WebSettings.from_env()), host=host,
+                        port=port, access_log=access_log, log_level="info")
+    finally:
+        if background is not None:
+            background.stop()

@@ -1,0 +1,105 @@
+"""Read models for pages: one task with everything around it, an agency's task list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from notifier.context import DOCUMENT_LABELS, PERIOD_LABELS
+from workflow.models import (
+    AgencyRow,
+    AttachmentRow,
+    AuditRow,
+    DirectiveRow,
+    ReportRow,
+    TaskRow,
+    TaskSpecRow,
+)
+from workflow.queries import OWED_STATES, history, is_overdue
+from workflow.reports import reports_of
+
+# Audit rows that people act on; the scheduler's reminders stay in the CLI history.
+PEOPLE_TRIGGERS = {"assign", "report", "return", "verify", "cancel"}
+
+
+@dataclass
+class TaskView:
+    task: TaskRow
+    spec: TaskSpecRow
+    directive: DirectiveRow
+    agency: AgencyRow
+    audit: list[AuditRow]
+    reports: list[tuple[ReportRow, list[AttachmentRow]]]
+    now: datetime
+
+    @property
+    def owed(self) -> bool:
+        return self.task.state in OWED_STATES
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(self.task, self.now)
+
+    @property
+    def days_overdue(self) -> int:
+        if not self.overdue or self.task.due_on is None:
+            return 0
+        from workflow.clock import to_local
+        return (to_local(self.now).date() - self.task.due_on).days + 1
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.task)
+
+    @property
+    def document_label(self) -> str:
+        return document_label(self.directive)
+
+    @property
+    def people_history(self) -> list[AuditRow]:
+        return [a for a in self.audit if a.trigger in PEOPLE_TRIGGERS]
+
+
+def period_label(task: TaskRow) -> str:
+    period = task.period.split("-", 1)[1] if "-" in task.period else None
+    return f"{PERIOD_LABELS.get(period, period)} {task.year}" if period else f"năm {task.year}"
+
+
+def document_label(directive: DirectiveRow) -> str:
+    kind = DOCUMENT_LABELS.get(directive.kind, directive.kind)
+    return f"{kind} số {directive.number}"
+
+
+def task_view(session: Session, task_id: int, now: datetime) -> TaskView | None:
+    task = session.get(TaskRow, task_id)
+    if task is None:
+        return None
+    spec = session.scalars(select(TaskSpecRow).where(
+        TaskSpecRow.directive_code == task.directive_code,
+        TaskSpecRow.code == task.spec_code)).one()
+    directive = session.get(DirectiveRow, task.directive_code)
+    agency = session.get(AgencyRow, task.agency_code)
+    assert directive is not None and agency is not None
+    return TaskView(task, spec, directive, agency, history(session, task_id),
+                    reports_of(session, task_id), now)
+
+
+def agency_tasks(session: Session, agency_code: str, since_year: int
+                 ) -> list[dict[str, Any]]:
+    """The agency's tasks from `since_year` on: what it owes first, by deadline."""
+    query = (select(TaskRow, TaskSpecRow.title, DirectiveRow)
+             .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
+                   & (TaskSpecRow.code == TaskRow.spec_code))
+             .join(DirectiveRow, DirectiveRow.code == TaskRow.directive_code)
+             .where(TaskRow.agency_code == agency_code, TaskRow.year >= since_year,
+                    TaskRow.state != "cancelled"))
+    rows = [{"task": task, "title": title, "document": document_label(directive),
+             "period": period_label(task), "owed": task.state in OWED_STATES}
+            for task, title, directive in session.execute(query)]
+    rows.sort(key=lambda r: (not r["owed"], r["task"].due_on is None,
+                             r["task"].due_on or datetime.min.date(), r["task"].id))
+    return rows
