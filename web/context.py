@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from web.config import WebSettings
 from web.render import Pages
+from web.throttle import LoginThrottle
 from workflow.attachments import AttachmentStore
 from workflow.clock import Clock
 from workflow.linkkeys import CachedKeyRing, KeyRing
@@ -24,6 +25,7 @@ class WebContext:
     keys: CachedKeyRing
     pages: Pages
     store: AttachmentStore
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def now(self) -> datetime:
         return self.clock.now()

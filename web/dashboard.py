@@ -26,7 +26,6 @@ from web.security import (
     new_session,
     read_session,
 )
-from web.throttle import LoginThrottle
 from web.views import task_view
 from workflow.actions import fire
 from workflow.actors import Actor
@@ -38,7 +37,6 @@ from workflow.models import AttachmentRow, DirectiveRow, UserRow
 from workflow.users import authenticate
 
 Handler = Callable[[Request], Awaitable[Response]]
-throttle = LoginThrottle()
 DASHBOARD_SCOPE = "dashboard"
 
 
@@ -117,7 +115,7 @@ async def login(request: Request) -> Response:
         return _login_page(request, 403, "Biểu mẫu đã cũ, hãy đăng nhập lại.", username)
     address = request.client.host if request.client else "?"
     keys = (f"user:{username}", f"ip:{address}")
-    if throttle.blocked(*keys):
+    if ctx.throttle.blocked(*keys):
         return _login_page(request, 429, "Đăng nhập sai quá nhiều lần. Hãy thử lại sau "
                                          "15 phút.", username)
 
@@ -128,9 +126,9 @@ async def login(request: Request) -> Response:
 
     user = await run_in_threadpool(check)
     if user is None:
-        throttle.failed(*keys)
+        ctx.throttle.failed(*keys)
         return _login_page(request, 401, "Tên đăng nhập hoặc mật khẩu không đúng.", username)
-    throttle.succeeded(f"user:{username}")
+    ctx.throttle.succeeded(f"user:{username}")
     response = RedirectResponse(_safe_next(str(form.get("next") or "")), 303)
     response.set_cookie(SESSION_COOKIE, new_session(ctx.ring(), user.id or 0),
                         max_age=ctx.settings.session_hours * 3600, httponly=True,
