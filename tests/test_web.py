@@ -486,3 +486,24 @@ def test_cookies_are_http_only_and_same_site(app: LiveApp, client: httpx.Client)
     assert "SameSite=lax" in cookie or "samesite=lax" in cookie.lower()
     session = login(client).headers["set-cookie"]
     assert session.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in session
+
+
+def test_simultaneous_reports_of_different_agencies_all_succeed(app: LiveApp) -> None:
+    """Writers queue on SQLite's lock instead of failing: no agency is told its report
+    was 'already sent' because another agency reported at the same moment."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with read_session(app.engine) as session:
+        rows = list(session.scalars(select(TaskRow).where(TaskRow.spec_code == "v.bao-cao",
+                                                          TaskRow.period == "2022-h1")))
+    assert len(rows) >= 16
+
+    def submit(row: TaskRow) -> int:
+        url = app.links().task(row.id or 0, row.agency_code, row.due_at)
+        with httpx.Client(base_url=app.url, follow_redirects=False, timeout=60) as browser:
+            return report(browser, url).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(submit, rows))
+    assert statuses == [303] * len(rows)
+    assert count(app.engine, ReportRow) == len(rows)

@@ -26,7 +26,7 @@ from web.security import (
     new_session,
     read_session,
 )
-from web.views import task_view
+from web.views import document_label, task_view
 from workflow.actions import fire
 from workflow.actors import Actor
 from workflow.db import read_session as db_read
@@ -187,8 +187,8 @@ async def matrix_page(request: Request) -> Response:
         return ctx.pages.error(request, 404, "Không tìm thấy",
                                f"Không có nhiệm vụ nào của văn bản «{code}» năm {year}.")
     return ctx.pages.render(request, "dash_matrix", {
-        "m": result, "choices": choices, "agency": agency or "", "state": state or "",
-        "states": STATES})
+        "m": result, "document": document_label(result.directive), "choices": choices,
+        "agency": agency or "", "state": state or "", "states": STATES})
 
 
 @secretariat

@@ -150,7 +150,7 @@ def fire(engine: Engine, ref: str | int, trigger: str, actor: Actor, now: dateti
          text: str | None = None, reason: str | None = None,
          expected_version: int | None = None) -> TaskRow:
     """One trigger, one transaction: state, audit row and outbox row commit together."""
-    with write_session(engine, immediate=False) as session:
+    with write_session(engine) as session:
         plan = plan_transition(session, ref, trigger, actor, now, text=text, reason=reason,
                                expected_version=expected_version)
         return apply_transition(session, plan)

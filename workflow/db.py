@@ -59,8 +59,10 @@ def is_sqlite(engine: Engine) -> bool:
 def write_session(engine: Engine, immediate: bool = True) -> Iterator[Session]:
     """One transaction for one operation: commit on success, roll back on any error.
 
-    `immediate=False` is for optimistic writers (task transitions) that read first and
-    detect a concurrent change themselves through the version column.
+    On SQLite, `immediate=True` (the default, also for task transitions) takes the write
+    lock at BEGIN, so concurrent writers wait their turn (busy timeout) instead of failing
+    on a stale snapshot: a report never fails because another agency reported at the same
+    moment. The version check still refuses a decision made on an outdated read.
     """
     bound = engine.execution_options(sqlite_begin="IMMEDIATE") \
         if is_sqlite(engine) and immediate else engine

@@ -37,7 +37,7 @@ def parse_figures(text: str) -> Figures:
 
 def submit_report(engine: Engine, task_id: int, actor: Actor, now: datetime, text: str,
                   figures: Figures, files: list[StoredFile]) -> tuple[TaskRow, ReportRow]:
-    with write_session(engine, immediate=False) as session:
+    with write_session(engine) as session:
         plan = plan_transition(session, task_id, "report", actor, now, text=text)
         task = apply_transition(session, plan)
         report = ReportRow(task_id=task_id, submitted_at=now, actor=actor.name,
