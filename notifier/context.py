@@ -173,7 +173,8 @@ class ContextBuilder:
         context = {"recipient": _agency(recipient), "week_label": week.split("-W")[1] + "/"
                    + week.split("-W")[0], "as_of": data.as_of, "total": len(tasks),
                    "groups": [{"agency": a, "tasks": ts} for a, ts in sorted(groups.items())],
-                   "link": link}
+                   "link": link, "link_label": "Danh sách nhiệm vụ quá hạn trên trang quản lý"
+                   if row.recipient_role == "secretariat" else "Danh sách nhiệm vụ của đơn vị"}
         return _checked(Envelope(row.id or 0, row.key, "weekly_digest",
                                  _addresses(recipient, head=False), [], context))
 

@@ -20,7 +20,8 @@ _TASK = {"id": 42, "title": "Báo cáo định kỳ 6 tháng và năm về thự
          "agency_code": "hq.noi-vu", "agency_name": _AGENCY["name"], "state": "assigned",
          "reported_at": datetime(2022, 6, 3, 15, 20, tzinfo=LOCAL_TZ),
          "report_text": "Đã tổ chức 3 lớp tập huấn cho 120 lượt cán bộ nữ.", "late": False,
-         "link": "http://localhost:8000/nhiem-vu/42", "directive_code": "hq-2022",
+         "link": "http://localhost:8000/bao-cao/42/eyJrIjoidCIsImkiOjQyfQ.mau-chu-ky",
+         "directive_code": "hq-2022",
          "action_month": None}
 _LINK = _TASK["link"]
 
@@ -44,7 +45,7 @@ def sample(template: str) -> dict[str, Any]:
         "weekly_digest": {"recipient": {"name": "Phòng Lao động - Thương binh và Xã hội"},
                           "week_label": "24/2022", "as_of": datetime(2022, 6, 13, 8, 0,
                                                                      tzinfo=LOCAL_TZ),
-                          "total": 2, "link": None, "groups": [
+                          "total": 2, "link": None, "link_label": "", "groups": [
                               {"agency": "Phòng Nội vụ huyện Hà Quảng", "tasks": [
                                   {"title": _TASK["title"], "directive": "hq-2022",
                                    "due_on": date(2022, 6, 5), "days_overdue": 9,

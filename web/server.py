@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -33,6 +34,8 @@ class BackgroundWork:
         self.engine, self.clock, self.mail, self.echo = engine, clock, mail, echo
         self.transport = transport_for(mail)
         self.scheduler = BackgroundScheduler(timezone=UTC)
+        # A delivery run longer than the interval just skips a tick; not worth a warning.
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
         start = datetime.now(UTC)
         for job, seconds in ((self._sweep, sweep_minutes * 60), (self._send, send_seconds)):
             self.scheduler.add_job(job, IntervalTrigger(seconds=seconds, timezone=UTC),
@@ -67,6 +70,11 @@ def serve(engine: Engine, database_url: str, clock: Clock, host: str, port: int,
           workers: int, background: BackgroundWork | None, access_log: bool) -> None:
     """Blocks until SIGTERM/SIGINT; requests in flight and the background job in hand
     finish first. Access logs are off by default: request paths carry link tokens."""
+    # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, with the handler that
+    # was in place before it started: this one, so the background work is stopped too and
+    # the process exits 0.
+    previous = {sig: signal.signal(sig, lambda *_: None)
+                for sig in (signal.SIGTERM, signal.SIGINT)}
     if background is not None:
         background.start()
     try:
@@ -80,3 +88,5 @@ def serve(engine: Engine, database_url: str, clock: Clock, host: str, port: int,
     finally:
         if background is not None:
             background.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
