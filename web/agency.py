@@ -17,11 +17,12 @@ from web.forms import FormRejected, read_form
 from web.security import CSRF_COOKIE, check_form_token, form_token, new_browser_secret
 from web.views import TaskView, agency_tasks, task_view
 from workflow.actors import Actor
-from workflow.attachments import ALLOWED_LABEL, StoredFile, UploadError
+from workflow.attachments import ALLOWED_LABEL, UploadError
 from workflow.clock import to_local
 from workflow.db import read_session
 from workflow.errors import ConflictError, IllegalTransitionError
 from workflow.links import AGENCY, TASK, LinkClaims, LinkError
+from workflow.models import AgencyRow, TaskRow
 from workflow.queries import OWED_STATES
 from workflow.reports import FiguresError, parse_figures, submit_report
 
@@ -70,6 +71,15 @@ def _load_view(ctx: WebContext, claims: LinkClaims) -> TaskView:
     return view
 
 
+def _load_task(ctx: WebContext, claims: LinkClaims) -> TaskRow:
+    """Only the task row: what a POST needs before it writes."""
+    with read_session(ctx.engine) as session:
+        task = session.get(TaskRow, claims.task_id or 0)
+    if task is None or task.agency_code != claims.agency_code:
+        raise LinkRefused("scope")
+    return task
+
+
 def _browser_secret(request: Request) -> tuple[str, bool]:
     existing = request.cookies.get(CSRF_COOKIE)
     return (existing, False) if existing else (new_browser_secret(), True)
@@ -105,9 +115,14 @@ async def submit(request: Request) -> Response:
     ctx = context_of(request)
     try:
         claims = _task_claims(ctx, request)
-        view = await run_in_threadpool(_load_view, ctx, claims)
+        task = await run_in_threadpool(_load_task, ctx, claims)
     except LinkRefused as refused:
         return _refuse(ctx, request, refused.reason)
+
+    async def form_again(status: int, error: str, kept: dict[str, Any]) -> Response:
+        view = await run_in_threadpool(_load_view, ctx, claims)
+        return _task_page(ctx, request, view, status, error, kept)
+
     settings = ctx.settings
     try:
         form = await read_form(request, settings.request_max_bytes, settings.upload_max_files)
@@ -115,40 +130,36 @@ async def submit(request: Request) -> Response:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
     try:
         if not check_form_token(ctx.ring(), request.cookies.get(CSRF_COOKIE),
-                                f"task:{view.task.id}", form.get("csrf")):
+                                f"task:{task.id}", form.get("csrf")):
             return ctx.pages.error(request, 403, "Phiên làm việc không hợp lệ",
                                    "Biểu mẫu đã cũ hoặc không được gửi từ trang này. Hãy "
                                    "tải lại trang rồi gửi lại báo cáo.")
-        if view.task.state not in OWED_STATES:
+        if task.state not in OWED_STATES:
             return ctx.pages.error(request, 409, *ALREADY_REPORTED)
         text = str(form.get("text") or "").strip()
         figures_text = str(form.get("figures") or "")
         kept = {"text": text, "figures": figures_text}
         if not text:
-            return _task_page(ctx, request, view, 400, "Hãy nhập nội dung báo cáo.", kept)
+            return await form_again(400, "Hãy nhập nội dung báo cáo.", kept)
         try:
             figures = parse_figures(figures_text)
         except FiguresError as exc:
-            return _task_page(ctx, request, view, 400, str(exc), kept)
+            return await form_again(400, str(exc), kept)
         uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         try:
             files = [await run_in_threadpool(ctx.store.put, f.filename or "", f.file)
                      for f in uploads]
         except UploadError as exc:
-            return _task_page(ctx, request, view, exc.status, str(exc), kept)
+            return await form_again(exc.status, str(exc), kept)
     finally:
         await form.close()
     actor = Actor(claims.agency_code, "agency", "link", claims.agency_code)
     try:
-        await run_in_threadpool(_submit, ctx, view, actor, text, figures, files)
+        await run_in_threadpool(submit_report, ctx.engine, task.id or 0, actor, ctx.now(),
+                                text, figures, files)
     except (ConflictError, IllegalTransitionError):
         return ctx.pages.error(request, 409, *ALREADY_REPORTED)
     return RedirectResponse(f"{request.url.path}?da-gui=1", status_code=303)
-
-
-def _submit(ctx: WebContext, view: TaskView, actor: Actor, text: str,
-            figures: list[dict[str, str]], files: list[StoredFile]) -> None:
-    submit_report(ctx.engine, view.task.id or 0, actor, ctx.now(), text, figures, files)
 
 
 async def agency_page(request: Request) -> Response:
@@ -162,7 +173,6 @@ async def agency_page(request: Request) -> Response:
         return _refuse(ctx, request, "scope")
 
     def load() -> tuple[Any, list[dict[str, Any]]]:
-        from workflow.models import AgencyRow
         with read_session(ctx.engine) as session:
             agency = session.get(AgencyRow, code)
             return agency, agency_tasks(session, code, to_local(ctx.now()).year - 1)

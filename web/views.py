@@ -75,15 +75,16 @@ def document_label(directive: DirectiveRow) -> str:
 
 
 def task_view(session: Session, task_id: int, now: datetime) -> TaskView | None:
-    task = session.get(TaskRow, task_id)
-    if task is None:
+    found = session.execute(
+        select(TaskRow, TaskSpecRow, DirectiveRow, AgencyRow)
+        .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
+              & (TaskSpecRow.code == TaskRow.spec_code))
+        .join(DirectiveRow, DirectiveRow.code == TaskRow.directive_code)
+        .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
+        .where(TaskRow.id == task_id)).first()
+    if found is None:
         return None
-    spec = session.scalars(select(TaskSpecRow).where(
-        TaskSpecRow.directive_code == task.directive_code,
-        TaskSpecRow.code == task.spec_code)).one()
-    directive = session.get(DirectiveRow, task.directive_code)
-    agency = session.get(AgencyRow, task.agency_code)
-    assert directive is not None and agency is not None
+    task, spec, directive, agency = found
     return TaskView(task, spec, directive, agency, history(session, task_id),
                     reports_of(session, task_id), now)
 

@@ -59,6 +59,8 @@ def reports_of(session: Session, task_id: int) -> list[tuple[ReportRow, list[Att
     """Every report of a task, oldest first, with its attachments."""
     reports = list(session.scalars(select(ReportRow).where(ReportRow.task_id == task_id)
                                    .order_by(ReportRow.id)))  # type: ignore[arg-type]
+    if not reports:
+        return []
     files: dict[int, list[AttachmentRow]] = {}
     for row in session.scalars(select(AttachmentRow).where(AttachmentRow.task_id == task_id)
                                .order_by(AttachmentRow.id)):  # type: ignore[arg-type]
