@@ -622,9 +622,11 @@ def agencies(app: App, group: str | None, as_json: bool) -> None:
     click.echo(f"{len(rows)} agencies")
 
 
+from exports.commands import register as _register_exports  # noqa: E402
 from web.commands import register as _register_web  # noqa: E402
 
 _register_web(cli, pass_app)
+_register_exports(cli, pass_app)
 
 
 def main() -> None:

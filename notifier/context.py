@@ -14,16 +14,10 @@ from sqlmodel import Session
 from workflow.clock import to_local
 from workflow.codec import calendar_from_dict
 from workflow.dates import deadline_instant, format_date
-from workflow.labels import ROLE_LABELS
+from workflow.labels import DOCUMENT_LABELS, PERIOD_LABELS, ROLE_LABELS
 from workflow.links import LinkMaker
 from workflow.models import AgencyRow, CalendarRow, DirectiveRow, OutboxRow, TaskRow, TaskSpecRow
 from workflow.queries import OWED_STATES
-
-DOCUMENT_LABELS = {"ke-hoach": "Kế hoạch", "chuong-trinh": "Chương trình", "cong-van": "Công văn",
-                   "quyet-dinh": "Quyết định", "chi-thi": "Chỉ thị", "thong-tri": "Thông tri",
-                   "nghi-quyet": "Nghị quyết", "huong-dan": "Hướng dẫn", "thong-bao": "Thông báo"}
-PERIOD_LABELS = {"h1": "6 tháng đầu năm", "year": "năm", "june": "Tháng hành động tháng 6",
-                 "gender-equality": "Tháng hành động 15/11-15/12"}
 
 
 @dataclass

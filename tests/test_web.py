@@ -350,10 +350,11 @@ def test_agency_page_lists_only_its_own_tasks(app: LiveApp, client: httpx.Client
 
 def dashboard_routes() -> list[tuple[str, str]]:
     from web.dashboard import ROUTES
+    from web.downloads import ROUTES as DOWNLOADS
     examples = {"{directive}": "hq-2022", "{year}": "2022", "{task_id}": "1",
-                "{attachment_id}": "1"}
+                "{attachment_id}": "1", "{kind}": "tinh-trang.xlsx"}
     routes = []
-    for route in ROUTES:
+    for route in [*ROUTES, *DOWNLOADS]:
         path = route.path
         for name, value in examples.items():
             path = path.replace(name, value)
@@ -365,7 +366,7 @@ def dashboard_routes() -> list[tuple[str, str]]:
 
 def test_every_dashboard_page_needs_a_login(app: LiveApp, client: httpx.Client) -> None:
     routes = dashboard_routes()
-    assert len(routes) == 8
+    assert len(routes) == 9
     for cookies in ({}, {SESSION_COOKIE: "gia-mao"}):
         client.cookies.clear()
         for name, value in cookies.items():
@@ -507,3 +508,29 @@ def test_simultaneous_reports_of_different_agencies_all_succeed(app: LiveApp) ->
         statuses = list(pool.map(submit, rows))
     assert statuses == [303] * len(rows)
     assert count(app.engine, ReportRow) == len(rows)
+
+
+def test_dashboard_downloads(app: LiveApp, client: httpx.Client) -> None:
+    from openpyxl import load_workbook
+
+    login(client)
+    base = "/quan-ly/xuat/hq-2022/2022"
+    page = client.get("/quan-ly/ma-tran/hq-2022/2022").text
+    assert f'{base}/tinh-trang.xlsx' in page and f'{base}/tien-do.svg' in page
+    workbook = client.get(f"{base}/tinh-trang.xlsx")
+    assert workbook.status_code == 200
+    assert workbook.headers["content-disposition"].startswith("attachment;")
+    sheets = load_workbook(io.BytesIO(workbook.content)).sheetnames
+    assert sheets == ["Tình trạng", "Quá hạn", "Báo cáo"]
+    docx = client.get(f"{base}/bao-cao.docx")
+    assert docx.status_code == 200 and docx.content.startswith(b"PK")
+    rows = client.get(f"{base}/du-lieu.json").json()
+    assert len(rows) == 188 and rows[0]["directive"] == "hq-2022"
+    assert client.get(f"{base}/du-lieu.csv").content.startswith("\ufefftask_id".encode())
+    for chart in ("tien-do.svg", "co-quan.svg"):
+        svg = client.get(f"{base}/{chart}")
+        assert svg.headers["content-type"].startswith("image/svg+xml")
+        assert svg.headers["content-security-policy"] == "sandbox"
+        assert b"<svg" in svg.content
+    assert client.get("/quan-ly/xuat/khong-co/2022/tinh-trang.xlsx").status_code == 404
+    assert client.get(f"{base}/khac.exe").status_code == 404

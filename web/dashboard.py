@@ -14,7 +14,6 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from web.context import WebContext, context_of
-from web.dashboard_data import filter_choices, matrix, overdue_list, overview
 from web.forms import FormRejected, read_form
 from web.security import (
     CSRF_COOKIE,
@@ -26,14 +25,16 @@ from web.security import (
     new_session,
     read_session,
 )
-from web.views import document_label, task_view
+from web.views import task_view
 from workflow.actions import fire
 from workflow.actors import Actor
 from workflow.db import read_session as db_read
 from workflow.db import write_session
 from workflow.errors import ConflictError, IllegalTransitionError, NhiemvuError
+from workflow.labels import document_label
 from workflow.machine import STATES
 from workflow.models import AttachmentRow, DirectiveRow, UserRow
+from workflow.status import filter_choices, matrix, overdue_list, overview
 from workflow.users import authenticate
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from notifier.context import DOCUMENT_LABELS, PERIOD_LABELS
+from workflow.labels import document_label, period_label
 from workflow.models import (
     AgencyRow,
     AttachmentRow,
@@ -62,16 +62,6 @@ class TaskView:
     @property
     def people_history(self) -> list[AuditRow]:
         return [a for a in self.audit if a.trigger in PEOPLE_TRIGGERS]
-
-
-def period_label(task: TaskRow) -> str:
-    period = task.period.split("-", 1)[1] if "-" in task.period else None
-    return f"{PERIOD_LABELS.get(period, period)} {task.year}" if period else f"năm {task.year}"
-
-
-def document_label(directive: DirectiveRow) -> str:
-    kind = DOCUMENT_LABELS.get(directive.kind, directive.kind)
-    return f"{kind} số {directive.number}"
 
 
 def task_view(session: Session, task_id: int, now: datetime) -> TaskView | None:

@@ -1,5 +1,9 @@
 """Vietnamese labels for what users see."""
 
+from __future__ import annotations
+
+from typing import Any
+
 STATE_LABELS = {
     "assigned": "Đã giao",
     "reported": "Đã báo cáo",
@@ -9,3 +13,21 @@ STATE_LABELS = {
 }
 
 ROLE_LABELS = {"lead": "chủ trì", "coordinating": "phối hợp"}
+
+DOCUMENT_LABELS = {"ke-hoach": "Kế hoạch", "chuong-trinh": "Chương trình", "cong-van": "Công văn",
+                   "quyet-dinh": "Quyết định", "chi-thi": "Chỉ thị", "thong-tri": "Thông tri",
+                   "nghi-quyet": "Nghị quyết", "huong-dan": "Hướng dẫn", "thong-bao": "Thông báo"}
+PERIOD_LABELS = {"h1": "6 tháng đầu năm", "year": "năm", "june": "Tháng hành động tháng 6",
+                 "gender-equality": "Tháng hành động 15/11-15/12"}
+
+
+def period_label(task: Any) -> str:
+    """'6 tháng đầu năm 2022', 'năm 2022', 'Tháng hành động tháng 6 2022'."""
+    period = task.period.split("-", 1)[1] if "-" in task.period else None
+    return f"{PERIOD_LABELS.get(period, period)} {task.year}" if period else f"năm {task.year}"
+
+
+def document_label(directive: Any) -> str:
+    """'Kế hoạch số 12/KH-UBND'."""
+    kind = DOCUMENT_LABELS.get(directive.kind, directive.kind)
+    return f"{kind} số {directive.number}"

@@ -1,4 +1,5 @@
-"""Queries behind the secretariat's dashboard: overview, matrix, overdue list."""
+"""Where a directive stands: overview, agencies x tasks matrix, overdue list. Read by the
+dashboard and by the exports."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web.views import document_label
 from workflow.clock import to_local
+from workflow.labels import document_label, period_label
 from workflow.models import AgencyGroupMemberRow, AgencyRow, DirectiveRow, TaskRow, TaskSpecRow
 from workflow.queries import OWED_STATES
 
@@ -76,7 +77,8 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
     for task, position, title, agency_row in session.execute(query):
         key = (position, task.spec_code, task.period)
         columns.setdefault(key, {"spec": task.spec_code, "title": title,
-                                 "period": task.period, "number": len(columns) + 1})
+                                 "period": task.period, "period_label": period_label(task),
+                                 "due_on": task.due_on, "number": len(columns) + 1})
         overdue = task.state in OWED_STATES and task.due_at is not None and task.due_at <= now
         cells[agency_row.code][key] = {"task": task, "overdue": overdue,
                                        "days": (today - task.due_on).days + 1

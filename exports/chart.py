@@ -1,0 +1,76 @@
+"""Progress charts drawn server-side with matplotlib (SVG for the dashboard, PNG or SVG
+for `nhiemvu export chart`)."""
+
+from __future__ import annotations
+
+import io
+from typing import Literal
+
+from exports.progress import AgencyCounts, Timeline
+
+Format = Literal["svg", "png"]
+COLOURS = {"verified": "#2e7d32", "reported": "#f2b705", "returned": "#ef6c00",
+           "assigned": "#90a4c8", "overdue": "#c62828"}
+LABELS = {"verified": "Đã xác nhận", "reported": "Đã báo cáo (chờ xác nhận)",
+          "returned": "Trả lại để bổ sung", "assigned": "Chưa đến hạn", "overdue": "Quá hạn"}
+
+
+def _pyplot():  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update({"font.family": "DejaVu Sans", "svg.hashsalt": "nhiemvu", "svg.fonttype": "none",
+                                "font.size": 9})
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def timeline_chart(line: Timeline, title: str, fmt: Format = "svg") -> bytes:
+    plt = _pyplot()
+    from matplotlib.dates import DateFormatter
+
+    figure, axes = plt.subplots(figsize=(8, 3.6), dpi=110)
+    if line.days:
+        axes.plot(line.days, line.reported, color=COLOURS["reported"],
+                  label="Đã báo cáo (gồm đã xác nhận)", linewidth=2)
+        axes.plot(line.days, line.verified, color=COLOURS["verified"], label="Đã xác nhận",
+                  linewidth=2)
+        axes.plot(line.days, line.overdue, color=COLOURS["overdue"], label="Quá hạn",
+                  linewidth=2)
+        axes.xaxis.set_major_formatter(DateFormatter("%d/%m/%Y"))
+        figure.autofmt_xdate()
+        axes.legend(loc="upper left", frameon=False)
+    else:
+        axes.text(0.5, 0.5, "Chưa có dữ liệu", ha="center", va="center",
+                  transform=axes.transAxes)
+    axes.set_title(title)
+    axes.set_ylabel("Số nhiệm vụ")
+    axes.grid(alpha=0.3)
+    return _save(plt, figure, fmt)
+
+
+def agency_chart(rows: list[AgencyCounts], title: str, fmt: Format = "svg",
+                 limit: int = 40) -> bytes:
+    plt = _pyplot()
+    rows = rows[:limit]
+    figure, axes = plt.subplots(figsize=(8, max(2.5, 0.28 * len(rows) + 1.2)), dpi=110)
+    names = [r.name for r in rows][::-1]
+    left = [0] * len(rows)
+    for state in ("verified", "reported", "returned", "assigned", "overdue"):
+        values = [r.counts.get(state, 0) for r in rows][::-1]
+        axes.barh(names, values, left=left, color=COLOURS[state], label=LABELS[state])
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axes.set_title(title)
+    axes.set_xlabel("Số nhiệm vụ")
+    axes.legend(loc="lower right", frameon=False, fontsize=8)
+    axes.grid(axis="x", alpha=0.3)
+    return _save(plt, figure, fmt)
+
+
+def _save(plt, figure, fmt: Format) -> bytes:  # type: ignore[no-untyped-def]
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    plt.close(figure)
+    return buffer.getvalue()

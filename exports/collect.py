@@ -1,0 +1,172 @@
+"""Everything an export shows about one directive and year, read in one transaction."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from workflow.clock import to_local
+from workflow.errors import NhiemvuError
+from workflow.labels import document_label, period_label
+from workflow.models import (
+    AgencyRow,
+    AttachmentRow,
+    DirectiveRow,
+    ReportRow,
+    TaskRow,
+    TaskSpecRow,
+)
+from workflow.queries import OWED_STATES
+from workflow.status import Matrix, matrix
+
+NUMBER = re.compile(r"^\s*(\d{1,3}(?:[.\s]\d{3})+|\d+)(?:,(\d+))?\s*(\S.*)?$")
+
+
+@dataclass
+class TaskLine:
+    """One task with its latest report, as the exports list it."""
+
+    task: TaskRow
+    title: str
+    agency: AgencyRow
+    period: str
+    overdue_days: int
+    report: ReportRow | None
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SpecSummary:
+    code: str
+    title: str
+    text: str
+    lines: list[TaskLine] = field(default_factory=list)
+    totals: dict[str, float] = field(default_factory=dict)  # numeric figures summed
+
+
+@dataclass
+class StatusReport:
+    directive: DirectiveRow
+    year: int
+    now: datetime
+    matrix: Matrix
+    specs: list[SpecSummary]
+    secretariat: AgencyRow | None
+
+    @property
+    def document(self) -> str:
+        return document_label(self.directive)
+
+    @property
+    def lines(self) -> list[TaskLine]:
+        return [line for spec in self.specs for line in spec.lines]
+
+    @property
+    def overdue(self) -> list[TaskLine]:
+        late = [line for line in self.lines if line.overdue_days > 0]
+        return sorted(late, key=lambda x: (-x.overdue_days, -x.task.escalation_level,
+                                           x.agency.name))
+
+    @property
+    def not_reported(self) -> list[TaskLine]:
+        """Tasks whose deadline has passed and that still owe a report."""
+        return self.overdue
+
+
+def figure_number(value: str) -> float | None:
+    """'1.250', '12', '3,5 %' -> a number (Vietnamese '.' thousands, ',' decimals)."""
+    match = NUMBER.match(value)
+    if not match:
+        return None
+    whole = re.sub(r"[.\s]", "", match.group(1))
+    return float(f"{whole}.{match.group(2)}" if match.group(2) else whole)
+
+
+def collect(session: Session, directive_code: str, year: int, now: datetime
+            ) -> StatusReport:
+    directive = session.get(DirectiveRow, directive_code)
+    if directive is None:
+        raise NhiemvuError(f"directive {directive_code} not found")
+    count = session.scalar(select(func.count()).select_from(TaskRow).where(
+        TaskRow.directive_code == directive_code, TaskRow.year == year)) or 0
+    if count == 0:
+        raise NhiemvuError(f"directive {directive_code} has no tasks for {year}; run "
+                           f"`nhiemvu instantiate {directive_code} --year {year}` first")
+    grid = matrix(session, directive, year, now, None, None)
+    latest = _latest_reports(session, directive_code, year)
+    files = _attachment_names(session, [r.id for r in latest.values() if r.id])
+    specs: dict[str, SpecSummary] = {}
+    for spec in session.scalars(select(TaskSpecRow).where(
+            TaskSpecRow.directive_code == directive_code).order_by(TaskSpecRow.position)):
+        specs[spec.code] = SpecSummary(spec.code, spec.title, spec.text)
+    today = to_local(now).date()
+    query = (select(TaskRow, AgencyRow).join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
+             .where(TaskRow.directive_code == directive_code, TaskRow.year == year)
+             .order_by(TaskRow.period, AgencyRow.level, AgencyRow.name))
+    for task, agency in session.execute(query):
+        overdue = task.state in OWED_STATES and task.due_at is not None \
+            and task.due_at <= now and task.due_on is not None
+        report = latest.get(task.id or 0)
+        summary = specs[task.spec_code]
+        summary.lines.append(TaskLine(task, summary.title, agency, period_label(task),
+                                      (today - task.due_on).days + 1 if overdue and
+                                      task.due_on else 0, report,
+                                      files.get(report.id or 0, []) if report else []))
+        for figure in (report.figures or []) if report else []:
+            number = figure_number(figure["value"])
+            if number is not None:
+                summary.totals[figure["label"]] = summary.totals.get(figure["label"], 0) \
+                    + number
+    secretariat = session.get(AgencyRow, directive.secretariat) \
+        if directive.secretariat else None
+    return StatusReport(directive, year, now, grid, [s for s in specs.values() if s.lines],
+                        secretariat)
+
+
+def _latest_reports(session: Session, directive_code: str, year: int
+                    ) -> dict[int, ReportRow]:
+    newest = (select(func.max(ReportRow.id)).join(TaskRow, TaskRow.id == ReportRow.task_id)
+              .where(TaskRow.directive_code == directive_code, TaskRow.year == year)
+              .group_by(ReportRow.task_id))
+    rows = session.scalars(select(ReportRow).where(ReportRow.id.in_(newest)))  # type: ignore[union-attr]
+    return {row.task_id: row for row in rows}
+
+
+def _attachment_names(session: Session, report_ids: list[int]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = defaultdict(list)
+    if report_ids:
+        for report_id, filename in session.execute(
+                select(AttachmentRow.report_id, AttachmentRow.filename)
+                .where(AttachmentRow.report_id.in_(report_ids))  # type: ignore[attr-defined]
+                .order_by(AttachmentRow.id)):
+            names[report_id].append(filename)
+    return names
+
+
+def as_rows(report: StatusReport) -> list[dict[str, Any]]:
+    """One flat row per task, for CSV and JSON."""
+    rows = []
+    for line in report.lines:
+        task, rep = line.task, line.report
+        rows.append({
+            "task_id": task.id, "directive": task.directive_code, "year": task.year,
+            "spec": task.spec_code, "title": line.title, "agency": task.agency_code,
+            "agency_name": line.agency.name, "role": task.role, "period": task.period,
+            "state": task.state, "due_on": task.due_on.isoformat() if task.due_on else None,
+            "overdue_days": line.overdue_days, "escalation_level": task.escalation_level,
+            "reported_at": _iso(task.reported_at), "verified_at": _iso(task.verified_at),
+            "report_text": rep.text if rep else None,
+            "figures": "; ".join(f"{f['label']}: {f['value']}" for f in rep.figures or [])
+            if rep else None,
+            "attachments": "; ".join(line.files) or None})
+    return rows
+
+
+def _iso(value: datetime | None) -> str | None:
+    return to_local(value).isoformat(timespec="minutes") if value else None

@@ -1,0 +1,88 @@
+"""Dashboard downloads: the status workbook, the compiled report draft, data for scripts,
+and the progress charts (SVG, drawn server-side)."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from exports.collect import as_rows, collect
+from exports.commands import csv_bytes
+from web.context import context_of
+from web.dashboard import secretariat
+from workflow.db import read_session
+from workflow.errors import NhiemvuError
+from workflow.labels import document_label
+from workflow.models import DirectiveRow
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _build(kind: str, session: Any, directive: str, year: int, now: Any
+           ) -> tuple[bytes, str]:
+    if kind in {"tien-do.svg", "co-quan.svg"}:
+        from exports.chart import agency_chart, timeline_chart
+        from exports.progress import by_agency, timeline
+
+        row = session.get(DirectiveRow, directive)
+        if row is None:
+            raise NhiemvuError(f"directive {directive} not found")
+        title = f"{document_label(row)} năm {year}"
+        if kind == "tien-do.svg":
+            return timeline_chart(timeline(session, directive, year, now),
+                                  f"Tiến độ {title}"), "image/svg+xml"
+        return agency_chart(by_agency(session, directive, year, now),
+                            f"Theo cơ quan — {title}"), "image/svg+xml"
+    report = collect(session, directive, year, now)
+    buffer = io.BytesIO()
+    if kind == "tinh-trang.xlsx":
+        from exports.xlsx import write_xlsx
+        write_xlsx(report, buffer)
+        return buffer.getvalue(), XLSX
+    if kind == "bao-cao.docx":
+        from exports.docx import write_docx
+        write_docx(report, buffer)
+        return buffer.getvalue(), DOCX
+    if kind == "du-lieu.csv":
+        return csv_bytes(as_rows(report)), "text/csv; charset=utf-8"
+    return json.dumps(as_rows(report), ensure_ascii=False).encode(), "application/json"
+
+
+KINDS = {"tinh-trang.xlsx", "bao-cao.docx", "du-lieu.csv", "du-lieu.json", "tien-do.svg",
+         "co-quan.svg"}
+
+
+@secretariat
+async def download(request: Request) -> Response:
+    ctx = context_of(request)
+    directive, kind = request.path_params["directive"], request.path_params["kind"]
+    try:
+        year = int(request.path_params["year"])
+    except ValueError:
+        year = 0
+    if kind not in KINDS:
+        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có mẫu xuất này.")
+
+    def build() -> tuple[bytes, str]:
+        with read_session(ctx.engine) as session:
+            return _build(kind, session, directive, year, ctx.now())
+
+    try:
+        data, media_type = await run_in_threadpool(build)
+    except NhiemvuError:
+        return ctx.pages.error(request, 404, "Không tìm thấy",
+                               f"Không có nhiệm vụ nào của văn bản «{directive}» năm {year}.")
+    headers = {"cache-control": "private, no-store", "content-security-policy": "sandbox"}
+    if not kind.endswith(".svg"):
+        headers["content-disposition"] = f'attachment; filename="{directive}-{year}-{kind}"'
+    return Response(data, media_type=media_type, headers=headers)
+
+
+ROUTES = [Route("/quan-ly/xuat/{directive}/{year}/{kind}", download, methods=["GET"])]
