@@ -19,8 +19,9 @@ def _pyplot():  # type: ignore[no-untyped-def]
     import matplotlib
 
     matplotlib.use("Agg")
-    matplotlib.rcParams.update({"font.family": "DejaVu Sans", "svg.hashsalt": "nhiemvu", "svg.fonttype": "none",
-                                "font.size": 9})
+    # Text stays text in SVG (searchable, small); browsers supply the font.
+    matplotlib.rcParams.update({"font.family": "DejaVu Sans", "svg.hashsalt": "nhiemvu",
+                                "svg.fonttype": "none", "font.size": 9})
     import matplotlib.pyplot as plt
 
     return plt

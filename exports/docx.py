@@ -145,8 +145,8 @@ def _header(document: Document, issuer: str, number: str, place: str,  # type: i
             now: object) -> None:
     table = document.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(table, [6.5, 9.5])
     left, right = table.rows[0].cells
-    left.width, right.width = Cm(6.5), Cm(9.5)
     _cell_lines(left, [(issuer.upper(), {"bold": True, "size": 12}), ("______", {}),
                        (number, {"size": 13})])
     day = to_local(now)  # type: ignore[arg-type]
@@ -215,16 +215,14 @@ def _missing_table(document: Document, lines: list[TaskLine]) -> None:  # type: 
                                        str(line.overdue_days)], strict=True):
             cell.paragraphs[0].text = ""
             _run(cell.paragraphs[0], value, size=12)
-    for row in table.rows:
-        for cell, width in zip(row.cells, [1.2, 5, 6, 2.4, 1.8], strict=True):
-            cell.width = Cm(width)
+    _widths(table, [1.2, 5, 6, 2.4, 1.8])
 
 
 def _footer(document: Document, report: StatusReport) -> None:  # type: ignore[valid-type]
     document.add_paragraph()  # type: ignore[attr-defined]
     table = document.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
+    _widths(table, [7.5, 8.5])
     left, right = table.rows[0].cells
-    left.width, right.width = Cm(8), Cm(8)
     recipients = [f"- {ref.get('issuer')};"
                   for ref in report.directive.implements if ref.get("issuer")]
     if report.secretariat:
@@ -240,6 +238,16 @@ def _footer(document: Document, report: StatusReport) -> None:  # type: ignore[v
     _cell_lines(right, [(t, {"bold": True, "size": 13}) for t in titles or ["NGƯỜI KÝ"]]
                 + [("(Ký, ghi rõ họ tên, đóng dấu)", {"italic": True, "size": 12}),
                    ("", {}), ("", {}), ("", {}), (name, {"bold": True, "size": 13})])
+
+
+def _widths(table: object, centimetres: list[float]) -> None:
+    """Fixed column widths: Word reads the cells', LibreOffice the grid's."""
+    table.autofit = False  # type: ignore[attr-defined]
+    for column, width in zip(table.columns, centimetres, strict=True):  # type: ignore[attr-defined]
+        column.width = Cm(width)
+    for row in table.rows:  # type: ignore[attr-defined]
+        for cell, width in zip(row.cells, centimetres, strict=True):
+            cell.width = Cm(width)
 
 
 def _number(value: float) -> str:

@@ -1,0 +1,241 @@
+"""Exports from a simulated year of the Hà Quảng plan, on SQLite and PostgreSQL: the XLSX
+and DOCX are opened and their cells and paragraphs checked; the charts' series agree with
+the database; the DOCX is rendered to PDF (LibreOffice) and PNG (pdftoppm) where those
+are installed (.ci/run installs them), and the PNG is kept as an artifact."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy import Engine, func, select
+
+from exports.collect import as_rows, collect, figure_number
+from exports.docx import place_of, report_number, signer_lines, write_docx
+from exports.progress import by_agency, timeline
+from exports.xlsx import write_xlsx
+from tests.simulation import START, days, task_id
+from tests.test_cli import run, workdir  # noqa: F401  (fixture)
+from workflow.actions import fire
+from workflow.actors import Actor
+from workflow.attachments import StoredFile
+from workflow.clock import LOCAL_TZ
+from workflow.db import read_session
+from workflow.models import TaskRow
+from workflow.queries import OWED_STATES
+from workflow.reports import submit_report
+from workflow.sweep import run_due
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+AS_OF = datetime(2022, 12, 20, 9, 0, tzinfo=LOCAL_TZ)
+POLICE = "hq-2022/v.bao-cao/hq.cong-an/2022-h1"
+WOMEN = "hq-2022/v.bao-cao/hq.hlhpn/2022-h1"
+SECRETARIAT = Actor("thuky", "secretariat", "web")
+PDF = StoredFile("Báo cáo 6 tháng.pdf", "ab" * 32 + ".pdf", "application/pdf", 1200)
+
+
+def agency(code: str) -> Actor:
+    return Actor(code, "agency", "link", code)
+
+
+@pytest.fixture
+def year(loaded: Engine) -> Engine:
+    """2022 ticked every Saturday at 08:00; the police report, are returned, report again and are
+    verified; the women's union reports with a figure written with a thousands dot."""
+    def on_day(now: datetime) -> None:
+        day = now.date().isoformat()
+        if day == "2022-05-28":
+            submit_report(loaded, task_id(loaded, POLICE), agency("hq.cong-an"), now,
+                          "Đã tuyên truyền tại 21 xã.", [{"label": "Số vụ việc",
+                                                           "value": "10"}], [])
+            submit_report(loaded, task_id(loaded, WOMEN), agency("hq.hlhpn"), now,
+                          "Hội LHPN đã tổ chức 42 buổi sinh hoạt chuyên đề về bình đẳng "
+                          "giới.", [{"label": "Số vụ việc", "value": "1.250"}], [])
+        elif day == "2022-06-04":
+            fire(loaded, task_id(loaded, POLICE), "return", SECRETARIAT, now,
+                 reason="Thiếu số liệu theo xã")
+        elif day == "2022-06-11":
+            submit_report(loaded, task_id(loaded, POLICE), agency("hq.cong-an"), now,
+                          "Bổ sung: 12 vụ việc, chi tiết theo từng xã.",
+                          [{"label": "Số vụ việc", "value": "12"}], [PDF])
+        elif day == "2022-06-18":
+            fire(loaded, task_id(loaded, POLICE), "verify", SECRETARIAT, now)
+
+    for now in days(START, AS_OF, timedelta(days=7)):  # weekly: the sweep catches up
+        on_day(now)
+        run_due(loaded, now)
+    run_due(loaded, AS_OF)
+    return loaded
+
+
+def overdue_count(engine: Engine) -> int:
+    with read_session(engine) as session:
+        return session.scalar(select(func.count()).select_from(TaskRow).where(
+            TaskRow.directive_code == "hq-2022", TaskRow.state.in_(OWED_STATES),
+            TaskRow.due_at <= AS_OF)) or 0
+
+
+def test_workbook_cells_states_and_text(year: Engine) -> None:
+    with read_session(year) as session:
+        report = collect(session, "hq-2022", 2022, AS_OF)
+    buffer = io.BytesIO()
+    write_xlsx(report, buffer)
+    book = load_workbook(io.BytesIO(buffer.getvalue()))
+    assert book.sheetnames == ["Tình trạng", "Quá hạn", "Báo cáo"]
+    sheet = book["Tình trạng"]
+    assert sheet.freeze_panes == "B3"
+    assert sheet["A1"].value.startswith("Kế hoạch số /KH-UBND — năm 2022")
+    headers = {sheet.cell(row=2, column=c).value: c for c in range(2, sheet.max_column + 1)}
+    h1 = next(c for h, c in headers.items()
+              if h and "Báo cáo định kỳ 6 tháng" in h and "6 tháng đầu năm 2022" in h)
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(3, sheet.max_row + 1)}
+    police = sheet.cell(row=rows["Công an huyện Hà Quảng"], column=h1)
+    assert police.value == "Đã xác nhận" and police.fill.fgColor.rgb.endswith("D9F2DF")
+    women = sheet.cell(row=rows["Hội Liên hiệp Phụ nữ huyện Hà Quảng"], column=h1)
+    assert women.value == "Đã báo cáo"
+    late = sheet.cell(row=rows["Phòng Nội vụ huyện Hà Quảng"], column=h1)
+    assert late.value.startswith("Đã giao (quá hạn ") and late.border.left.color.rgb.endswith(
+        "C62828")
+    overdue = book["Quá hạn"]
+    days = [overdue.cell(row=r, column=1).value for r in range(2, overdue.max_row + 1)]
+    assert len(days) == overdue_count(year) and days == sorted(days, reverse=True)
+    reports = book["Báo cáo"]
+    texts = {reports.cell(row=r, column=1).value + "|" + reports.cell(row=r, column=3).value:
+             [reports.cell(row=r, column=c).value for c in range(4, 9)]
+             for r in range(2, reports.max_row + 1)
+             if reports.cell(row=r, column=2).value.startswith("Báo cáo định kỳ")}
+    police_row = texts["Công an huyện Hà Quảng|6 tháng đầu năm 2022"]
+    assert police_row[0] == "Đã xác nhận" and police_row[1] == "11/06/2022 08:00"
+    assert police_row[2] == "Bổ sung: 12 vụ việc, chi tiết theo từng xã."
+    assert police_row[3] == "Số vụ việc: 12" and police_row[4] == "Báo cáo 6 tháng.pdf"
+
+
+def test_compiled_report_draft(year: Engine) -> None:
+    with read_session(year) as session:
+        report = collect(session, "hq-2022", 2022, AS_OF)
+    buffer = io.BytesIO()
+    write_docx(report, buffer)
+    document = Document(io.BytesIO(buffer.getvalue()))
+    header = [p.text for cell in document.tables[0].rows[0].cells for p in cell.paragraphs]
+    assert header == ["ỦY BAN NHÂN DÂN HUYỆN HÀ QUẢNG", "______", "Số:       /BC-UBND",
+                      "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                      "Hà Quảng, ngày      tháng      năm 2022"]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "BÁO CÁO\nKết quả thực hiện Kế hoạch số /KH-UBND năm 2022" in text
+    assert "I. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ" in text
+    assert "- Công an huyện Hà Quảng (6 tháng đầu năm 2022, đã xác nhận): Bổ sung: 12 vụ " \
+           "việc, chi tiết theo từng xã. Số liệu: Số vụ việc: 12." in text
+    assert "Số liệu tổng hợp: Số vụ việc: 1.262." in text  # 12 + 1.250
+    assert "III. CÁC CƠ QUAN, ĐƠN VỊ CHƯA BÁO CÁO ĐÚNG HẠN" in text
+    missing = document.tables[1]
+    assert [c.text for c in missing.rows[0].cells] == ["STT", "Cơ quan, đơn vị", "Nhiệm vụ",
+                                                       "Hạn báo cáo", "Số ngày quá hạn"]
+    assert len(missing.rows) == overdue_count(year) + 1
+    footer = [p.text for cell in document.tables[2].rows[0].cells for p in cell.paragraphs]
+    assert footer[:2] == ["Nơi nhận:", "- Ủy ban nhân dân tỉnh Cao Bằng;"]
+    assert "- Lưu: VT." in footer and "KT. CHỦ TỊCH" in footer and "PHÓ CHỦ TỊCH" in footer
+    assert footer[-1] == "Nguyễn Thị Phương"
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "bao-cao-tong-hop.docx").write_bytes(buffer.getvalue())
+
+
+def test_chart_series_agree_with_the_database(year: Engine) -> None:
+    with read_session(year) as session:
+        line = timeline(session, "hq-2022", 2022, AS_OF)
+        rows = by_agency(session, "hq-2022", 2022, AS_OF)
+        states = dict(session.execute(select(TaskRow.state, func.count()).where(
+            TaskRow.directive_code == "hq-2022").group_by(TaskRow.state)).all())
+    assert line.days[-1] == AS_OF.date()
+    assert line.reported[-1] == states.get("reported", 0) + states.get("verified", 0) == 2
+    assert line.verified[-1] == states.get("verified", 0) == 1
+    assert line.overdue[-1] == overdue_count(year)
+    on = {day: i for i, day in enumerate(line.days)}
+    june = datetime(2022, 6, 5).date()
+    assert line.reported[on[june - timedelta(days=1)]] == 1  # the police report was returned
+    assert line.reported[on[june + timedelta(days=6)]] == 2  # ...and came back on 11/06
+    assert line.verified[on[june + timedelta(days=13)]] == 1
+    assert line.overdue[on[june - timedelta(days=1)]] < line.overdue[on[june]]
+    assert sum(sum(r.counts.values()) for r in rows) == sum(
+        n for s, n in states.items() if s != "cancelled")
+    assert sum(r.counts["overdue"] for r in rows) == overdue_count(year)
+
+
+def test_figures_and_document_helpers() -> None:
+    assert [figure_number(v) for v in ("12", "1.250", "3,5 %", "1 250 người", "khoảng 12",
+                                       "")] == [12, 1250, 3.5, 1250, None, None]
+    assert report_number("864/KH-UBND") == "Số:       /BC-UBND"
+    assert report_number("12/CTr-BVSTBPN") == "Số:       /BC-BVSTBPN"
+    assert place_of("Ủy ban nhân dân huyện Hà Quảng") == "Hà Quảng"
+    assert place_of("Ban Vì sự tiến bộ của phụ nữ thành phố Hải Phòng") == "Hải Phòng"
+    assert signer_lines("KT. Chủ tịch, Phó Chủ tịch Nguyễn Thị Phương") == (
+        ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"], "Nguyễn Thị Phương")
+    assert signer_lines("Phó Chủ tịch Ủy ban nhân dân Lê Khắc Nam") == (
+        ["PHÓ CHỦ TỊCH ỦY BAN NHÂN DÂN"], "Lê Khắc Nam")
+
+
+def test_export_commands(workdir: Path) -> None:  # noqa: F811
+    run(["export", "xlsx", "--directive", "hq-2022", "--year", "2022", "-o", "out/s.xlsx"],
+        workdir)
+    assert load_workbook(workdir / "out" / "s.xlsx").sheetnames[0] == "Tình trạng"
+    run(["export", "docx", "--directive", "hq-2022", "--year", "2022", "-o", "b.docx"],
+        workdir)
+    assert Document(str(workdir / "b.docx")).paragraphs[0].text == "BÁO CÁO"
+    data = json.loads(run(["export", "data", "--directive", "hq-2022", "--year", "2022",
+                           "--format", "json"], workdir).stdout)
+    assert len(data) == 188 and {"state", "due_on", "report_text"} <= set(data[0])
+    run(["export", "data", "--directive", "hq-2022", "--year", "2022", "-o", "d.csv"],
+        workdir)
+    csv_text = (workdir / "d.csv").read_text(encoding="utf-8-sig")
+    assert csv_text.startswith("task_id,") and "Phòng Lao động - Thương binh" in csv_text
+    for name, by in (("p.png", "time"), ("a.svg", "agency")):
+        run(["export", "chart", "--directive", "hq-2022", "--year", "2022", "--by", by,
+             "-o", name], workdir)
+    assert (workdir / "p.png").read_bytes().startswith(b"\x89PNG")
+    assert "Quá hạn" in (workdir / "a.svg").read_text(encoding="utf-8")
+    failed = run(["export", "xlsx", "--directive", "khong-co", "--year", "2022", "-o",
+                  "x.xlsx"], workdir, ok=False)
+    assert failed.returncode == 1 and "directive khong-co not found" in failed.stderr
+    assert not (workdir / "x.xlsx").exists() and not list(workdir.glob(".x.xlsx*"))
+    empty = run(["export", "docx", "--directive", "hq-2022", "--year", "2030", "-o",
+                 "y.docx"], workdir, ok=False)
+    assert "no tasks for 2030" in empty.stderr and not (workdir / "y.docx").exists()
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not installed (.ci/run installs it)")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_docx_renders_to_pdf_and_png(year: Engine, tmp_path: Path) -> None:
+    office, pdftoppm, pdftotext = _tool("libreoffice"), _tool("pdftoppm"), _tool("pdftotext")
+    with read_session(year) as session:
+        report = collect(session, "hq-2022", 2022, AS_OF)
+    source = tmp_path / "bao-cao.docx"
+    with source.open("wb") as out:
+        write_docx(report, out)
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    pdf = tmp_path / "bao-cao.pdf"
+    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Công an huyện Hà Quảng" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run([pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf),
+                    str(ARTIFACTS / "bao-cao-tong-hop")], check=True, timeout=60)
+    png = next(ARTIFACTS.glob("bao-cao-tong-hop*.png"))
+    assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 20_000
+    assert as_rows(report)[0]["directive"] == "hq-2022"
