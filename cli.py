@@ -8,7 +8,6 @@ down. Domain errors become one line on stderr and exit code 1; a traceback only 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from workflow.actions import fire
 from workflow.actors import Actor
-from workflow.clock import Clock, FixedClock, SystemClock
+from workflow.clock import Clock, clock_from_env
 from workflow.dates import DateFormatError, format_date, format_datetime, parse_instant
 from workflow.db import make_engine, read_session, write_session
 from workflow.errors import DefinitionError, NhiemvuError
@@ -75,12 +74,6 @@ class App:
         return Actor(self.settings.actor, "secretariat", "cli")
 
 
-def _clock() -> Clock:
-    """NHIEMVU_NOW pins the clock, for simulations and tests; otherwise the real time."""
-    pinned = os.environ.get("NHIEMVU_NOW")
-    return FixedClock(parse_instant(pinned)) if pinned else SystemClock()
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "database_url", metavar="URL",
               help="SQLAlchemy URL (default: NHIEMVU_DATABASE_URL or sqlite:///nhiemvu.db).")
@@ -88,7 +81,7 @@ def _clock() -> Clock:
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, verbose: bool) -> None:
     """nhiemvu: track the tasks a committee's directives give to agencies."""
-    ctx.obj = App(Settings.from_env(database_url=database_url), _clock())
+    ctx.obj = App(Settings.from_env(database_url=database_url), clock_from_env())
 
 
 pass_app = click.make_pass_decorator(App)

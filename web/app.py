@@ -18,8 +18,7 @@ from web.context import WebContext, context_of
 from web.render import Pages
 from web.security import BodyLimit, SecurityHeaders
 from workflow.attachments import AttachmentStore
-from workflow.clock import Clock, FixedClock, SystemClock
-from workflow.dates import parse_instant
+from workflow.clock import Clock, clock_from_env
 from workflow.db import make_engine
 from workflow.linkkeys import CachedKeyRing
 from workflow.migrate import check_schema
@@ -71,6 +70,4 @@ def app_from_env() -> Starlette:
     url = os.environ.get("NHIEMVU_DATABASE_URL", "sqlite:///nhiemvu.db")
     engine = make_engine(url)
     check_schema(engine)
-    pinned = os.environ.get("NHIEMVU_NOW")
-    clock: Clock = FixedClock(parse_instant(pinned)) if pinned else SystemClock()
-    return create_app(engine, clock, WebSettings.from_env())
+    return create_app(engine, clock_from_env(), WebSettings.from_env())

@@ -3,7 +3,10 @@ calls datetime.now() itself, so a whole year can be simulated in seconds."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -41,3 +44,33 @@ def ensure_aware(at: datetime) -> datetime:
 
 def to_local(at: datetime) -> datetime:
     return ensure_aware(at).astimezone(LOCAL_TZ)
+
+
+class FileClock:
+    """The time written in a file, read again whenever the file changes: several
+    processes of a trial or a test (web workers, schedulers, senders) share one simulated
+    time that the operator moves by rewriting the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: tuple[float, datetime] | None = None
+
+    def now(self) -> datetime:
+        from workflow.dates import parse_instant
+
+        changed = self.path.stat().st_mtime
+        if self._seen is None or self._seen[0] != changed:
+            self._seen = (changed, parse_instant(self.path.read_text(encoding="utf-8").strip()))
+        return self._seen[1]
+
+
+def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
+    """NHIEMVU_NOW pins the clock; NHIEMVU_CLOCK_FILE follows a file; else the real time."""
+    env = os.environ if environ is None else environ
+    if pinned := env.get("NHIEMVU_NOW"):
+        from workflow.dates import parse_instant
+
+        return FixedClock(parse_instant(pinned))
+    if path := env.get("NHIEMVU_CLOCK_FILE"):
+        return FileClock(Path(path))
+    return SystemClock()
