@@ -12,7 +12,8 @@ Format = Literal["svg", "png"]
 COLOURS = {"verified": "#2e7d32", "reported": "#f2b705", "returned": "#ef6c00",
            "assigned": "#90a4c8", "overdue": "#c62828"}
 LABELS = {"verified": "Đã xác nhận", "reported": "Đã báo cáo (chờ xác nhận)",
-          "returned": "Trả lại để bổ sung", "assigned": "Chưa đến hạn", "overdue": "Quá hạn"}
+          "returned": "Trả lại để bổ sung", "assigned": "Đã giao, chưa quá hạn",
+          "overdue": "Quá hạn"}
 
 
 def _pyplot():  # type: ignore[no-untyped-def]
@@ -41,7 +42,7 @@ def timeline_chart(line: Timeline, title: str, fmt: Format = "svg") -> bytes:
                   linewidth=2)
         axes.xaxis.set_major_formatter(DateFormatter("%d/%m/%Y"))
         figure.autofmt_xdate()
-        axes.legend(loc="upper left", frameon=False)
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, frameon=False)
     else:
         axes.text(0.5, 0.5, "Chưa có dữ liệu", ha="center", va="center",
                   transform=axes.transAxes)
@@ -64,7 +65,8 @@ def agency_chart(rows: list[AgencyCounts], title: str, fmt: Format = "svg",
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.set_title(title)
     axes.set_xlabel("Số nhiệm vụ")
-    axes.legend(loc="lower right", frameon=False, fontsize=8)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / figure.get_figheight()),
+                ncol=3, frameon=False, fontsize=8)
     axes.grid(axis="x", alpha=0.3)
     return _save(plt, figure, fmt)
 

@@ -46,7 +46,8 @@ def timeline(session: Session, directive_code: str, year: int, now: datetime) ->
         events[task_id].append((to_local(at).date(), state))
     if not events:
         return Timeline()
-    start = min(day for changes in events.values() for day, _ in changes)
+    # The whole year is the frame, or earlier if tasks were assigned before it began.
+    start = min(date(year, 1, 1), *(day for changes in events.values() for day, _ in changes))
     end = max(start, min(to_local(now).date(), date(year + 1, 1, 31)))
     size = (end - start).days + 1
     series = {name: [0] * (size + 1) for name in ("reported", "verified", "overdue")}
