@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from workflow.clock import to_local
 from workflow.errors import NhiemvuError
-from workflow.labels import document_label, period_label
+from workflow.labels import document_label
 from workflow.models import (
     AgencyRow,
     AttachmentRow,
@@ -22,7 +22,6 @@ from workflow.models import (
     TaskRow,
     TaskSpecRow,
 )
-from workflow.queries import OWED_STATES
 from workflow.status import Matrix, matrix
 
 NUMBER = re.compile(r"^\s*(\d{1,3}(?:[.\s]\d{3})+|\d+)(?:,(\d+))?\s*(\S.*)?$")
@@ -30,14 +29,15 @@ NUMBER = re.compile(r"^\s*(\d{1,3}(?:[.\s]\d{3})+|\d+)(?:,(\d+))?\s*(\S.*)?$")
 
 @dataclass
 class TaskLine:
-    """One task with its latest report, as the exports list it."""
+    """One task with its latest report, as the exports list it (plain rows, not ORM
+    objects: the attributes are TaskRow's, AgencyRow's and ReportRow's)."""
 
-    task: TaskRow
+    task: Any
     title: str
-    agency: AgencyRow
+    agency: Any
     period: str
     overdue_days: int
-    report: ReportRow | None
+    report: Any
     files: list[str] = field(default_factory=list)
 
 
@@ -100,41 +100,45 @@ def collect(session: Session, directive_code: str, year: int, now: datetime
                            f"`nhiemvu instantiate {directive_code} --year {year}` first")
     grid = matrix(session, directive, year, now, None, None)
     latest = _latest_reports(session, directive_code, year)
-    files = _attachment_names(session, [r.id for r in latest.values() if r.id])
+    files = _attachment_names(session, [r.id for r in latest.values()])
     specs: dict[str, SpecSummary] = {}
-    for spec in session.scalars(select(TaskSpecRow).where(
-            TaskSpecRow.directive_code == directive_code).order_by(TaskSpecRow.position)):
-        specs[spec.code] = SpecSummary(spec.code, spec.title, spec.text)
-    today = to_local(now).date()
-    query = (select(TaskRow, AgencyRow).join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
-             .where(TaskRow.directive_code == directive_code, TaskRow.year == year)
-             .order_by(TaskRow.period, AgencyRow.level, AgencyRow.name))
-    for task, agency in session.execute(query):
-        overdue = task.state in OWED_STATES and task.due_at is not None \
-            and task.due_at <= now and task.due_on is not None
-        report = latest.get(task.id or 0)
-        summary = specs[task.spec_code]
-        summary.lines.append(TaskLine(task, summary.title, agency, period_label(task),
-                                      (today - task.due_on).days + 1 if overdue and
-                                      task.due_on else 0, report,
-                                      files.get(report.id or 0, []) if report else []))
-        for figure in (report.figures or []) if report else []:
-            number = figure_number(figure["value"])
-            if number is not None:
-                summary.totals[figure["label"]] = summary.totals.get(figure["label"], 0) \
-                    + number
+    for code, title, text in session.execute(
+            select(TaskSpecRow.code, TaskSpecRow.title, TaskSpecRow.text)
+            .where(TaskSpecRow.directive_code == directive_code)
+            .order_by(TaskSpecRow.position)):
+        specs[code] = SpecSummary(code, title, text)
+    # The matrix's columns are (spec, period) in document order and its rows the agencies
+    # in registry order: walking it gives every task once, in the order a report lists them.
+    for index, column in enumerate(grid.columns):
+        summary = specs[column["spec"]]
+        for row in grid.rows:
+            cell = row["cells"][index]
+            if cell is None:
+                continue
+            task = cell["task"]
+            report = latest.get(task.id)
+            summary.lines.append(TaskLine(task, summary.title, row["agency"],
+                                          column["period_label"], cell["days"], report,
+                                          files.get(report.id, []) if report else []))
+            for figure in (report.figures or []) if report else []:
+                number = figure_number(figure["value"])
+                if number is not None:
+                    summary.totals[figure["label"]] = summary.totals.get(
+                        figure["label"], 0) + number
     secretariat = session.get(AgencyRow, directive.secretariat) \
         if directive.secretariat else None
     return StatusReport(directive, year, now, grid, [s for s in specs.values() if s.lines],
                         secretariat)
 
 
-def _latest_reports(session: Session, directive_code: str, year: int
-                    ) -> dict[int, ReportRow]:
+def _latest_reports(session: Session, directive_code: str, year: int) -> dict[int, Any]:
+    """Each task's newest report, as plain rows (id, task_id, submitted_at, text, figures)."""
     newest = (select(func.max(ReportRow.id)).join(TaskRow, TaskRow.id == ReportRow.task_id)
               .where(TaskRow.directive_code == directive_code, TaskRow.year == year)
               .group_by(ReportRow.task_id))
-    rows = session.scalars(select(ReportRow).where(ReportRow.id.in_(newest)))  # type: ignore[union-attr]
+    rows = session.execute(select(ReportRow.id, ReportRow.task_id, ReportRow.submitted_at,
+                                  ReportRow.text, ReportRow.figures)
+                           .where(ReportRow.id.in_(newest)))  # type: ignore[union-attr]
     return {row.task_id: row for row in rows}
 
 

@@ -6,13 +6,15 @@ It is a draft for a person to complete and sign, not a finished document."""
 from __future__ import annotations
 
 import re
-from typing import IO
+from typing import IO, Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.table import CT_Tc
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
@@ -125,10 +127,15 @@ def _page(document: Document) -> None:  # type: ignore[valid-type]
 
 def _run(paragraph: Paragraph, text: str, bold: bool = False, italic: bool = False,
          size: float | None = None, underline: bool = False) -> None:
+    """A run with only the formatting it changes (the Normal style sets the font)."""
     run = paragraph.add_run(text)
-    run.bold, run.italic, run.underline = bold, italic, underline
-    run.font.name = FONT
-    if size:
+    if bold:
+        run.bold = True
+    if italic:
+        run.italic = True
+    if underline:
+        run.underline = True
+    if size and size != 13:
         run.font.size = Pt(size)
 
 
@@ -159,7 +166,7 @@ def _header(document: Document, issuer: str, number: str, place: str,  # type: i
 
 def _centered(document: Document, text: str, bold: bool, size: float = 13,  # type: ignore[valid-type]
               space_before: float = 0) -> None:
-    paragraph = document.add_paragraph()  # type: ignore[attr-defined]
+    paragraph = _add_paragraph(document)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     paragraph.paragraph_format.space_before = Pt(space_before)
     paragraph.paragraph_format.space_after = Pt(0)
@@ -167,14 +174,14 @@ def _centered(document: Document, text: str, bold: bool, size: float = 13,  # ty
 
 
 def _body(document: Document, text: str, italic: bool = False) -> None:  # type: ignore[valid-type]
-    paragraph = document.add_paragraph()  # type: ignore[attr-defined]
+    paragraph = _add_paragraph(document)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Cm(1)
     _run(paragraph, text, italic=italic)
 
 
 def _heading(document: Document, text: str, level: int = 1) -> None:  # type: ignore[valid-type]
-    paragraph = document.add_paragraph()  # type: ignore[attr-defined]
+    paragraph = _add_paragraph(document)
     paragraph.paragraph_format.first_line_indent = Cm(1)
     paragraph.paragraph_format.space_before = Pt(6)
     _run(paragraph, text, bold=True, italic=level > 1)
@@ -186,7 +193,7 @@ def _summary(document: Document, line: TaskLine) -> None:  # type: ignore[valid-
     if len(text) > SUMMARY_CHARS:
         text = text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"
     state = STATE_LABELS[line.task.state].lower()
-    paragraph = document.add_paragraph()  # type: ignore[attr-defined]
+    paragraph = _add_paragraph(document)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Cm(1)
     _run(paragraph, f"- {line.agency.name}", bold=True)
@@ -202,24 +209,22 @@ def _missing_table(document: Document, lines: list[TaskLine]) -> None:  # type: 
         return
     table = document.add_table(rows=1, cols=5)  # type: ignore[attr-defined]
     table.style = "Table Grid"
+    _widths(table, [1.2, 5, 6, 2.4, 1.8])
+    widths = [column.w for column in table._tbl.tblGrid.gridCol_lst]
     for cell, title in zip(table.rows[0].cells, ["STT", "Cơ quan, đơn vị", "Nhiệm vụ",
                                                  "Hạn báo cáo", "Số ngày quá hạn"],
                            strict=True):
         cell.paragraphs[0].text = ""
         _run(cell.paragraphs[0], title, bold=True, size=12)
     for number, line in enumerate(lines, start=1):
-        cells = table.add_row().cells
-        for cell, value in zip(cells, [str(number), line.agency.name,
-                                       f"{line.title} ({line.period})",
-                                       format_date(line.task.due_on),
-                                       str(line.overdue_days)], strict=True):
-            cell.paragraphs[0].text = ""
+        values = [str(number), line.agency.name, f"{line.title} ({line.period})",
+                  format_date(line.task.due_on), str(line.overdue_days)]
+        for cell, value in zip(_append_row(table, widths), values, strict=True):
             _run(cell.paragraphs[0], value, size=12)
-    _widths(table, [1.2, 5, 6, 2.4, 1.8])
 
 
 def _footer(document: Document, report: StatusReport) -> None:  # type: ignore[valid-type]
-    document.add_paragraph()  # type: ignore[attr-defined]
+    _add_paragraph(document)
     table = document.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
     _widths(table, [7.5, 8.5])
     left, right = table.rows[0].cells
@@ -238,6 +243,33 @@ def _footer(document: Document, report: StatusReport) -> None:  # type: ignore[v
     _cell_lines(right, [(t, {"bold": True, "size": 13}) for t in titles or ["NGƯỜI KÝ"]]
                 + [("(Ký, ghi rõ họ tên, đóng dấu)", {"italic": True, "size": 12}),
                    ("", {}), ("", {}), ("", {}), (name, {"bold": True, "size": 13})])
+
+
+def _add_paragraph(document: Any) -> Paragraph:
+    """A new last paragraph in constant time. python-docx's add_paragraph looks the
+    section properties up among all the body's children for every paragraph, which makes
+    a report of thousands of agencies quadratic; the element is found once here."""
+    sect_pr = getattr(document, "_nhiemvu_sect_pr", None)
+    if sect_pr is None:
+        sect_pr = document.element.body.sectPr
+        document._nhiemvu_sect_pr = sect_pr
+    element = OxmlElement("w:p")
+    sect_pr.addprevious(element)
+    return Paragraph(element, document._body)
+
+
+def _append_row(table: Any, widths: list[Any]) -> list[_Cell]:
+    """A new last row in constant time. python-docx's add_row and `_Row.cells` look
+    through the whole table for every row, which makes a long table quadratic."""
+    row = OxmlElement("w:tr")
+    table._tbl.append(row)
+    cells = []
+    for width in widths:
+        cell = CT_Tc.new()
+        cell.width = width
+        row.append(cell)
+        cells.append(_Cell(cell, table))
+    return cells
 
 
 def _widths(table: object, centimetres: list[float]) -> None:

@@ -56,11 +56,20 @@ def agency_filter_codes(session: Session, code: str) -> set[str]:
     return members or {code}
 
 
+TASK_COLUMNS = (TaskRow.id, TaskRow.directive_code, TaskRow.spec_code, TaskRow.agency_code,
+                TaskRow.role, TaskRow.year, TaskRow.period, TaskRow.state, TaskRow.due_on,
+                TaskRow.due_at, TaskRow.reported_at, TaskRow.verified_at,
+                TaskRow.escalation_level, TaskRow.version)
+AGENCY_COLUMNS = (AgencyRow.code, AgencyRow.name, AgencyRow.short_name, AgencyRow.level)
+
+
 def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
            agency: str | None, state: str | None) -> Matrix:
     """Agencies x (task spec, period), each cell the task's state; `state` keeps only the
-    agencies that have a task in that state ('overdue' counts as a state here)."""
-    query = (select(TaskRow, TaskSpecRow.position, TaskSpecRow.title, AgencyRow)
+    agencies that have a task in that state ('overdue' counts as a state here). Reads
+    plain rows, not ORM objects: a national directive has hundreds of thousands."""
+    query = (select(*TASK_COLUMNS, TaskSpecRow.position, TaskSpecRow.title,
+                    *AGENCY_COLUMNS)
              .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
                    & (TaskSpecRow.code == TaskRow.spec_code))
              .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
@@ -71,14 +80,19 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
     result = Matrix(directive, year)
     columns: dict[tuple[int, str, str], dict[str, Any]] = {}
     cells: dict[str, dict[tuple[int, str, str], dict[str, Any]]] = defaultdict(dict)
-    agencies: dict[str, AgencyRow] = {}
+    agencies: dict[str, Any] = {}
     counts: dict[str, int] = defaultdict(int)
     today = to_local(now).date()
-    for task, position, title, agency_row in session.execute(query):
+    width = len(TASK_COLUMNS)
+    for row in session.execute(query):
+        task = _Record(row[:width], TASK_NAMES)
+        position, title = row[width], row[width + 1]
+        agency_row = _Record(row[width + 2:], AGENCY_NAMES)
         key = (position, task.spec_code, task.period)
-        columns.setdefault(key, {"spec": task.spec_code, "title": title,
-                                 "period": task.period, "period_label": period_label(task),
-                                 "due_on": task.due_on, "number": len(columns) + 1})
+        if key not in columns:
+            columns[key] = {"spec": task.spec_code, "title": title, "period": task.period,
+                            "period_label": period_label(task), "due_on": task.due_on,
+                            "number": len(columns) + 1}
         overdue = task.state in OWED_STATES and task.due_at is not None and task.due_at <= now
         cells[agency_row.code][key] = {"task": task, "overdue": overdue,
                                        "days": (today - task.due_on).days + 1
@@ -102,6 +116,25 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
                                         for c in present), "total": len(present)})
     result.counts = dict(counts)
     return result
+
+
+TASK_NAMES = tuple(c.key for c in TASK_COLUMNS)  # type: ignore[attr-defined]
+AGENCY_NAMES = tuple(c.key for c in AGENCY_COLUMNS)  # type: ignore[attr-defined]
+
+
+class _Record:
+    """A read-only row with attribute access, far lighter than an ORM instance."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Any, names: tuple[str, ...]) -> None:
+        self._values = dict(zip(names, values, strict=True))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def overdue_list(session: Session, now: datetime, directive: str | None, agency: str | None,

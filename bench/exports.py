@@ -1,0 +1,148 @@
+"""Exports for a large directive: N task rows (5 task specs, N/5 agencies, a fifth of them
+reported with a text and figures), each export in its own process with its time and peak
+memory, next to baselines measured in the same run: the bare SELECT of the same rows and
+an unstyled openpyxl write-only workbook with the same number of cells.
+
+    .venv/bin/python bench/exports.py --rows 50000 --db sqlite:///exports-bench.db
+    .venv/bin/python bench/exports.py --rows 50000 --db postgresql://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import resource
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+from bench.scratch import rss_kib, scratch_database
+from bench.synthetic import YEAR, bench_definitions, task_spec
+from workflow.db import make_engine, read_session, write_session
+from workflow.instantiate import instantiate
+from workflow.models import ReportRow, TaskRow
+from workflow.store import save_definitions
+
+SPECS = 5
+NOW = datetime(YEAR, 12, 20, 2, 0, tzinfo=UTC)
+
+
+def populate(url: str, rows: int) -> None:
+    engine = make_engine(url)
+    specs = tuple(task_spec(f"t{n}", f"Nhiệm vụ thử số {n}", date(YEAR, 6, 5))
+                  for n in range(SPECS))
+    with write_session(engine) as session:
+        save_definitions(session, bench_definitions(specs, rows // SPECS),
+                         datetime(YEAR, 1, 3, tzinfo=UTC))
+    instantiate(engine, "bench", YEAR, datetime(YEAR, 1, 3, tzinfo=UTC))
+    with write_session(engine) as session:
+        ids = list(session.scalars(select(TaskRow.id).order_by(TaskRow.id)))[::5]
+        session.execute(text("UPDATE task SET state = 'reported', reported_at = :at, "
+                             "version = 2 WHERE id % 5 = 0"), {"at": datetime(YEAR, 6, 1)})
+        session.add_all(ReportRow(task_id=i, submitted_at=datetime(YEAR, 6, 1, tzinfo=UTC),
+                                  actor="bench", channel="link", task_version=2,
+                                  text="Đã tổ chức 12 buổi tuyên truyền, 640 lượt người "
+                                       "tham dự; lồng ghép giới trong sinh hoạt chi hội.",
+                                  figures=[{"label": "Số buổi", "value": "12"}])
+                        for i in ids)
+    engine.dispose()
+
+
+def job(name: str, url: str) -> tuple[int, float, int]:
+    engine = make_engine(url)
+    start_rss = rss_kib()
+    started = time.perf_counter()
+    size = 0
+    with read_session(engine) as session:
+        if name == "select":
+            size = len(session.execute(text(
+                "SELECT t.*, r.text FROM task t LEFT JOIN report r ON r.task_id = t.id "
+                "WHERE t.directive_code = 'bench'")).all())
+        elif name == "raw-xlsx":
+            from openpyxl import Workbook
+            rows = session.execute(text("SELECT agency_code, spec_code, state FROM task "
+                                        "WHERE directive_code = 'bench'")).all()
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet()
+            by_agency: dict[str, list[str]] = {}
+            for agency, _spec, state in rows:
+                by_agency.setdefault(agency, []).append(state)
+            for agency, states in by_agency.items():
+                sheet.append([agency, *states])
+            buffer = io.BytesIO()
+            book.save(buffer)
+            size = len(buffer.getvalue())
+        else:
+            from exports.collect import collect
+            report = collect(session, "bench", YEAR, NOW)
+            buffer = io.BytesIO()
+            if name == "xlsx":
+                from exports.xlsx import write_xlsx
+                write_xlsx(report, buffer)
+            elif name == "docx":
+                from exports.docx import write_docx
+                write_docx(report, buffer)
+            elif name == "collect":
+                pass
+            size = len(buffer.getvalue())
+        if name == "chart":
+            from exports.chart import timeline_chart
+            from exports.progress import timeline
+            size = len(timeline_chart(timeline(session, "bench", YEAR, NOW), "bench", "png"))
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - start_rss
+    engine.dispose()
+    return size, seconds, max(peak, 0)
+
+
+def _child(name: str, url: str, queue: Any) -> None:
+    queue.put(job(name, url))
+
+
+def run(name: str, url: str) -> tuple[int, float, int]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(name, url, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+JOBS = [("select", "baseline: SELECT tasks + reports"),
+        ("raw-xlsx", "baseline: unstyled write-only XLSX"),
+        ("collect", "nhiemvu collect (read model only)"),
+        ("xlsx", "nhiemvu export xlsx"),
+        ("docx", "nhiemvu export docx"),
+        ("chart", "nhiemvu export chart (timeline PNG)")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--db", default="sqlite:///exports-bench.db")
+    args = parser.parse_args()
+    with scratch_database(args.db, "exports") as url:
+        started = time.perf_counter()
+        populate(url, args.rows)
+        print(f"database: {make_url(url).render_as_string(hide_password=True)}  tasks: "
+              f"{args.rows:,}  agencies: {args.rows // SPECS:,}  "
+              f"(setup {time.perf_counter() - started:.0f} s)")
+        print(f"{'job':<40} {'seconds':>8} {'output':>10} {'peak RSS':>10}")
+        for name, label in JOBS:
+            size, seconds, peak = run(name, url)
+            output = f"{size / 1024:,.0f} KiB" if name != "select" else f"{size:,} rows"
+            print(f"{label:<40} {seconds:>8.2f} {output:>10} {peak / 1024:>7.1f} MiB",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
