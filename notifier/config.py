@@ -53,4 +53,5 @@ class MailSettings:
             base_url=(get("BASE_URL") or cls.base_url).rstrip("/"),
             templates=Path(t) if (t := get("TEMPLATES")) else None,
             batch=int(get("MAIL_BATCH") or cls.batch),
+            lease_seconds=int(get("MAIL_LEASE_SECONDS") or cls.lease_seconds),
         )

@@ -1,8 +1,10 @@
 """Draining the outbox: claim due rows, render, deliver, record, each batch at least once.
 
-A claim is a lease: the rows' next attempt moves `lease_seconds` ahead and their attempt
-count goes up, in one short transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, so several
-senders take disjoint rows). A sender killed mid-batch leaves its rows to come due again
+A claim is a lease: the rows are held for `lease_seconds` of wall-clock time and their
+attempt count goes up, in one short transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, so
+several senders take disjoint rows). The lease is in real time, not the engine's clock:
+a simulation that moves the clock by days must not let a second sender take a row the
+first is still delivering. A sender killed mid-batch leaves its rows to come due again
 when the lease ends: nothing is lost, and the stable Message-ID marks a resent copy.
 Failures retry with exponential backoff up to a cap, then the row is parked as failed
 with the error kept for `nhiemvu outbox`.
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import jinja2
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlmodel import Session
 
 from notifier.config import MailSettings
@@ -22,6 +24,7 @@ from notifier.context import ContextBuilder, DigestData
 from notifier.message import build
 from notifier.templating import environment, render
 from notifier.transport import Outcome, Transport
+from workflow.clock import SystemClock
 from workflow.db import read_session, write_session
 from workflow.linkkeys import load_ring
 from workflow.links import LinkMaker
@@ -53,10 +56,13 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim(engine: Engine, now: datetime, limit: int, lease: timedelta) -> list[int]:
+    wall = SystemClock().now()  # leases measure real time (see the module docstring)
     with write_session(engine) as session:
         query = (select(OutboxRow.id)
                  .where(OutboxRow.state == "queued",
-                        OutboxRow.next_attempt_at <= now)  # type: ignore[operator]
+                        OutboxRow.next_attempt_at <= now,  # type: ignore[operator]
+                        or_(OutboxRow.lease_until.is_(None),  # type: ignore[union-attr]
+                            OutboxRow.lease_until <= wall))  # type: ignore[operator]
                  .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit))
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -64,7 +70,7 @@ def claim(engine: Engine, now: datetime, limit: int, lease: timedelta) -> list[i
         if ids:
             session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids))  # type: ignore[union-attr]
                             .values(attempts=OutboxRow.attempts + 1,
-                                    next_attempt_at=now + lease)
+                                    lease_until=wall + lease)
                             .execution_options(synchronize_session=False))
         return ids
 
@@ -105,6 +111,7 @@ def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now
 
 def _record(session: Session, row: OutboxRow, outcome: Outcome, settings: MailSettings,
             now: datetime, report: SendReport) -> None:
+    row.lease_until = None
     if outcome.status == "sent":
         row.state, row.sent_at, row.last_error = "sent", now, outcome.detail \
             if outcome.detail and outcome.detail.startswith("refused") else None

@@ -201,7 +201,8 @@ def test_killed_sender_loses_nothing(engine: Engine, tmp_path: Path) -> None:
     with smtp_server() as (server, port):
         server.delay = 0.05
         env = {**os.environ, "NHIEMVU_SMTP_HOST": "127.0.0.1", "NHIEMVU_SMTP_PORT": str(port),
-               "NHIEMVU_NOW": "06/06/2022 09:00", "NHIEMVU_SMTP_CONCURRENCY": "2"}
+               "NHIEMVU_NOW": "06/06/2022 09:00", "NHIEMVU_SMTP_CONCURRENCY": "2",
+               "NHIEMVU_MAIL_LEASE_SECONDS": "2"}
         victim = subprocess.Popen([NHIEMVU, "--db", url, "send", "--once"], env=env,
                                   cwd=tmp_path, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
@@ -213,7 +214,12 @@ def test_killed_sender_loses_nothing(engine: Engine, tmp_path: Path) -> None:
         victim.wait()
         assert count(engine, OutboxRow, OutboxRow.state == "sent") < queued
         server.delay = 0
-        env["NHIEMVU_NOW"] = "06/06/2022 09:10"  # after the 5-minute lease
+        held = subprocess.run([NHIEMVU, "--db", url, "send", "--once"], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
+        assert held.returncode == 0, held.stderr
+        # The victim's claimed rows stay with it until its lease ends, whatever the clock.
+        assert count(engine, OutboxRow, OutboxRow.state == "sent") < queued
+        time.sleep(2.5)  # the lease is real time: the simulated clock cannot end it
         rerun = subprocess.run([NHIEMVU, "--db", url, "send", "--once"], env=env, cwd=tmp_path,
                                capture_output=True, text=True, timeout=300)
         assert rerun.returncode == 0, rerun.stderr

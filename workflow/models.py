@@ -182,6 +182,9 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime | None = _utc()
     sent_at: datetime | None = _utc()
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # A sender's claim, in wall-clock time (not the engine's clock, which a simulation
+    # moves by days): while it lasts, no other sender takes the row.
+    lease_until: datetime | None = _utc()
 
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
 
