@@ -14,7 +14,13 @@ from starlette.routing import Route
 
 from web.context import WebContext, context_of
 from web.forms import FormRejected, read_form
-from web.security import CSRF_COOKIE, check_form_token, form_token, new_browser_secret
+from web.security import (
+    CSRF_COOKIE,
+    check_form_token,
+    form_token,
+    new_browser_secret,
+    set_browser_secret,
+)
 from web.views import TaskView, agency_tasks, task_view
 from workflow.actors import Actor
 from workflow.attachments import ALLOWED_LABEL, UploadError
@@ -95,8 +101,7 @@ def _task_page(ctx: WebContext, request: Request, view: TaskView, status: int = 
         "max_files": ctx.settings.upload_max_files, "allowed": ALLOWED_LABEL,
         "max_mb": ctx.settings.upload_max_bytes // (1024 * 1024)}, status)
     if is_new:
-        response.set_cookie(CSRF_COOKIE, secret, httponly=True, samesite="lax",
-                            secure=ctx.settings.secure_cookies, path="/")
+        set_browser_secret(response, secret, ctx.settings.secure_cookies)
     return response
 
 

@@ -85,26 +85,26 @@ def register(cli: click.Group, pass_app: Any) -> None:
             set_password(session, username, password)
         click.echo(f"password of {username} changed")
 
+    def set_user_active(app: Any, username: str, active: bool) -> None:
+        from workflow.users import set_active
+
+        with write_session(app.ready_engine()) as session:
+            set_active(session, username, active)
+        click.echo(f"user {username} {'enabled' if active else 'disabled'}")
+
     @user.command(name="disable")
     @click.argument("username")
     @pass_app
     def user_disable(app: Any, username: str) -> None:
         """Block a user at once (open sessions included)."""
-        from workflow.users import set_active
-
-        with write_session(app.ready_engine()) as session:
-            set_active(session, username, False)
-        click.echo(f"user {username} disabled")
+        set_user_active(app, username, False)
 
     @user.command(name="enable")
     @click.argument("username")
     @pass_app
     def user_enable(app: Any, username: str) -> None:
-        from workflow.users import set_active
-
-        with write_session(app.ready_engine()) as session:
-            set_active(session, username, True)
-        click.echo(f"user {username} enabled")
+        """Let a disabled user sign in again."""
+        set_user_active(app, username, True)
 
     @user.command(name="list")
     @pass_app

@@ -24,6 +24,7 @@ from web.security import (
     new_browser_secret,
     new_session,
     read_session,
+    set_browser_secret,
 )
 from web.views import task_view
 from workflow.actions import fire
@@ -95,8 +96,7 @@ def _login_page(request: Request, status: int = 200, error: str | None = None,
     response = ctx.pages.render(request, "login", {
         "csrf": form_token(ctx.ring(), secret, "login"), "error": error,
         "username": username, "next": _safe_next(request.query_params.get("next"))}, status)
-    response.set_cookie(CSRF_COOKIE, secret, httponly=True, samesite="lax",
-                        secure=ctx.settings.secure_cookies, path="/")
+    set_browser_secret(response, secret, ctx.settings.secure_cookies)
     return response
 
 

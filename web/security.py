@@ -13,6 +13,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from starlette.datastructures import MutableHeaders
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workflow.linkkeys import KeyRing
@@ -73,6 +74,12 @@ def check_form_token(ring: KeyRing, browser_secret: str | None, scope: str,
 
 def new_browser_secret() -> str:
     return secrets.token_urlsafe(24)
+
+
+def set_browser_secret(response: Response, secret: str, secure: bool) -> None:
+    """The cookie half of the CSRF pair: unreadable by scripts, not sent cross-site."""
+    response.set_cookie(CSRF_COOKIE, secret, httponly=True, samesite="lax", secure=secure,
+                        path="/")
 
 
 class SecurityHeaders:
