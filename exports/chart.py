@@ -4,9 +4,15 @@ for `nhiemvu export chart`)."""
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Literal
 
-from exports.progress import AgencyCounts, Timeline
+from sqlmodel import Session
+
+from exports.progress import AgencyCounts, Timeline, by_agency, timeline
+from workflow.errors import NhiemvuError
+from workflow.labels import document_label
+from workflow.models import DirectiveRow
 
 Format = Literal["svg", "png"]
 COLOURS = {"verified": "#2e7d32", "reported": "#f2b705", "returned": "#ef6c00",
@@ -77,3 +83,17 @@ def _save(plt, figure, fmt: Format) -> bytes:  # type: ignore[no-untyped-def]
     figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     plt.close(figure)
     return buffer.getvalue()
+
+
+def directive_chart(session: Session, directive_code: str, year: int, now: datetime,
+                    by: Literal["time", "agency"], fmt: Format) -> bytes:
+    """A directive's progress over time, or where each agency stands now."""
+    directive = session.get(DirectiveRow, directive_code)
+    if directive is None:
+        raise NhiemvuError(f"directive {directive_code} not found")
+    title = f"{document_label(directive)} năm {year}"
+    if by == "time":
+        return timeline_chart(timeline(session, directive_code, year, now),
+                              f"Tiến độ {title}", fmt)
+    return agency_chart(by_agency(session, directive_code, year, now),
+                        f"Theo cơ quan — {title}", fmt)

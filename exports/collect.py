@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -72,11 +74,6 @@ class StatusReport:
         late = [line for line in self.lines if line.overdue_days > 0]
         return sorted(late, key=lambda x: (-x.overdue_days, -x.task.escalation_level,
                                            x.agency.name))
-
-    @property
-    def not_reported(self) -> list[TaskLine]:
-        """Tasks whose deadline has passed and that still owe a report."""
-        return self.overdue
 
 
 def figure_number(value: str) -> float | None:
@@ -174,3 +171,13 @@ def as_rows(report: StatusReport) -> list[dict[str, Any]]:
 
 def _iso(value: datetime | None) -> str | None:
     return to_local(value).isoformat(timespec="minutes") if value else None
+
+
+def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """UTF-8 with a BOM, so Excel opens the Vietnamese text correctly."""
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -3,7 +3,6 @@ Files are written whole or not at all (a temporary file renamed into place)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -30,16 +29,6 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-
-
-def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
-    """UTF-8 with a BOM, so Excel opens the Vietnamese text correctly."""
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def register(cli: click.Group, pass_app: Any) -> None:
@@ -95,7 +84,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
     def export_data(app: Any, directive: str, year: int, fmt: str,
                     output: Path | None) -> None:
         """One row per task with its state, deadline and latest report, for scripts."""
-        from exports.collect import as_rows
+        from exports.collect import as_rows, csv_bytes
 
         rows = as_rows(collected(app, directive, year))
         data = csv_bytes(rows) if fmt == "csv" else \
@@ -115,24 +104,13 @@ def register(cli: click.Group, pass_app: Any) -> None:
     @pass_app
     def export_chart(app: Any, directive: str, year: int, output: Path, by: str) -> None:
         """Reported/verified/overdue counts over time, or per agency."""
-        from exports.chart import agency_chart, timeline_chart
-        from exports.progress import by_agency, timeline
-        from workflow.labels import document_label
-        from workflow.models import DirectiveRow
+        from exports.chart import directive_chart
 
         fmt = output.suffix.lower().lstrip(".")
         if fmt not in {"png", "svg"}:
             raise NhiemvuError(f"{output}: expected a .png or .svg file name")
         with read_session(app.ready_engine()) as session:
-            row = session.get(DirectiveRow, directive)
-            if row is None:
-                raise NhiemvuError(f"directive {directive} not found")
-            title = f"{document_label(row)} năm {year}"
-            if by == "time":
-                data = timeline_chart(timeline(session, directive, year, app.clock.now()),
-                                      f"Tiến độ {title}", fmt)  # type: ignore[arg-type]
-            else:
-                data = agency_chart(by_agency(session, directive, year, app.clock.now()),
-                                    f"Theo cơ quan — {title}", fmt)  # type: ignore[arg-type]
+            data = directive_chart(session, directive, year, app.clock.now(),
+                                   by, fmt)  # type: ignore[arg-type]
         atomic_write(output, data)
         click.echo(f"written {output}")

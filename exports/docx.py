@@ -22,7 +22,7 @@ from docx.text.paragraph import Paragraph
 from exports.collect import StatusReport, TaskLine
 from workflow.clock import to_local
 from workflow.dates import format_date
-from workflow.labels import STATE_LABELS
+from workflow.labels import STATE_LABELS, issued_label
 
 FONT = "Times New Roman"
 SUMMARY_CHARS = 700
@@ -64,7 +64,7 @@ def write_docx(report: StatusReport, out: IO[bytes], place: str | None = None) -
     _centered(document, f"Kết quả thực hiện {report.document} năm {report.year}", bold=True)
     _centered(document, f"về {directive.title}", bold=True)
     _centered(document, "______", bold=False)
-    intro = (f"Thực hiện {report.document} {_issued(report)} của {directive.issuer} về "
+    intro = (f"Thực hiện {report.document} {issued_label(directive)} của {directive.issuer} về "
              f"{directive.title}; trên cơ sở báo cáo của các cơ quan, đơn vị đến ngày "
              f"{format_date(report.now)}, kết quả thực hiện như sau:")
     _body(document, intro)
@@ -95,22 +95,13 @@ def write_docx(report: StatusReport, out: IO[bytes], place: str | None = None) -
                                spec.totals.items())
             _body(document, f"- Số liệu tổng hợp: {totals}.")
     _heading(document, f"{ROMAN[2]}. CÁC CƠ QUAN, ĐƠN VỊ CHƯA BÁO CÁO ĐÚNG HẠN")
-    _missing_table(document, report.not_reported)
+    _missing_table(document, report.overdue)
     _heading(document, f"{ROMAN[3]}. ĐỀ XUẤT, KIẾN NGHỊ")
     _body(document, "(Bộ phận thường trực bổ sung nội dung đề xuất, kiến nghị.)", italic=True)
     _footer(document, report)
     document.core_properties.title = f"Báo cáo kết quả thực hiện {report.document}"
     document.core_properties.author = "nhiemvu"
     document.save(out)
-
-
-def _issued(report: StatusReport) -> str:
-    directive = report.directive
-    if directive.date_precision == "day":
-        return f"ngày {format_date(directive.issued_on)}"
-    if directive.date_precision == "month":
-        return f"tháng {directive.issued_on.month:02d}/{directive.issued_on.year}"
-    return f"năm {directive.issued_on.year}"
 
 
 def _page(document: Document) -> None:  # type: ignore[valid-type]

@@ -13,11 +13,11 @@ from sqlmodel import Session
 
 from workflow.clock import to_local
 from workflow.codec import calendar_from_dict
-from workflow.dates import deadline_instant, format_date
-from workflow.labels import DOCUMENT_LABELS, PERIOD_LABELS, ROLE_LABELS
+from workflow.dates import deadline_instant
+from workflow.labels import DOCUMENT_LABELS, ROLE_LABELS, issued_label, period_label
 from workflow.links import LinkMaker
 from workflow.models import AgencyRow, CalendarRow, DirectiveRow, OutboxRow, TaskRow, TaskSpecRow
-from workflow.queries import OWED_STATES
+from workflow.queries import OWED_STATES, overdue_days
 
 
 @dataclass
@@ -90,7 +90,7 @@ class ContextBuilder:
                    "directive": self._directive(directive), "link": task["link"],
                    "reason": row.payload.get("reason"), "level": row.payload.get("level", 0),
                    "days_left": _days(now, task["due_on"]) if task["due_on"] else 0,
-                   "days_overdue": _overdue_days(now, task["due_on"]) if task["due_on"] else 0}
+                   "days_overdue": overdue_days(now, task["due_on"]) if task["due_on"] else 0}
         template = {"escalation": "escalation_head"}.get(row.kind, row.kind)
         if row.kind == "task_reported":
             recipient = agency or self.agencies[directive.secretariat or ""]
@@ -145,7 +145,7 @@ class ContextBuilder:
             counts[task["agency_name"]] += 1
         context = {"recipient": _agency(chair), "directive": self._directive(directive),
                    "due_on": due_on, "count": row.payload["tasks"],
-                   "days_overdue": _overdue_days(now, due_on),
+                   "days_overdue": overdue_days(now, due_on),
                    "agencies": [{"name": n, "count": c} for n, c in sorted(counts.items())]}
         to = [chair.head_email] if chair.head_email else list(chair.emails)
         return _checked(Envelope(row.id or 0, row.key, "escalation_chair", to, [], context))
@@ -185,7 +185,7 @@ class ContextBuilder:
         for task, title, agency_name in self.session.execute(query):
             data.by_agency.setdefault(task.agency_code, []).append({
                 "title": title, "agency": agency_name, "directive": task.directive_code,
-                "due_on": task.due_on, "days_overdue": _overdue_days(now, task.due_on),
+                "due_on": task.due_on, "days_overdue": overdue_days(now, task.due_on),
                 "level": task.escalation_level})
         self.digests[week] = data
         return data
@@ -216,13 +216,11 @@ class ContextBuilder:
         return [self._task(task, spec, name) for task, spec, name in self.session.execute(query)]
 
     def _task(self, task: TaskRow, spec: TaskSpecRow, agency_name: str) -> dict[str, Any]:
-        period = task.period.split("-", 1)[1] if "-" in task.period else None
         return {
             "id": task.id, "title": spec.title, "text": spec.text, "due_on": task.due_on,
             "period": task.period, "agency_code": task.agency_code, "agency_name": agency_name,
             "directive_code": task.directive_code, "state": task.state,
-            "period_label": f"{PERIOD_LABELS.get(period, period)} {task.year}" if period
-            else f"năm {task.year}",
+            "period_label": period_label(task),
             "role_label": ROLE_LABELS.get(task.role, task.role),
             "reported_at": task.reported_at, "report_text": task.report_text,
             "late": bool(task.reported_at and task.due_at and task.reported_at > task.due_at),
@@ -231,14 +229,10 @@ class ContextBuilder:
         }
 
     def _directive(self, directive: DirectiveRow) -> dict[str, Any]:
-        issued = f"ngày {format_date(directive.issued_on)}" \
-            if directive.date_precision == "day" else \
-            f"tháng {directive.issued_on.month:02d}/{directive.issued_on.year}" \
-            if directive.date_precision == "month" else f"năm {directive.issued_on.year}"
         return {"code": directive.code, "kind_label": DOCUMENT_LABELS.get(directive.kind,
                                                                           directive.kind),
-                "number": directive.number, "issued": issued, "issuer": directive.issuer,
-                "title": directive.title}
+                "number": directive.number, "issued": issued_label(directive),
+                "issuer": directive.issuer, "title": directive.title}
 
 
 def _agency(agency: AgencyRow) -> dict[str, Any]:
@@ -255,9 +249,6 @@ def _days(now: datetime, due_on: date) -> int:
     return (due_on - to_local(now).date()).days
 
 
-def _overdue_days(now: datetime, due_on: date) -> int:
-    """The deadline day D is the first late day ("trước ngày D"), so on D it is 1."""
-    return (to_local(now).date() - due_on).days + 1
 
 
 def _checked(envelope: Envelope) -> Envelope:

@@ -12,14 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from exports.collect import as_rows, collect
-from exports.commands import csv_bytes
+from exports.collect import as_rows, collect, csv_bytes
 from web.context import context_of
 from web.dashboard import secretariat
 from workflow.db import read_session
 from workflow.errors import NhiemvuError
-from workflow.labels import document_label
-from workflow.models import DirectiveRow
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -28,18 +25,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def _build(kind: str, session: Any, directive: str, year: int, now: Any
            ) -> tuple[bytes, str]:
     if kind in {"tien-do.svg", "co-quan.svg"}:
-        from exports.chart import agency_chart, timeline_chart
-        from exports.progress import by_agency, timeline
+        from exports.chart import directive_chart
 
-        row = session.get(DirectiveRow, directive)
-        if row is None:
-            raise NhiemvuError(f"directive {directive} not found")
-        title = f"{document_label(row)} năm {year}"
-        if kind == "tien-do.svg":
-            return timeline_chart(timeline(session, directive, year, now),
-                                  f"Tiến độ {title}"), "image/svg+xml"
-        return agency_chart(by_agency(session, directive, year, now),
-                            f"Theo cơ quan — {title}"), "image/svg+xml"
+        by = "time" if kind == "tien-do.svg" else "agency"
+        return directive_chart(session, directive, year, now, by, "svg"), "image/svg+xml"
     report = collect(session, directive, year, now)
     buffer = io.BytesIO()
     if kind == "tinh-trang.xlsx":

@@ -19,7 +19,7 @@ from workflow.models import (
     TaskRow,
     TaskSpecRow,
 )
-from workflow.queries import OWED_STATES, history, is_overdue
+from workflow.queries import OWED_STATES, history, is_overdue, overdue_days
 from workflow.reports import reports_of
 
 # Audit rows that people act on; the scheduler's reminders stay in the CLI history.
@@ -48,8 +48,7 @@ class TaskView:
     def days_overdue(self) -> int:
         if not self.overdue or self.task.due_on is None:
             return 0
-        from workflow.clock import to_local
-        return (to_local(self.now).date() - self.task.due_on).days + 1
+        return overdue_days(self.now, self.task.due_on)
 
     @property
     def period_label(self) -> str:

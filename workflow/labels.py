@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflow.dates import format_date
+
 STATE_LABELS = {
     "assigned": "Đã giao",
     "reported": "Đã báo cáo",
@@ -25,6 +27,15 @@ def period_label(task: Any) -> str:
     """'6 tháng đầu năm 2022', 'năm 2022', 'Tháng hành động tháng 6 2022'."""
     period = task.period.split("-", 1)[1] if "-" in task.period else None
     return f"{PERIOD_LABELS.get(period, period)} {task.year}" if period else f"năm {task.year}"
+
+
+def issued_label(directive: Any) -> str:
+    """'ngày 12/04/2022', 'tháng 04/2022' or 'năm 2023', as precise as the document is."""
+    if directive.date_precision == "day":
+        return f"ngày {format_date(directive.issued_on)}"
+    if directive.date_precision == "month":
+        return f"tháng {directive.issued_on.month:02d}/{directive.issued_on.year}"
+    return f"năm {directive.issued_on.year}"
 
 
 def document_label(directive: Any) -> str:

@@ -34,11 +34,7 @@ def active_keys(session: Session) -> list[LinkKeyRow]:
 
 def ensure_key(session: Session, now: datetime) -> KeyRing:
     """The ring, creating its first key if there is none (a fresh database)."""
-    keys = active_keys(session)
-    if not keys:
-        session.add(LinkKeyRow(secret=secrets.token_urlsafe(48), created_at=now))
-        session.flush()
-        keys = active_keys(session)
+    keys = active_keys(session) or [rotate(session, now)]
     return KeyRing(tuple(k.secret for k in keys))
 
 

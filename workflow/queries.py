@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlmodel import Session
 
+from workflow.clock import to_local
 from workflow.machine import STATES
 from workflow.models import AgencyGroupMemberRow, AgencyRow, AuditRow, TaskRow, TaskSpecRow
 from workflow.taskref import task_key
@@ -29,6 +30,11 @@ class TaskFilter:
 
 def is_overdue(row: TaskRow, at: datetime) -> bool:
     return row.state in OWED_STATES and row.due_at is not None and row.due_at <= at
+
+
+def overdue_days(now: datetime, due_on: date) -> int:
+    """The deadline day D is the first late day ("trước ngày D"), so on D it is 1."""
+    return (to_local(now).date() - due_on).days + 1
 
 
 def is_late(row: TaskRow) -> bool:

@@ -11,10 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from workflow.clock import to_local
 from workflow.labels import document_label, period_label
 from workflow.models import AgencyGroupMemberRow, AgencyRow, DirectiveRow, TaskRow, TaskSpecRow
-from workflow.queries import OWED_STATES
+from workflow.queries import OWED_STATES, is_overdue, overdue_days
 
 
 def overview(session: Session, now: datetime) -> list[dict[str, Any]]:
@@ -82,7 +81,6 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
     cells: dict[str, dict[tuple[int, str, str], dict[str, Any]]] = defaultdict(dict)
     agencies: dict[str, Any] = {}
     counts: dict[str, int] = defaultdict(int)
-    today = to_local(now).date()
     width = len(TASK_COLUMNS)
     for row in session.execute(query):
         task = _Record(row[:width], TASK_NAMES)
@@ -93,9 +91,9 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
             columns[key] = {"spec": task.spec_code, "title": title, "period": task.period,
                             "period_label": period_label(task), "due_on": task.due_on,
                             "number": len(columns) + 1}
-        overdue = task.state in OWED_STATES and task.due_at is not None and task.due_at <= now
+        overdue = is_overdue(task, now)
         cells[agency_row.code][key] = {"task": task, "overdue": overdue,
-                                       "days": (today - task.due_on).days + 1
+                                       "days": overdue_days(now, task.due_on)
                                        if overdue and task.due_on else 0}
         agencies[agency_row.code] = agency_row
         counts[task.state] += 1
@@ -156,9 +154,8 @@ def overdue_list(session: Session, now: datetime, directive: str | None, agency:
              .order_by(TaskRow.due_at, TaskRow.escalation_level.desc(),  # type: ignore[attr-defined]
                        AgencyRow.name)
              .limit(limit))
-    today = to_local(now).date()
     rows = [{"task": task, "title": title, "agency": name,
-             "days": (today - task.due_on).days + 1 if task.due_on else 0}
+             "days": overdue_days(now, task.due_on) if task.due_on else 0}
             for task, title, name in session.execute(query)]
     return rows, total
 

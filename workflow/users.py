@@ -24,8 +24,7 @@ def add_user(session: Session, username: str, password: str, display_name: str |
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,79}", username):
         raise NhiemvuError(f"user name '{username}': use 2-80 lower-case letters, digits, "
                            "'.', '_' or '-'")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise NhiemvuError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password)
     if find_user(session, username) is not None:
         raise NhiemvuError(f"user '{username}' already exists")
     row = UserRow(username=username, display_name=display_name or username,
@@ -37,8 +36,7 @@ def add_user(session: Session, username: str, password: str, display_name: str |
 
 def set_password(session: Session, username: str, password: str) -> UserRow:
     row = _existing(session, username)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise NhiemvuError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password)
     row.password_hash = _hasher.hash(password)
     session.add(row)
     return row
@@ -70,6 +68,11 @@ def authenticate(session: Session, username: str, password: str, now: datetime
     row.last_login_at = now
     session.add(row)
     return row
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise NhiemvuError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def _existing(session: Session, username: str) -> UserRow:
