@@ -616,10 +616,12 @@ def agencies(app: App, group: str | None, as_json: bool) -> None:
 
 
 from exports.commands import register as _register_exports  # noqa: E402
+from importer.commands import register as _register_import  # noqa: E402
 from web.commands import register as _register_web  # noqa: E402
 
 _register_web(cli, pass_app)
 _register_exports(cli, pass_app)
+_register_import(cli)
 
 
 def main() -> None:

@@ -1,0 +1,181 @@
+"""Find the agencies a phrase names, despite the ways directives spell them.
+
+Two kinds of mention:
+- named: an agency or group of the registry by one of its names (full, without the
+  place, without the level word, short name), abbreviations expanded;
+- collective: a generic phrase ("các cơ quan, đơn vị", "UBND các xã, thị trấn",
+  "các quận, huyện") that stands for the registry group covering those agencies.
+"@secretariat" stands for the committee itself or its standing office ("Thường trực
+Ban…"): its tasks are carried by the secretariat.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from importer.registry import AgencyFile
+from importer.textkey import key
+
+SECRETARIAT = "@secretariat"
+LEVEL_WORDS = ("huyen", "thanh pho", "tinh", "quan", "thi xa", "xa", "thi tran", "phuong")
+UNIT = r"(?:co quan|don vi|phong|ban nganh|ban|nganh|so|doan the|to chuc chinh tri xa hoi|" \
+       r"to chuc|dia phuong)"
+COMMUNE = r"(?:xa|phuong|thi tran)"
+DISTRICT = r"(?:quan|huyen|thi xa|thanh pho)"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int  # character offsets in the phrase's key
+    end: int
+    target: str  # agency or group code, or SECRETARIAT
+    named: bool
+    words: str  # the key words matched
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    regex: re.Pattern[str]
+    target: str
+    named: bool
+
+
+class Matcher:
+    """Mentions of one locality's agencies in any phrase."""
+
+    def __init__(self, registry: AgencyFile | None, issuer: str | None,
+                 issuer_level: str | None) -> None:
+        self.registry = registry
+        self.patterns: list[_Pattern] = []
+        if registry is not None:
+            self._named(registry)
+            self._collective(registry, issuer_level)
+        self._self_reference(issuer)
+
+    def _named(self, registry: AgencyFile) -> None:
+        places = [key(p) for p in registry.places]
+        variants: list[tuple[str, str, bool]] = []  # (key, target, level-stripped)
+        entries = [(a.code, a.name, a.short_name) for a in registry.agencies.values()]
+        entries += [(g.code, g.name, None) for g in registry.groups.values()]
+        for code, name, short in entries:
+            full = key(re.sub(r"\([^)]*\)", "", name))
+            local = full
+            for place in places:
+                if local.endswith(" " + place):
+                    local = local[: -len(place) - 1]
+            variants += [(full, code, False), (local, code, False)]
+            if " viet nam " in f" {local} ":  # "Ủy ban Mặt trận Tổ quốc (Việt Nam) huyện"
+                local = re.sub(r"\bviet nam\b ?", "", local).strip()
+                variants.append((local, code, False))
+            for level in LEVEL_WORDS:
+                if local.endswith(" " + level):
+                    variants.append((local[: -len(level) - 1], code, True))
+            if short:
+                variants.append((key(short), code, False))
+        seen: set[str] = set()
+        for words, code, stripped in sorted(variants, key=lambda v: -len(v[0])):
+            if not words or words in seen or len(words.split()) < 2 and not stripped:
+                continue
+            seen.add(words)
+            tokens = [t for t in words.split() if t != "cac"]
+            body = r"(?:cac )?" + r"(?: cac)? ".join(tokens)
+            tail = r"(?! (?:" + "|".join(LEVEL_WORDS) + r"|viet nam|trung uong)\b)" \
+                if stripped else ""
+            self.patterns.append(_Pattern(re.compile(rf"\b{body}\b{tail}"), code, True))
+
+    def _collective(self, registry: AgencyFile, issuer_level: str | None) -> None:
+        def largest(level: str, named: str | None = None) -> str | None:
+            best: tuple[int, str] | None = None
+            for group in registry.groups.values():
+                if named and named not in key(group.name):
+                    continue
+                if level and registry.level_of(group.code) != level:
+                    continue
+                size = len(group.members)
+                if best is None or size > best[0]:
+                    best = (size, group.code)
+            return best[1] if best else None
+
+        members = largest("", "thanh vien")
+        if members:
+            self.patterns.append(_Pattern(re.compile(
+                r"\b(?:cac )?(?:(?:so|nganh|ban|doan the|co quan|don vi|cac) )*thanh vien "
+                r"ban vi su tien bo phu nu(?: (?:thanh pho|tinh|huyen))?\b"), members, True))
+        communes = largest("xa")
+        if communes:
+            self.patterns.append(_Pattern(re.compile(
+                rf"\b(?:uy ban nhan dan )?cac {COMMUNE}(?: {COMMUNE})*\b"), communes, False))
+        districts = largest("huyen") if issuer_level == "tinh" else None
+        if districts:
+            self.patterns.append(_Pattern(re.compile(
+                rf"\b(?:ban vi su tien bo phu nu )?cac {DISTRICT}(?: {DISTRICT})*\b"),
+                districts, False))
+        own = largest(issuer_level) if issuer_level else None
+        if own:
+            self.patterns.append(_Pattern(re.compile(
+                rf"\bcac {UNIT}(?: (?:cac )?{UNIT})*(?: (?:huyen|thanh pho|tinh))?\b"),
+                own, False))
+
+    def _self_reference(self, issuer: str | None) -> None:
+        self.patterns.append(_Pattern(re.compile(
+            r"\b(?:co quan thuong truc|thuong truc ban vi su tien bo phu nu"
+            r"(?: (?:thanh pho|tinh|huyen|quan|xa))?)\b"), SECRETARIAT, True))
+        issuer_key = key(issuer or "")
+        if issuer_key.startswith("ban vi su tien bo phu nu"):
+            level = next((lv for lv in LEVEL_WORDS if f" {lv}" in issuer_key), None)
+            if level:
+                self.patterns.append(_Pattern(re.compile(
+                    rf"\bban vi su tien bo phu nu {level}\b(?! thanh vien)"), SECRETARIAT, True))
+
+    def find(self, phrase: str) -> tuple[str, list[Mention]]:
+        """The phrase's key and its mentions, left to right, longest first, no overlaps."""
+        text = key(phrase)
+        found: list[Mention] = []
+        for pattern in self.patterns:
+            for match in pattern.regex.finditer(text):
+                found.append(Mention(match.start(), match.end(), pattern.target, pattern.named,
+                                     match.group(0)))
+        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        chosen: list[Mention] = []
+        for mention in found:
+            if chosen and mention.start < chosen[-1].end:
+                continue
+            chosen.append(mention)
+        return text, chosen
+
+
+CONNECTORS = {"va", "cac", "cung", "dong thoi", "de nghi", "giao", "dong", "thoi", "nghi", "de",
+              "chu tri", "chu", "tri"}
+
+
+def subject(matcher: Matcher, text: str) -> list[Mention]:
+    """The agencies a sentence opens with: the ones it gives the task to."""
+    words, mentions = matcher.find(text)
+    chosen: list[Mention] = []
+    position = 0
+    for mention in mentions:
+        gap = words[position:mention.start].split()
+        if any(word not in CONNECTORS for word in gap):
+            break
+        chosen.append(mention)
+        position = mention.end
+    return chosen
+
+
+def partners(matcher: Matcher, text: str) -> list[Mention]:
+    """Named agencies after "phối hợp với": the task's coordinating agencies."""
+    words, mentions = matcher.find(text)
+    chosen: list[Mention] = []
+    for match in re.finditer(r"\bphoi hop voi\b", words):
+        position = match.end()
+        for mention in mentions:
+            if mention.start < position:
+                continue
+            gap = words[position:mention.start].split()
+            if any(word not in CONNECTORS for word in gap):
+                break
+            if mention.named:
+                chosen.append(mention)
+            position = mention.end
+    return chosen

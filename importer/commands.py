@@ -1,0 +1,151 @@
+"""`nhiemvu import FILE`: a directive document to a draft definition, and what to review."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from importer.build import Draft
+from importer.writer import REVIEW, Written
+
+
+def register(cli: click.Group) -> None:
+    @cli.command(name="import")
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option("-o", "--output", type=click.Path(path_type=Path),
+                  help="Draft directive file (default: CODE.yaml here); new agencies go to "
+                       "OUTPUT's name with .agencies.yaml.")
+    @click.option("--registry", "registry", type=click.Path(path_type=Path), multiple=True,
+                  help="Folder or files with the agencies and the calendar "
+                       "(default: definitions/).")
+    @click.option("--code", help="The draft directive's code (default: place-year).")
+    @click.option("--force", is_flag=True, help="Replace existing output files.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    def import_command(file: Path, output: Path | None, registry: tuple[Path, ...],
+                       code: str | None, force: bool, as_json: bool) -> None:
+        """Read a directive (.txt, .md, .docx, PDF with text) and write a draft definition.
+
+        Number, date, issuer, title, year, upper directives, tasks with their agencies,
+        report deadlines and action months are read with the line they came from; what
+        the importer guessed is marked REVIEW in the file and listed here.
+        """
+        from importer.build import build_draft
+        from importer.registry import read_directory
+        from importer.writer import write_draft
+
+        paths = list(registry) or [Path("definitions")]
+        directory = read_directory(paths)
+        draft = build_draft(file, directory, code)
+        written = write_draft(draft, paths, output or Path(f"{draft.code}.yaml"), force)
+        summary = summarise(draft, written)
+        if as_json:
+            click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        else:
+            click.echo(render(summary))
+
+
+def summarise(draft: Draft, written: Written) -> dict[str, Any]:
+    header = draft.header
+    reviews: list[str] = []
+    for name in ("number", "date", "kind", "title", "issuer", "year", "signer"):
+        found = getattr(header, name)
+        if found.review:
+            reviews.append(f"{_at(found.line)}{name}: {found.review}")
+    for name, found in (("secretariat", draft.secretariat), ("chair", draft.chair)):
+        if found.review:
+            reviews.append(f"{_at(found.line)}{name}: {found.review}")
+    for reference in draft.references:
+        if reference.review:
+            reviews.append(f"{_at(reference.line)}implements {reference.found.number}: "
+                           f"{reference.review}")
+    for task in draft.tasks:
+        for note in dict.fromkeys(task.reviews):
+            reviews.append(f"line {task.lines}: task {task.code}: {note}")
+    for agency in draft.new_agencies:
+        reviews.append(f"{_at(agency.line)}new agency {agency.code}: {agency.review}")
+    pairs = sum(len(t.lead) + len(t.coordinating) for t in draft.tasks)
+    check = [str(p) for p in written.check_paths] + [str(written.directive)] + \
+        ([str(written.agencies)] if written.agencies else [])
+    return {
+        "source": str(draft.source),
+        "written": {"directive": str(written.directive),
+                    "agencies": str(written.agencies) if written.agencies else None},
+        "directive": {"code": draft.code, "document": header.kind.value,
+                      "number": header.number.value, "date": header.date.value,
+                      "issuer": header.issuer.value, "title": header.title.value,
+                      "year": header.year.value, "signer": header.signer.value,
+                      "secretariat": draft.secretariat.value, "chair": draft.chair.value},
+        "registry": str(draft.registry.path) if draft.registry else None,
+        "implements": [{"document": r.found.kind, "number": r.found.number,
+                        "date": r.found.date, "issuer": r.issuer} for r in draft.references],
+        "tasks": len(draft.tasks),
+        "assignments": pairs,
+        "deadlines": {t.code: [_period(p) for p in t.recurs if not _is_month(p, draft)]
+                      + ([_period(t.due)] if t.due is not None else [])
+                      for t in draft.tasks if t.due is not None
+                      or any(not _is_month(p, draft) for p in t.recurs)},
+        "action_months": {t.code: [p for p in t.recurs if _is_month(p, draft)]
+                          + ([f"{t.due['action_month']} (start)"]
+                             if isinstance(t.due, dict) else [])
+                          for t in draft.tasks if isinstance(t.due, dict)
+                          or any(_is_month(p, draft) for p in t.recurs)},
+        "ad_hoc_reports": draft.ad_hoc,
+        "new_agencies": [a.code for a in draft.new_agencies],
+        "footnotes": [f"[{label}] {text}" for label, text, _ in draft.footnotes],
+        "not_tasks": draft.notes,
+        "not_placed": draft.unplaced,
+        "review": reviews,
+        "check": f"nhiemvu load --check {' '.join(check)}",
+    }
+
+
+def _at(line: int | None) -> str:
+    return f"line {line}: " if line else ""
+
+
+def _is_month(entry: Any, draft: Draft) -> bool:
+    return isinstance(entry, str) and entry in {m.code for m in draft.calendar.action_months}
+
+
+def _period(entry: Any) -> str:
+    if isinstance(entry, dict):
+        return f"{entry['period']} {entry['due']}" if "period" in entry else str(entry)
+    return str(entry)
+
+
+def render(summary: dict[str, Any]) -> str:
+    d = summary["directive"]
+    out = [f"Imported {summary['source']} -> {summary['written']['directive']}"
+           + (f" + {summary['written']['agencies']}" if summary["written"]["agencies"] else ""),
+           "",
+           "Found:",
+           f"  document     {d['document']} số {d['number']}, {d['date']}, year {d['year']}",
+           f"  issuer       {d['issuer']}",
+           f"  title        {d['title']}",
+           f"  signer       {d['signer'] or '-'}",
+           f"  registry     {summary['registry'] or 'none for this locality'}; "
+           f"secretariat {d['secretariat'] or '-'}; chair {d['chair'] or '-'}"]
+    for reference in summary["implements"]:
+        out.append(f"  implements   {reference['document']} {reference['number']} "
+                   f"{reference['date'] or ''} {reference['issuer'] or ''}".rstrip())
+    out.append(f"  tasks        {summary['tasks']} task specs, {summary['assignments']} "
+               "(task, agency) assignments")
+    for code, periods in summary["deadlines"].items():
+        out.append(f"  deadlines    {code}: {', '.join(periods)}")
+    for code, months in summary["action_months"].items():
+        out.append(f"  action month {code}: {', '.join(months)}")
+    if summary["ad_hoc_reports"]:
+        out.append(f"  ad hoc       reports on request in {', '.join(summary['ad_hoc_reports'])}"
+                   " (not scheduled)")
+    for note in summary["footnotes"]:
+        out.append(f"  footnote     {note}")
+    if summary["not_tasks"] or summary["not_placed"]:
+        out += ["", "Not made tasks / not placed:"]
+        out += [f"  - {note}" for note in summary["not_tasks"] + summary["not_placed"]]
+    out += ["", f"Needs review ({len(summary['review'])}, marked {REVIEW} in the file):"]
+    out += [f"  - {note}" for note in summary["review"]] or ["  (nothing)"]
+    out += ["", f"Check: {summary['check']}"]
+    return "\n".join(out)

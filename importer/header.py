@@ -1,0 +1,228 @@
+"""The document's identity: number (Số), place and date, kind, title (trích yếu), issuer,
+year and signer, read from the lines above the first section and below the last.
+
+Blanks are normal: a directive is often drafted with "Số:      /KH-UBND" and
+"ngày   tháng 4 năm 2022" to be filled in when it is signed; those come out as a blank
+number and a partial date, flagged for review.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from importer.layout import Block
+from importer.source import Line
+from importer.textkey import clean, fold, sentence_case
+
+NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?)\s*/\s*(?P<code>[^\s,]+)")
+DATE = re.compile(r",?\s*ngày\s*(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
+                  r"(?P<year>\d{4})", re.IGNORECASE)
+MOTTO = re.compile(r"CỘNG\s+HÒA\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM|"
+                   r"Độc\s+lập\s*-\s*Tự\s+do\s*-\s*Hạnh\s+phúc|^[-_=\s]+$", re.IGNORECASE)
+KIND_WORDS = {
+    "KẾ HOẠCH": "ke-hoach", "CHƯƠNG TRÌNH": "chuong-trinh", "CÔNG VĂN": "cong-van",
+    "QUYẾT ĐỊNH": "quyet-dinh", "CHỈ THỊ": "chi-thi", "THÔNG TRI": "thong-tri",
+    "NGHỊ QUYẾT": "nghi-quyet", "HƯỚNG DẪN": "huong-dan", "THÔNG BÁO": "thong-bao",
+}
+NUMBER_CODES = {"KH": "ke-hoach", "CTR": "chuong-trinh", "QĐ": "quyet-dinh", "CT": "chi-thi",
+                "NQ": "nghi-quyet", "HD": "huong-dan", "TB": "thong-bao", "TTR": "thong-tri"}
+ISSUER_HEADS = r"(?:Ủy ban|Uỷ ban|UBND|Ban|Sở|Phòng|Hội|Thường trực)"
+ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}[^,.;:]{{0,120}}?)\s+"
+                           r"(?:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị)\b")
+REFERENCE_START = re.compile(r"\b(?:Thực hiện|Căn cứ)\b")
+
+
+@dataclass
+class Found:
+    """One extracted value with the line it came from and why it may need review."""
+
+    value: str | None
+    line: int | None = None
+    review: str | None = None
+
+
+@dataclass
+class Header:
+    number: Found = field(default_factory=lambda: Found(None))
+    date: Found = field(default_factory=lambda: Found(None))
+    place: Found = field(default_factory=lambda: Found(None))
+    kind: Found = field(default_factory=lambda: Found(None))
+    title: Found = field(default_factory=lambda: Found(None))
+    issuer: Found = field(default_factory=lambda: Found(None))
+    year: Found = field(default_factory=lambda: Found(None))
+    signer: Found = field(default_factory=lambda: Found(None))
+
+
+def read_header(header: list[Line], preamble: list[Block], signature: list[Line]) -> Header:
+    result = Header()
+    lines = [(line.number, clean(line.text.lstrip("#"))) for line in header]
+    lines = [(number, text) for number, text in lines if text]
+    for number, text in lines:
+        match = NUMBER.search(text)
+        if match and result.number.value is None:
+            serial, code = match.group("serial"), match.group("code").rstrip(".;,")
+            result.number = Found(f"{serial}/{code}", number,
+                                  None if serial else "the number is blank in the document")
+            text = text[: match.start()] + " " + text[match.end():]
+        date = DATE.search(text)
+        if date and result.date.value is None:
+            result.date = _date(date, number)
+            result.place = Found(_place(text[: date.start()]), number)
+    result.kind = _kind(lines, result.number.value)
+    result.title = _title(lines, result.kind)
+    result.issuer = _issuer(lines, preamble)
+    result.year = _year(result.title, result.date)
+    result.signer = _signer(signature)
+    return result
+
+
+def _date(match: re.Match[str], line: int) -> Found:
+    day, month, year = match.group("day"), match.group("month"), match.group("year")
+    if day and month:
+        return Found(f"{int(day):02d}/{int(month):02d}/{year}", line)
+    if month:
+        return Found(f"{int(month):02d}/{year}", line, "the day of issue is blank")
+    return Found(year, line, "the day and month of issue are blank")
+
+
+def _place(text: str) -> str | None:
+    """The capitalised words just before ', ngày' ('Hà Quảng', 'Thanh Hà')."""
+    words = [w for w in re.split(r"\s+", text.strip().strip(",")) if w]
+    place: list[str] = []
+    for word in reversed(words):
+        if not word[:1].isupper() or "/" in word or word.isupper() and len(word) > 1 \
+                and len(place) >= 1:
+            break
+        place.insert(0, word)
+        if len(place) == 4:
+            break
+    return " ".join(place) or None
+
+
+def _kind(lines: list[tuple[int, str]], number: str | None) -> Found:
+    for line, text in lines:
+        bare = MOTTO.sub("", text).strip()
+        if bare.upper() == bare and bare in KIND_WORDS:
+            return Found(KIND_WORDS[bare], line)
+    if number and "/" in number:
+        head = number.split("/", 1)[1].split("-")[0].upper()
+        if head in NUMBER_CODES:
+            return Found(NUMBER_CODES[head], None, f"kind taken from the number's code '{head}'")
+    if any(text.startswith(("V/v", "v/v")) for _, text in lines):
+        return Found("cong-van", None, "an official letter: the header has 'V/v' and no kind "
+                                       "line")
+    return Found("cong-van", None, "no kind line (KẾ HOẠCH, CHƯƠNG TRÌNH…) found; assumed "
+                                   "công văn")
+
+
+STOP_TITLE = ("Thực hiện", "Căn cứ", "Kính gửi", "Nhằm", "Để")
+
+
+def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
+    for index, (line, text) in enumerate(lines):
+        if text.startswith(("V/v", "v/v", "V/V")):
+            parts = [text]
+            for _, following in lines[index + 1:]:
+                if following.startswith(STOP_TITLE) or NUMBER.search(following) or \
+                        DATE.search(following):
+                    break
+                parts.append(following)
+            return Found(" ".join(parts), line)
+    if kind.line is not None:
+        after = [(n, t) for n, t in lines if n > kind.line]
+        parts, first = [], None
+        for number, text in after[:3]:
+            if text.startswith(STOP_TITLE) or text.isupper() and parts:
+                break
+            parts.append(text)
+            first = first or number
+            if text.endswith((".", ":")):
+                break
+        if parts:
+            return Found(" ".join(parts).rstrip("."), first)
+    return Found(None, None, "no title (trích yếu) found")
+
+
+def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
+    """The header's issuer block (above 'Số:'), else the preamble's '<X> ban hành…'."""
+    block: list[str] = []
+    first = None
+    for line, text in lines:
+        if NUMBER.search(text) or DATE.search(text):
+            break
+        bare = MOTTO.sub("", text).strip(" -")
+        if bare and bare.upper() == bare and bare not in KIND_WORDS:
+            block.append(bare)
+            first = first or line
+    if block and re.match(ISSUER_HEADS, sentence_case(" ".join(block))):
+        return Found(sentence_case(" ".join(block)), first)
+    for item in preamble:
+        match = ISSUER_CLAUSE.search(item.text)
+        if match and " về " not in match.group("who"):
+            return Found(match.group("who").strip(), item.first,
+                         "issuer taken from the preamble")
+    return Found(None, None, "no issuer found")
+
+
+def _year(title: Found, date: Found) -> Found:
+    if title.value:
+        years = re.findall(r"năm (\d{4})", title.value)
+        if years:
+            return Found(years[-1], title.line)
+    if date.value:
+        return Found(date.value[-4:], date.line, "year taken from the date of issue")
+    return Found(None, None, "no year found")
+
+
+SIGNER_WORDS = (("kt.", "KT."), ("tm.", "TM."), ("tl.", "TL."), ("q.", "Q."),
+                ("chủ tịch", "Chủ tịch"), ("ủy ban", "Ủy ban"), ("trưởng ban", "Trưởng ban"),
+                ("giám đốc", "Giám đốc"))
+
+
+def _signer(signature: list[Line]) -> Found:
+    titles: list[str] = []
+    name, first = None, None
+    for line in signature:
+        text = clean(line.text)
+        if not text or re.match(r"^\(?(?:đã ký|ký|kí)", text, re.IGNORECASE):
+            continue
+        first = first or line.number
+        if text.upper() == text:
+            titles.append(_signer_title(text))
+        elif len(text.split()) <= 5 and all(w[:1].isupper() for w in text.split()):
+            name = text
+    if not titles and not name:
+        return Found(None, None, "no signer found")
+    value = ", ".join(titles) + (f" {name}" if name else "")
+    return Found(value.strip(), first, None if name else "no signer name found")
+
+
+def _signer_title(text: str) -> str:
+    text = re.sub(r"^(KT|TM|TL|Q)\.\s*", r"\1. ", text)
+    lowered = text.lower()
+    lowered = lowered[:1].upper() + lowered[1:]
+    for low, proper in SIGNER_WORDS:
+        lowered = re.sub(rf"(?i)\b{re.escape(low)}", proper, lowered)
+    return lowered
+
+
+def reference_sentence(preamble: list[Block]) -> tuple[str, int] | None:
+    """The preamble's "Thực hiện … / Căn cứ …" text, cut before '<X> ban hành…'."""
+    for item in preamble:
+        match = REFERENCE_START.search(item.text)
+        if not match:
+            continue
+        text = item.text[match.start():]
+        issuer = ISSUER_CLAUSE.search(text)
+        if issuer and " về " not in issuer.group("who"):
+            text = text[: issuer.start()]
+        end = re.search(r"\.\s+(?=[A-ZĐÀ-Ỹ])", text)
+        if end:
+            text = text[: end.start()]
+        return text.rstrip(" .;,"), item.first
+    return None
+
+
+def folded_startswith(text: str, *prefixes: str) -> bool:
+    return fold(text).startswith(prefixes)

@@ -1,0 +1,190 @@
+"""Lines to the document's structure: header, preamble, numbered sections, closing.
+
+Real directives arrive hard-wrapped (PDF extraction breaks lines mid-sentence, even
+mid-number, and leaves blank lines and page numbers inside paragraphs), so lines are
+first joined into blocks: a block starts at a marker (I., 1., a), -, +, a markdown
+heading or a bold line) or after a sentence that ended; anything else continues the
+block before it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from importer.source import Line
+from importer.textkey import clean, fold
+
+ROMAN = re.compile(r"^(?P<label>[IVX]{1,5})\s*[.)]\s*(?P<rest>\S.*)$")
+ARABIC = re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})*)\s*[.)]\s+(?P<rest>\S.*)$")
+LETTER = re.compile(r"^(?P<label>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
+BULLET = re.compile(r"^[-–•]\s*(?P<rest>\S.*)$")
+PLUS = re.compile(r"^\+\s*(?P<rest>\S.*)$")
+FOOTNOTE = re.compile(r"^(?:<sup>\s*(?P<label>\w+)\s*</sup>|\[\^(?P<label2>\w+)\]:)\s*(?P<rest>.*)$")
+PAGE_NUMBER = re.compile(r"^(?:trang\s*)?\d{1,3}$", re.IGNORECASE)
+SENTENCE_END = re.compile(r"[.!?:…]['\"”’)]*$")
+RANKS = {"roman": 1, "arabic": 2, "bold": 3, "letter": 4}
+CLOSING_STARTS = ("tren day", "trong qua trinh", "nhan duoc", "noi nhan")
+
+
+@dataclass
+class Block:
+    kind: str  # roman | arabic | letter | bold | bullet | plus | text
+    label: str
+    text: str
+    first: int
+    last: int
+    markdown: int = 0  # number of '#' of a markdown heading
+
+    @property
+    def lines(self) -> str:
+        return f"{self.first}" if self.first == self.last else f"{self.first}-{self.last}"
+
+
+@dataclass
+class Section:
+    kind: str
+    label: str
+    title: str
+    line: int
+    parent: Section | None = None
+    children: list[Section] = field(default_factory=list)
+    items: list[Block] = field(default_factory=list)  # bullet, plus and text blocks
+
+    @property
+    def path(self) -> list[str]:
+        labels: list[str] = []
+        node: Section | None = self
+        while node is not None and node.kind != "root":
+            labels.append(node.label)
+            node = node.parent
+        return labels[::-1]
+
+
+@dataclass
+class Layout:
+    header: list[Line]  # raw lines before the first section heading
+    preamble: list[Block]  # blocks before the first section heading
+    root: Section
+    closing: list[Block]  # "Trên đây…", "Trong quá trình…", the "./." paragraph
+    recipients: list[Block]  # the "Nơi nhận" list
+    signature: list[Line]  # raw lines after the recipients
+    footnotes: list[Block]
+
+
+def blocks_of(lines: list[Line]) -> list[Block]:
+    blocks: list[Block] = []
+    for line in lines:
+        raw = line.text.strip()
+        hashes = len(raw) - len(raw.lstrip("#"))
+        bold = line.bold or bool(re.match(r"^#*\s*\*\*.+\*\*\s*$", raw))
+        note = FOOTNOTE.match(raw)
+        if note:
+            blocks.append(Block("footnote", note.group("label") or note.group("label2") or "", clean(note.group("rest")),
+                                line.number, line.number))
+            continue
+        text = clean(raw.lstrip("#"))
+        if not text or PAGE_NUMBER.match(text):
+            continue
+        kind, label, rest = _marker(text)
+        if kind == "text" and bold and hashes == 0 and not _continues(blocks, text):
+            kind = "bold"
+        if kind == "text" and hashes:
+            kind = "bold"
+        if kind == "text" and _continues(blocks, text):
+            last = blocks[-1]
+            last.text = _join(last.text, rest)
+            last.last = line.number
+            continue
+        blocks.append(Block(kind, label, rest, line.number, line.number, hashes))
+    return blocks
+
+
+def _marker(text: str) -> tuple[str, str, str]:
+    for kind, pattern in (("roman", ROMAN), ("arabic", ARABIC), ("letter", LETTER),
+                          ("bullet", BULLET), ("plus", PLUS)):
+        match = pattern.match(text)
+        if match:
+            label = match.groupdict().get("label") or ""
+            return kind, label, match.group("rest").strip()
+    return "text", "", text
+
+
+def _continues(blocks: list[Block], text: str) -> bool:
+    """A line without a marker continues the block before unless a sentence ended."""
+    if not blocks:
+        return False
+    previous = blocks[-1]
+    if previous.kind == "bold" and previous.markdown:
+        return False
+    starts_lower = text[:1].islower() or text[:1] in "(,;–-"
+    if previous.kind in RANKS:  # a heading wraps only onto a line that goes on in lower case
+        return starts_lower
+    return starts_lower or not SENTENCE_END.search(previous.text)
+
+
+def _join(left: str, right: str) -> str:
+    if left.endswith("-") and right[:1].isupper() and re.search(r"\d+/[A-ZĐ&-]+-$", left):
+        return left + right  # "37/KH-" + "UBND ngày…": a number broken at the line end
+    return f"{left} {right}"
+
+
+def layout_of(lines: list[Line]) -> Layout:
+    blocks = blocks_of(lines)
+    first_heading = next((i for i, b in enumerate(blocks) if b.kind in ("roman", "arabic")),
+                         len(blocks))
+    header_end = blocks[first_heading].first if first_heading < len(blocks) else \
+        (lines[-1].number + 1 if lines else 1)
+    header = [line for line in lines if line.number < header_end]
+    preamble = [b for b in blocks[:first_heading] if b.kind != "footnote"]
+    body: list[Block] = []
+    closing: list[Block] = []
+    recipients: list[Block] = []
+    footnotes = [b for b in blocks[:first_heading] if b.kind == "footnote"]
+    signature_from = None
+    stage = "body"
+    for block in blocks[first_heading:]:
+        folded = fold(block.text)
+        if block.kind == "footnote":
+            footnotes.append(block)
+            continue
+        if stage == "body" and (folded.startswith(CLOSING_STARTS) or block.text.endswith("./.")
+                                and block.kind == "text"):
+            stage = "closing"
+        if stage in ("body", "closing") and folded.startswith("noi nhan"):
+            stage = "recipients"
+            continue
+        if stage == "recipients":
+            if block.kind == "bullet":
+                recipients.append(block)
+                continue
+            stage = "signature"
+            signature_from = block.first
+        if stage == "body":
+            body.append(block)
+        elif stage == "closing":
+            closing.append(block)
+        elif stage == "signature" and signature_from is None:
+            signature_from = block.first
+    if signature_from is None and recipients:
+        signature_from = recipients[-1].last + 1
+    signature = [line for line in lines if signature_from is not None
+                 and line.number >= signature_from and clean(line.text)]
+    return Layout(header, preamble, _tree(body), closing, recipients, signature, footnotes)
+
+
+def _tree(blocks: list[Block]) -> Section:
+    root = Section("root", "", "", 0)
+    current = root
+    for block in blocks:
+        rank = RANKS.get(block.kind)
+        if rank is None:
+            current.items.append(block)
+            continue
+        while current.kind != "root" and RANKS[current.kind] >= rank:
+            assert current.parent is not None
+            current = current.parent
+        section = Section(block.kind, block.label, block.text, block.first, current)
+        current.children.append(section)
+        current = section
+    return root

@@ -1,0 +1,82 @@
+"""Upper directives: "Thực hiện Công văn số 836/SLĐTBXH-TE&BĐG ngày 16/3/2023 của Sở … V/v …;
+Kế hoạch số 37/KH-UBND ngày 15/3/2023 của UBND huyện về việc …" to references.
+
+Only the preamble's "Thực hiện / Căn cứ" sentence is read: documents cited inside tasks
+(laws, decrees, other plans) are what a task is about, not what the directive implements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from importer.textkey import capitalise, clean
+
+KINDS = {
+    "công văn": "cong-van", "kế hoạch": "ke-hoach", "chương trình": "chuong-trinh",
+    "quyết định": "quyet-dinh", "chỉ thị": "chi-thi", "thông tri": "thong-tri",
+    "nghị quyết": "nghi-quyet", "hướng dẫn": "huong-dan", "thông báo": "thong-bao",
+}
+OTHER_KINDS = ("luật", "nghị định", "thông tư", "đề án")
+START = re.compile(r"\b(?P<kind>" + "|".join(list(KINDS) + list(OTHER_KINDS)) +
+                   r")\s+(?:số\s+)?(?=[\w-]*\d[\w-]*\s*/)", re.IGNORECASE)
+NUMBER = re.compile(r"^(?P<number>[\w.-]*\d[\w.-]*\s*/\s*[\wĐđ&.-]+(?:\s*-\s*[\wĐđ&]+)*)")
+DATE = re.compile(r"ngày\s+(?P<day>\d{1,2})\s*(?:/|tháng)\s*(?P<month>\d{1,2})\s*(?:/|năm)\s*"
+                  r"(?P<year>\d{4})", re.IGNORECASE)
+ABOUT = re.compile(r"\s+(?:về việc|V/v|v/v|về)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundReference:
+    kind: str | None  # None: a kind the schema has no code for (luật, nghị định…)
+    kind_word: str
+    number: str
+    date: str | None  # dd/mm/yyyy
+    issuer: str | None
+    title: str | None
+    text: str
+
+
+def references_in(sentence: str) -> list[FoundReference]:
+    sentence = clean(sentence)
+    starts = list(START.finditer(sentence))
+    found: list[FoundReference] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(sentence)
+        chunk = sentence[start.start():end].strip(" ;,.")
+        chunk = re.sub(r"\s*(?:;|,)?\s*(?:và|cùng)$", "", chunk)
+        body = sentence[start.end():end]
+        number = NUMBER.match(body)
+        if not number:
+            continue
+        rest = body[number.end():]
+        date = DATE.search(rest)
+        when = None
+        if date:
+            when = f"{int(date['day']):02d}/{int(date['month']):02d}/{date['year']}"
+            rest = rest[date.end():]
+        issuer, title = _issuer_and_title(rest)
+        word = start.group("kind").lower()
+        found.append(FoundReference(KINDS.get(word), word,
+                                    re.sub(r"\s+", "", number.group("number")), when, issuer,
+                                    title, chunk))
+    return found
+
+
+def _issuer_and_title(rest: str) -> tuple[str | None, str | None]:
+    rest = rest.strip(" ;,.")
+    rest = re.sub(r"\s*(?:;|,)?\s*(?:và|cùng)$", "", rest).strip(" ;,.")
+    issuer = None
+    if rest.lower().startswith("của "):
+        rest = rest[4:]
+        about = ABOUT.search(rest)
+        issuer = (rest[: about.start()] if about else rest).strip(" ;,.")
+        rest = rest[about.start():] if about else ""
+    about = ABOUT.match(rest) or ABOUT.match(" " + rest)
+    title = None
+    if about:
+        keyword = about.group(0).strip()
+        tail = (" " + rest)[about.end():].strip(" ;,.") if not ABOUT.match(rest) \
+            else rest[about.end():].strip(" ;,.")
+        title = f"V/v {tail}" if keyword.lower() == "v/v" else capitalise(tail)
+    return issuer or None, title or None

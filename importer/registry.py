@@ -1,0 +1,119 @@
+"""The agency registry as the importer sees it: one locality's agencies and groups.
+
+Agency files are read with the engine's own loader (so a broken registry is reported
+the same way), keeping each file's locality so a directive from Hà Quảng is matched
+against Hà Quảng's agencies, not against another district's Phòng Nội vụ.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from importer.textkey import key
+from workflow.errors import DefinitionError
+from workflow.loader import definition_files, load_definitions
+from workflow.specs import Agency, AgencyGroup, Calendar
+from workflow.yamlsource import read_yaml
+
+from importer.source import ImportProblem
+
+
+@dataclass
+class AgencyFile:
+    """One agencies file: its locality, its code prefix, what it defines."""
+
+    path: Path | None
+    locality: str
+    prefix: str
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    groups: dict[str, AgencyGroup] = field(default_factory=dict)
+
+    @property
+    def places(self) -> list[str]:
+        """'Huyện Hà Quảng, tỉnh Cao Bằng' -> ['Hà Quảng', 'Cao Bằng']."""
+        places = []
+        for part in self.locality.split(","):
+            words = part.strip().split()
+            while words and words[0].lower() in {"huyện", "tỉnh", "thành", "phố", "quận", "thị",
+                                                  "xã", "trấn"}:
+                words = words[1:]
+            if words:
+                places.append(" ".join(words))
+        return places
+
+    def level_of(self, code: str) -> str | None:
+        if code in self.agencies:
+            return self.agencies[code].level
+        group = self.groups.get(code)
+        if group is None:
+            return None
+        levels = {self.agencies[m].level for m in group.members if m in self.agencies}
+        return levels.pop() if len(levels) == 1 else None
+
+    def members(self, code: str) -> set[str]:
+        group = self.groups.get(code)
+        return set(group.members) if group else {code}
+
+    def name_of(self, code: str) -> str:
+        if code in self.agencies:
+            return self.agencies[code].name
+        return self.groups[code].name if code in self.groups else code
+
+
+@dataclass
+class Directory:
+    """Everything under --registry: agency files and calendars."""
+
+    files: list[AgencyFile]
+    calendars: dict[str, Calendar]
+
+    def for_place(self, *places: str) -> AgencyFile | None:
+        """The agency file whose locality names one of the places (district first)."""
+        for place in places:
+            if not place:
+                continue
+            wanted = key(place)
+            for file in self.files:
+                if any(key(p) == wanted for p in file.places[:1]):
+                    return file
+        for place in places:
+            wanted = key(place or "")
+            for file in self.files:
+                if wanted and any(key(p) == wanted for p in file.places):
+                    return file
+        return None
+
+
+def read_directory(paths: list[Path]) -> Directory:
+    files: list[AgencyFile] = []
+    calendars: dict[str, Calendar] = {}
+    calendar_files: list[Path] = []
+    for path in definition_files(paths):
+        document, problems = read_yaml(path, str(path))
+        if problems or not hasattr(document, "get"):
+            continue  # the loader reports broken files; the importer only reads good ones
+        kind = document.get("kind")
+        if kind == "calendar":
+            calendar_files.append(path)
+        elif kind == "agencies":
+            try:
+                loaded = load_definitions([path])
+            except DefinitionError as exc:
+                raise ImportProblem(f"registry file {exc}") from None
+            codes = list(loaded.registry.agencies) + list(loaded.registry.groups)
+            prefix = codes[0].split(".")[0] if codes and "." in codes[0] else ""
+            files.append(AgencyFile(path, str(document.get("locality") or ""), prefix,
+                                    dict(loaded.registry.agencies),
+                                    dict(loaded.registry.groups)))
+    if calendar_files:
+        try:
+            calendars = load_definitions(calendar_files).calendars
+        except DefinitionError as exc:
+            raise ImportProblem(f"registry file {exc}") from None
+    return Directory(files, calendars)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", key(text)).strip("-")

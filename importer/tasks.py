@@ -1,0 +1,315 @@
+"""Numbered sections, bullets and paragraphs to task specs with agencies and deadlines.
+
+The rules, in the words of the documents:
+- "MỤC ĐÍCH, YÊU CẦU" (objectives) gives no task;
+- a section whose sub-headings are agencies ("IV. TỔ CHỨC THỰC HIỆN" / "1. Phòng Nội vụ")
+  gives each bullet under a heading to that agency, and then the other content
+  sections only describe: the tasks are where the agencies are;
+- otherwise every bullet ("-") is a task, a bullet ending in ':' opens "+" sub-tasks,
+  a section without bullets is one task, and a paragraph after a bullet belongs to it;
+- a task that opens with agencies ("Các sở, ngành… tiến hành…") goes to them; one that
+  names no one goes to the directive's recipients ("Kính gửi", "Nơi nhận");
+- "phối hợp với <agency>" makes that agency coordinating;
+- "CHẾ ĐỘ BÁO CÁO" is one periodic report task for every agency the directive tasks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from importer.agencies import SECRETARIAT, Matcher, partners, subject
+from importer.layout import Block, Section
+from importer.textkey import key
+from importer.timing import action_months, deadlines, planning_only
+from workflow.specs import Calendar
+
+OBJECTIVES = ("muc dich", "yeu cau", "muc tieu", "quan diem", "can cu")
+ORGANISATION = ("to chuc thuc hien", "phan cong", "trach nhiem")
+BUDGET = ("kinh phi",)
+REPORTING = ("bao cao",)
+
+
+@dataclass
+class TaskDraft:
+    code: str
+    source: str
+    lines: str
+    title: str
+    text: str
+    lead: list[str] = field(default_factory=list)
+    coordinating: list[str] = field(default_factory=list)
+    due: Any = None
+    recurs: list[Any] = field(default_factory=list)
+    reviews: list[str] = field(default_factory=list)
+    report: bool = False
+
+
+@dataclass
+class Entry:
+    """A bullet (or a section's paragraphs) and what belongs to it."""
+
+    first: Block
+    text: str
+    last_line: int
+    subs: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    matcher: Matcher
+    calendar: Calendar
+    recipients: list[str]  # default assignees ("Kính gửi", "Nơi nhận")
+    recipients_review: str | None
+    new_agency: Any  # callable(name, line) -> code, for agency headings the registry lacks
+    secretariat: str | None = None
+    notes: list[str] = field(default_factory=list)
+    ad_hoc: list[str] = field(default_factory=list)
+
+
+def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
+    tops = root.children
+    has_roman = any(s.kind == "roman" for s in tops)
+    sections = tops if has_roman else [root]
+    organisation = [s for s in sections if _is_organisation(s, context.matcher)]
+    tasks: list[TaskDraft] = []
+    for section in sections:
+        title = key(section.title)
+        name = _source(section) or "(body)"
+        if section.kind != "root" and any(word in title for word in OBJECTIVES):
+            context.notes.append(f"{name} {section.title}: objectives, no tasks "
+                                 f"(line {section.line})")
+            continue
+        if section in organisation:
+            for child in section.children:
+                tasks += _agency_section(child, context)
+            continue
+        if section.kind != "root" and any(word in title for word in REPORTING):
+            tasks.append(_report_task(section, context))
+            continue
+        if organisation:
+            context.notes.append(f"{name} {section.title}: content described; the tasks are "
+                                 f"given per agency in {_source(organisation[0])} "
+                                 f"(line {section.line})")
+            continue
+        tasks += _content(section, context)
+    report = [t for t in tasks if t.report]
+    if report:
+        _report_leads(report, [t for t in tasks if not t.report], context)
+    return tasks
+
+
+def _is_organisation(section: Section, matcher: Matcher) -> bool:
+    if section.kind == "root" or not section.children:
+        return False
+    if not any(word in key(section.title) for word in ORGANISATION):
+        return False
+    named = sum(1 for child in section.children if subject(matcher, _heading(child.title))
+                or _looks_like_agency(child.title))
+    return named * 2 >= len(section.children)
+
+
+AGENCY_HEADS = re.compile(r"^(?:phong|so|hoi|ban|trung tam|cong an|uy ban|van phong|chi cuc|"
+                          r"cuc|dai|benh vien|lien doan|huyen doan|thanh doan|tinh doan|doan|"
+                          r"bao hiem|ngan hang|vien kiem sat|toa an|kho bac|chi nhanh|"
+                          r"truong|cac|quan su|bo chi huy)\b")
+
+
+def _looks_like_agency(title: str) -> bool:
+    return bool(AGENCY_HEADS.match(key(_heading(title)))) and len(title) < 120
+
+
+def _heading(title: str) -> str:
+    return re.sub(r"^(?:Đề nghị|Giao|Đề nghị các)\s+", "", title.strip()).rstrip(" :.")
+
+
+def _source(section: Section) -> str:
+    return ".".join(section.path)
+
+
+def _code(section: Section) -> str:
+    return ".".join(label.lower() for label in section.path)
+
+
+def _agency_section(section: Section, context: Context) -> list[TaskDraft]:
+    mentions = subject(context.matcher, _heading(section.title))
+    leads = [_resolve(m.target, context) for m in mentions]
+    review = None
+    if not leads:
+        leads = [context.new_agency(_heading(section.title), section.line)]
+        review = f"'{_heading(section.title)}' is not in the registry: added to the draft " \
+                 "agency file"
+    tasks = []
+    for task in _tasks_in(section, _code(section), context, default=leads, fixed=True):
+        if review:
+            task.reviews.append(review)
+        tasks.append(task)
+    for child in section.children:
+        tasks += _content(child, context, default=leads)
+    return tasks
+
+
+def _content(section: Section, context: Context, default: list[str] | None = None
+             ) -> list[TaskDraft]:
+    tasks = _tasks_in(section, _code(section), context, default=default)
+    for child in section.children:
+        tasks += _content(child, context, default)
+    return tasks
+
+
+def _entries(items: list[Block]) -> tuple[list[Entry], list[Block]]:
+    """Bullets with their sub-bullets and trailing paragraphs; paragraphs before any."""
+    entries: list[Entry] = []
+    intro: list[Block] = []
+    for block in items:
+        if block.kind == "bullet":
+            entries.append(Entry(block, block.text, block.last))
+        elif block.kind == "plus" and entries and entries[-1].text.rstrip().endswith(":"):
+            entries[-1].subs.append(Entry(block, block.text, block.last))
+        elif entries:
+            target = entries[-1].subs[-1] if entries[-1].subs else entries[-1]
+            target.text = f"{target.text} {block.text}"
+            target.last_line = block.last
+        else:
+            intro.append(block)
+    return entries, intro
+
+
+def _tasks_in(section: Section, code: str, context: Context, default: list[str] | None,
+              fixed: bool = False) -> list[TaskDraft]:
+    entries, intro = _entries(section.items)
+    source = _source(section)
+    if not entries:
+        if not intro:
+            return []
+        text = " ".join(block.text for block in intro)
+        return [_task(code, source, intro[0].first, intro[-1].last, text, context, default,
+                      fixed)]
+    if intro:
+        context.notes.append(f"{source}: the paragraph before the first bullet is taken as an "
+                             f"introduction, not a task (line {intro[0].first})")
+    tasks = []
+    for number, entry in enumerate(entries, start=1):
+        if entry.subs:
+            for sub_number, sub in enumerate(entry.subs, start=1):
+                tasks.append(_task(f"{code}.{number}.{sub_number}", source, sub.first.first,
+                                   sub.last_line, sub.text, context, default, fixed))
+            continue
+        tasks.append(_task(f"{code}.{number}", source, entry.first.first, entry.last_line,
+                           entry.text, context, default, fixed))
+    return tasks
+
+
+def _task(code: str, source: str, first: int, last: int, text: str, context: Context,
+          default: list[str] | None, fixed: bool) -> TaskDraft:
+    lines = f"{first}" if first == last else f"{first}-{last}"
+    task = TaskDraft(code, source, lines, _title(text), text)
+    mentions = [] if fixed else subject(context.matcher, text)
+    if mentions:
+        task.lead = _unique(_resolve(m.target, context) for m in mentions)
+    elif default:
+        task.lead = list(default)
+    else:
+        task.lead = list(context.recipients)
+        if context.recipients_review:
+            task.reviews.append(context.recipients_review)
+    task.coordinating = [c for c in _unique(_resolve(m.target, context)
+                                            for m in partners(context.matcher, text))
+                         if c not in task.lead]
+    _timing(task, context)
+    return task
+
+
+def _timing(task: TaskDraft, context: Context) -> None:
+    months = action_months(task.text, context.calendar)
+    for month in months:
+        if month.code is None:
+            task.reviews.append(f"{month.review} ('{month.evidence}'): not scheduled")
+        elif month.review:
+            task.reviews.append(month.review)
+    codes = [m.code for m in months if m.code]
+    found, ad_hoc = deadlines(task.text, context.calendar)
+    if ad_hoc:
+        context.ad_hoc.append(task.code)
+    periodic = [d for d in found if d.period]
+    one_off = [d for d in found if d.period is None]
+    if codes and planning_only(task.text) and len(codes) == 1 and not found:
+        task.due = {"action_month": codes[0], "anchor": "start"}
+        task.reviews.append("a plan for the action month: due when the month starts")
+        return
+    recurs: list[Any] = list(codes)
+    for deadline in periodic:
+        recurs.append({"period": deadline.period, "due": deadline.due} if deadline.due
+                      else deadline.period)
+        if deadline.review:
+            task.reviews.append(deadline.review)
+    if one_off and not recurs:
+        task.due = one_off[0].due
+        if len(one_off) > 1:
+            task.reviews.append("several deadlines: only the first is kept")
+    elif one_off:
+        task.reviews.append(f"a deadline ({one_off[0].due}) beside periodic reports: not kept")
+    task.recurs = recurs
+
+
+def _report_task(section: Section, context: Context) -> TaskDraft:
+    blocks = [block for block in section.items]
+    for child in section.children:
+        blocks += child.items
+    text = " ".join(block.text for block in blocks) or section.title
+    first = blocks[0].first if blocks else section.line
+    last = blocks[-1].last if blocks else section.line
+    task = _task(f"{_code(section)}.bao-cao", _source(section), first, last, text, context,
+                 None, fixed=False)
+    task.report = True
+    task.title = f"Báo cáo định kỳ theo {section.title[:1].upper()}{section.title[1:].lower()}"
+    task.coordinating = []
+    return task
+
+
+def _report_leads(report: list[TaskDraft], others: list[TaskDraft], context: Context) -> None:
+    """Everyone the directive tasks reports: the named collectives plus the groups and
+    agencies they do not cover; the secretariat receives, it does not report."""
+    registry = context.matcher.registry
+    for task in report:
+        leads = list(task.lead)
+        covered = set()
+        for code in leads:
+            covered |= registry.members(code) if registry else {code}
+        extra: list[str] = []
+        for other in others:
+            for code in other.lead:
+                members = registry.members(code) if registry else {code}
+                if code in leads or code in extra or members <= covered:
+                    continue
+                extra.append(code)
+                covered |= members
+        task.lead = [c for c in _unique(leads + extra) if c != context.secretariat] or task.lead
+        task.reviews.append("reports: every agency the directive tasks; check the list")
+
+
+def _resolve(target: str, context: Context) -> str:
+    if target == SECRETARIAT:
+        return context.secretariat or SECRETARIAT
+    return target
+
+
+def _unique(codes: Any) -> list[str]:
+    seen: list[str] = []
+    for code in codes:
+        if code not in seen:
+            seen.append(code)
+    return seen
+
+
+def _title(text: str, width: int = 90) -> str:
+    """The task's first clause, cut at a word: a starting point for a person to edit."""
+    text = text.strip().strip("-+ ")
+    cut = re.search(r"[.;:](?:\s|$)", text[30:])
+    if cut:
+        text = text[: 30 + cut.start()]
+    if len(text) <= width:
+        return text.rstrip(" ,.;:")
+    short = text[:width].rsplit(" ", 1)[0].rstrip(" ,.;:")
+    return f"{short}…"

@@ -1,0 +1,187 @@
+"""Report deadlines and action months in a task's text, against the committee's calendar.
+
+A range or a month is only an action month when the calendar has one with exactly
+those dates (15/11–15/12, 01/06–30/06) or when the text names it ("Tháng hành động vì
+bình đẳng giới…"); nothing is invented where the document names none.
+"""
+
+from __future__ import annotations
+
+import calendar as monthdays
+import re
+from dataclasses import dataclass
+
+from importer.textkey import clean, key
+from workflow.specs import Calendar
+
+DAY_MONTH = r"(?P<{d}>\d{{1,2}})\s*[/.\-]\s*(?P<{m}>\d{{1,2}})(?:\s*[/.\-]\s*(?P<{y}>\d{{4}}))?"
+RANGES = (
+    # 15/11/15/12/2022: a slash where the dash belongs (seen in a real plan)
+    re.compile(r"(?P<d1>\d{1,2})/(?P<m1>\d{1,2})/(?P<d2>\d{1,2})/(?P<m2>\d{1,2})/(?P<y2>\d{4})"),
+    # từ ngày 15/11 đến ngày 15/12/2023, 15/11/2022-15/12/2022, 15/11-15/12/2022
+    re.compile(r"(?:từ\s+(?:ngày\s+)?)?" + DAY_MONTH.format(d="d1", m="m1", y="y1") +
+               r"\s*(?:đến(?:\s+hết)?(?:\s+ngày)?|[-–])\s*" +
+               DAY_MONTH.format(d="d2", m="m2", y="y2"), re.IGNORECASE),
+    # từ 1-30/6, từ ngày 01 - 30/6/2023
+    re.compile(r"từ\s+(?:ngày\s+)?(?P<d1>\d{1,2})\s*(?:[-–]|đến)\s*(?:ngày\s+)?(?P<d2>\d{1,2})"
+               r"\s*/\s*(?P<m2>\d{1,2})(?:\s*/\s*(?P<y2>\d{4}))?", re.IGNORECASE),
+)
+WHOLE_MONTH = re.compile(r"(?<!ngày )(?<!\d )\btháng\s+(?P<m>\d{1,2})(?:\s*/\s*(?P<y>\d{4}))?\b",
+                         re.IGNORECASE)
+CAMPAIGN = re.compile(r"tháng hành động", re.IGNORECASE)
+DEADLINE = re.compile(
+    r"(?:trước|chậm nhất(?:\s+là)?|hạn(?:\s+chót)?|không quá)\s+(?:ngày\s+)?"
+    r"(?P<d>\d{1,2})\s*(?:[/.\-]\s*(?P<m>\d{1,2})(?:\s*[/.\-]\s*(?P<y>\d{4}))?"
+    r"|\s+tháng\s+(?P<m2>\d{1,2})(?:\s+năm\s+(?P<y2>\d{4}))?)", re.IGNORECASE)
+HALF = re.compile(r"(?:6|sáu)\s+tháng|sơ kết", re.IGNORECASE)
+YEARLY = re.compile(r"báo cáo\s+(?:tổng kết\s+)?năm\b|tổng kết năm|báo cáo tổng kết|"
+                    r"báo cáo h[àằ]ng năm", re.IGNORECASE)
+QUARTER = re.compile(r"\bquý\b", re.IGNORECASE)
+AD_HOC = re.compile(r"đột xuất", re.IGNORECASE)
+STANDING = re.compile(r"chế độ (?:thông tin,?\s*)?báo cáo|báo cáo định kỳ|định kỳ báo cáo",
+                      re.IGNORECASE)
+PLANNING = re.compile(r"kế hoạch(?:\s+\S+){0,2}\s+tháng hành động", re.IGNORECASE)
+CARRYING_OUT = re.compile(r"triển khai|tổ chức thực hiện|hưởng ứng|tổ chức các hoạt động|"
+                          r"thực hiện tháng hành động", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthMention:
+    code: str | None  # None: a range the calendar has no action month for
+    evidence: str
+    review: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    period: str | None  # a calendar report period, or None: a one-off deadline
+    due: str | None  # "dd/mm", "dd/mm/yyyy"; None: the calendar's date for the period
+    evidence: str
+    review: str | None = None
+
+
+def action_months(text: str, calendar: Calendar) -> list[MonthMention]:
+    """Action months a text refers to, in the order it names them."""
+    text = clean(text)
+    found: list[tuple[int, MonthMention]] = []
+    taken: list[tuple[int, int]] = []
+    for index, pattern in enumerate(RANGES):
+        for match in pattern.finditer(text):
+            if any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            groups = match.groupdict()
+            start = (int(groups["d1"]), int(groups.get("m1") or groups["m2"]))
+            end = (int(groups["d2"]), int(groups["m2"]))
+            taken.append((match.start(), match.end()))
+            review = "read '15/11/15/12' as the range 15/11–15/12" if index == 0 else None
+            found.append((match.start(), _month_for(start, end, match.group(0), calendar,
+                                                    review)))
+    if CAMPAIGN.search(text):
+        for match in WHOLE_MONTH.finditer(text):
+            if any(a <= match.start() < b for a, b in taken):
+                continue
+            month = int(match.group("m"))
+            if not 1 <= month <= 12:
+                continue
+            last = monthdays.monthrange(2001, month)[1]
+            mention = _month_for((1, month), (last, month), match.group(0), calendar, None)
+            if mention.code:
+                found.append((match.start(), mention))
+        for match in CAMPAIGN.finditer(text):
+            code = _month_by_name(text[match.end(): match.end() + 160], calendar)
+            if code:
+                found.append((match.start(), MonthMention(code, match.group(0))))
+    ordered: list[MonthMention] = []
+    for _, mention in sorted(found, key=lambda item: item[0]):
+        same = next((i for i, m in enumerate(ordered) if m.code and m.code == mention.code), None)
+        if same is None:
+            ordered.append(mention)
+        elif mention.review and not ordered[same].review:
+            ordered[same] = mention  # keep the reading that needs a look
+    return ordered
+
+
+def _month_for(start: tuple[int, int], end: tuple[int, int], evidence: str, calendar: Calendar,
+               review: str | None) -> MonthMention:
+    for month in calendar.action_months:
+        if month.start == start and month.end == end:
+            return MonthMention(month.code, evidence, review)
+    return MonthMention(None, evidence, f"the range {start[0]:02d}/{start[1]:02d}–"
+                                        f"{end[0]:02d}/{end[1]:02d} is no action month of "
+                                        f"calendar '{calendar.code}'")
+
+
+def _month_by_name(following: str, calendar: Calendar) -> str | None:
+    """'(Tháng hành động) vì bình đẳng giới và …' -> the month whose name shares most word
+    pairs with what follows."""
+    words = key(following).split()[:12]
+    pairs = {" ".join(words[i:i + 2]) for i in range(len(words) - 1)}
+    scores = []
+    for month in calendar.action_months:
+        name = key(month.name).split()
+        name_pairs = {" ".join(name[i:i + 2]) for i in range(len(name) - 1)} - {"thang hanh",
+                                                                                 "hanh dong"}
+        scores.append((len(pairs & name_pairs), month.code))
+    scores.sort(reverse=True)
+    if scores and scores[0][0] >= 2 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
+        return scores[0][1]
+    return None
+
+
+def planning_only(text: str) -> bool:
+    """'xây dựng kế hoạch Tháng hành động' without carrying it out: due when it starts."""
+    return bool(PLANNING.search(text)) and not CARRYING_OUT.search(text)
+
+
+def report_periods(calendar: Calendar) -> dict[str, str]:
+    """'half' / 'quarter' / 'year' -> the calendar's report period code."""
+    kinds: dict[str, str] = {}
+    for period in calendar.report_periods:
+        name = key(period.name)
+        if "6 thang" in name or "sau thang" in name or "so ket" in name:
+            kinds.setdefault("half", period.code)
+        elif "quy" in name.split():
+            kinds.setdefault("quarter", period.code)
+        elif "nam" in name.split():
+            kinds.setdefault("year", period.code)
+    return kinds
+
+
+def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
+    """Report deadlines in a text, and whether it also asks for ad-hoc reports."""
+    text = clean(text)
+    periods = report_periods(calendar)
+    found: list[Deadline] = []
+    ad_hoc = False
+    for clause in re.split(r";|\.\s|(?:,|\s+và)\s+(?=báo cáo)", text, flags=re.IGNORECASE):
+        if AD_HOC.search(clause) and "báo cáo" in clause.lower():
+            ad_hoc = True
+        kind = "half" if HALF.search(clause) and "báo cáo" in clause.lower() else \
+            "year" if YEARLY.search(clause) else \
+            "quarter" if QUARTER.search(clause) and "báo cáo" in clause.lower() else None
+        due = DEADLINE.search(clause)
+        due_text = _due_text(due) if due else None
+        if kind is not None:
+            code = periods.get(kind)
+            if code is None:
+                continue
+            found.append(Deadline(code, due_text, clause.strip(),
+                                  None if due_text else "no date given: the calendar's date"))
+        elif due_text and "báo cáo" in clause.lower():
+            found.append(Deadline(None, due_text, clause.strip()))
+    if not found and STANDING.search(text):
+        for kind in ("half", "year"):
+            if kind in periods:
+                found.append(Deadline(periods[kind], None, STANDING.search(text).group(0),
+                                      "periodic reports 'theo quy định': the calendar's "
+                                      "report periods and dates"))
+    return found, ad_hoc
+
+
+def _due_text(match: re.Match[str]) -> str | None:
+    day = int(match.group("d"))
+    month = int(match.group("m") or match.group("m2") or 0)
+    year = match.group("y") or match.group("y2")
+    if not (1 <= month <= 12 and 1 <= day <= monthdays.monthrange(2000, month)[1]):
+        return None
+    return f"{day:02d}/{month:02d}" + (f"/{year}" if year else "")

@@ -1,0 +1,228 @@
+"""A draft to YAML files in the project's own schema, with the source lines and the
+review notes as comments, checked by the engine's loader before anything is written.
+
+Both files are written to temporary names, loaded together with the registry and the
+calendar, and only then renamed into place: a draft that would not load is a bug
+reported as such, and an existing file is never half-overwritten.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from importer.build import Draft
+from importer.header import Found
+from importer.registry import slug
+from importer.source import ImportProblem
+from workflow.errors import DefinitionError
+from workflow.loader import definition_files, load_definitions
+
+REVIEW = "REVIEW:"
+
+
+@dataclass(frozen=True)
+class Written:
+    directive: Path
+    agencies: Path | None
+    check_paths: list[Path]  # what `nhiemvu load --check` needs beside the drafts
+
+
+def _yaml() -> YAML:
+    yaml = YAML()
+    yaml.width = 96
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.allow_unicode = True
+    return yaml
+
+
+def _note(found: Found) -> str | None:
+    parts = []
+    if found.line:
+        parts.append(f"line {found.line}")
+    if found.review:
+        parts.append(f"{REVIEW} {found.review}")
+    return "; ".join(parts) or None
+
+
+def _set(node: CommentedMap, key: str, value: Any, note: str | None = None) -> None:
+    node[key] = value
+    if note:
+        node.yaml_add_eol_comment(note, key)
+
+
+def directive_document(draft: Draft) -> CommentedMap:
+    header = draft.header
+    doc = CommentedMap()
+    doc.yaml_set_start_comment(
+        f"Draft made by `nhiemvu import` from {draft.source.name} on "
+        f"{date.today().strftime('%d/%m/%Y')}.\n"
+        f"Each value names the line of the document it was read from; check every "
+        f"'{REVIEW}' comment\nbefore loading. Titles are the first words of each task: "
+        "shorten them.")
+    _set(doc, "kind", "directive")
+    _set(doc, "code", draft.code)
+    _set(doc, "document", header.kind.value, _note(header.kind))
+    _set(doc, "number", header.number.value, _note(header.number))
+    _set(doc, "date", header.date.value, _note(header.date))
+    _set(doc, "issuer", header.issuer.value, _note(header.issuer))
+    _set(doc, "title", header.title.value, _note(header.title))
+    _set(doc, "year", int(header.year.value or 0), _note(header.year))
+    if header.signer.value:
+        _set(doc, "signer", header.signer.value, _note(header.signer))
+    if draft.secretariat.value:
+        _set(doc, "secretariat", draft.secretariat.value, _note(draft.secretariat))
+    if draft.chair.value:
+        _set(doc, "chair", draft.chair.value, _note(draft.chair))
+    _set(doc, "calendar", draft.calendar.code)
+    if draft.references:
+        implements = CommentedSeq()
+        for reference in draft.references:
+            item = CommentedMap()
+            found = reference.found
+            item["document"] = found.kind
+            item["number"] = found.number
+            if found.date:
+                item["date"] = found.date
+            item["issuer"] = reference.issuer or "(chưa rõ)"
+            if found.title:
+                item["title"] = found.title
+            implements.append(item)
+            note = f"line {reference.line}" + (f"; {REVIEW} {reference.review}"
+                                               if reference.review else "")
+            item.yaml_add_eol_comment(note, "document")
+        doc["implements"] = implements
+    tasks = CommentedSeq()
+    for task in draft.tasks:
+        item = CommentedMap()
+        item["code"] = task.code
+        item["source"] = task.source
+        item["title"] = task.title
+        item["text"] = task.text
+        item["lead"] = _flow(task.lead)
+        if task.coordinating:
+            item["coordinating"] = _flow(task.coordinating)
+        if task.due is not None:
+            item["due"] = _flow_map(task.due) if isinstance(task.due, dict) else task.due
+        if task.recurs:
+            recurs = CommentedSeq()
+            for entry in task.recurs:
+                recurs.append(_flow_map(entry) if isinstance(entry, dict) else entry)
+            item["recurs"] = recurs
+        note = f"lines {task.lines}" if "-" in task.lines else f"line {task.lines}"
+        if task.reviews:
+            note += f"; {REVIEW} " + "; ".join(dict.fromkeys(task.reviews))
+        item.yaml_add_eol_comment(note, "code")
+        tasks.append(item)
+    doc["tasks"] = tasks
+    if draft.footnotes:
+        doc.yaml_set_comment_before_after_key(
+            "tasks", before="Footnotes of the document (references, not tasks):\n" + "\n".join(
+                f"  [{label}] {text} (line {line})" for label, text, line in draft.footnotes))
+    return doc
+
+
+def agencies_document(draft: Draft) -> CommentedMap | None:
+    if not draft.new_agencies:
+        return None
+    doc = CommentedMap()
+    doc.yaml_set_start_comment(
+        f"Agencies named in {draft.source.name} that the registry lacks, drafted by "
+        "`nhiemvu import`.\nThe e-mail addresses are placeholders on the reserved .example "
+        "domain: replace them.")
+    doc["kind"] = "agencies"
+    locality = draft.registry.locality if draft.registry else (draft.header.place.value or "")
+    doc["locality"] = locality or "(chưa rõ)"
+    agencies = CommentedSeq()
+    domain = slug(draft.header.place.value or "") or "nhiemvu"
+    for agency in draft.new_agencies:
+        item = CommentedMap()
+        item["code"] = agency.code
+        item["name"] = agency.name
+        item["level"] = agency.level
+        local = agency.code.split(".", 1)[-1]
+        item["emails"] = _flow([f"{local}@{domain}.example"])
+        note = (f"line {agency.line}; " if agency.line else "") + f"{REVIEW} {agency.review}"
+        item.yaml_add_eol_comment(note, "code")
+        agencies.append(item)
+    doc["agencies"] = agencies
+    return doc
+
+
+def _flow(values: list[str]) -> CommentedSeq:
+    seq = CommentedSeq(values)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def _flow_map(values: dict[str, Any]) -> CommentedMap:
+    node = CommentedMap(values)
+    node.fa.set_flow_style()
+    return node
+
+
+def dump(document: CommentedMap) -> str:
+    stream = io.StringIO()
+    _yaml().dump(document, stream)
+    return stream.getvalue()
+
+
+def write_draft(draft: Draft, registry_paths: list[Path], out: Path, force: bool = False
+                ) -> Written:
+    agencies_out = out.with_name(f"{out.stem}.agencies{out.suffix or '.yaml'}")
+    texts = {out: dump(directive_document(draft))}
+    agencies = agencies_document(draft)
+    if agencies is not None:
+        texts[agencies_out] = dump(agencies)
+    for path in texts:
+        if path.exists() and not force:
+            raise ImportProblem(f"{path} exists; choose another -o or pass --force to replace "
+                                "it; nothing written")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary: dict[Path, Path] = {}
+    try:
+        for path, text in texts.items():
+            handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".yaml",
+                                            dir=path.parent)
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(name, 0o666 & ~umask)  # mkstemp makes 0600; a definition is a normal file
+            temporary[path] = Path(name)
+        check = _check_paths(registry_paths)
+        try:
+            load_definitions(check + list(temporary.values()))
+        except DefinitionError as exc:
+            raise ImportProblem(f"the draft does not load (an importer bug; please report "
+                                f"it with the document): {exc}") from None
+        for path, name in temporary.items():
+            os.replace(name, path)
+        temporary.clear()
+    finally:
+        for name in temporary.values():
+            name.unlink(missing_ok=True)
+    return Written(out, agencies_out if agencies is not None else None,
+                   _check_paths(registry_paths))
+
+
+def _check_paths(registry_paths: list[Path]) -> list[Path]:
+    """The registry's agency and calendar files (not its directives: a draft of an
+    already defined directive would otherwise clash with it only by being there)."""
+    from workflow.yamlsource import read_yaml
+
+    keep = []
+    for path in definition_files(registry_paths):
+        document, problems = read_yaml(path, str(path))
+        if not problems and hasattr(document, "get") and \
+                document.get("kind") in ("agencies", "calendar"):
+            keep.append(path)
+    return keep
