@@ -75,7 +75,7 @@ class Matcher:
                 variants.append((key(short), code, False))
         seen: set[str] = set()
         for words, code, stripped in sorted(variants, key=lambda v: -len(v[0])):
-            if not words or words in seen or len(words.split()) < 2 and not stripped:
+            if not words or words in seen or (len(words.split()) < 2 and not stripped):
                 continue
             seen.add(words)
             tokens = [t for t in words.split() if t != "cac"]

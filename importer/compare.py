@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from importer.textkey import key
-from workflow.deadlines import due_date
 from workflow.dates import format_date
+from workflow.deadlines import due_date
 from workflow.specs import ActionMonthDue, Calendar, Directive, TaskSpec
 
 

@@ -16,7 +16,7 @@ from importer.source import Line
 from importer.textkey import clean, fold, sentence_case
 
 NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?)\s*/\s*(?P<code>[^\s,]+)")
-DATE = re.compile(r",?\s*ngày\s*(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
+DATE = re.compile(r",\s*ngày\s*(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
                   r"(?P<year>\d{4})", re.IGNORECASE)
 MOTTO = re.compile(r"CỘNG\s+HÒA\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM|"
                    r"Độc\s+lập\s*-\s*Tự\s+do\s*-\s*Hạnh\s+phúc|^[-_=\s]+$", re.IGNORECASE)
@@ -58,7 +58,9 @@ def read_header(header: list[Line], preamble: list[Block], signature: list[Line]
     result = Header()
     lines = [(line.number, clean(line.text.lstrip("#"))) for line in header]
     lines = [(number, text) for number, text in lines if text]
-    for number, text in lines:
+    for index, (number, text) in enumerate(lines):
+        if ", ngày" in text and not DATE.search(text) and index + 1 < len(lines):
+            text = f"{text} {lines[index + 1][1]}"  # "…, ngày  tháng 4 năm" / "2022"
         match = NUMBER.search(text)
         if match and result.number.value is None:
             serial, code = match.group("serial"), match.group("code").rstrip(".;,")
@@ -91,13 +93,19 @@ def _place(text: str) -> str | None:
     words = [w for w in re.split(r"\s+", text.strip().strip(",")) if w]
     place: list[str] = []
     for word in reversed(words):
-        if not word[:1].isupper() or "/" in word or word.isupper() and len(word) > 1 \
-                and len(place) >= 1:
+        if not word[:1].isupper() or "/" in word or (word.isupper() and len(word) > 1 \
+                and len(place) >= 1):
             break
         place.insert(0, word)
         if len(place) == 4:
             break
+    before = words[: len(words) - len(place)]
+    if place and len(before) >= 2 and " ".join(before[-2:]).lower() in PLACE_KINDS:
+        place = before[-2:] + place  # "Thành phố Hồ Chí Minh"
     return " ".join(place) or None
+
+
+PLACE_KINDS = {"thành phố", "thị xã", "thị trấn"}
 
 
 def _kind(lines: list[tuple[int, str]], number: str | None) -> Found:
@@ -133,7 +141,7 @@ def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
         after = [(n, t) for n, t in lines if n > kind.line]
         parts, first = [], None
         for number, text in after[:3]:
-            if text.startswith(STOP_TITLE) or text.isupper() and parts:
+            if text.startswith(STOP_TITLE) or (text.isupper() and parts):
                 break
             parts.append(text)
             first = first or number
@@ -202,6 +210,7 @@ def _signer_title(text: str) -> str:
     text = re.sub(r"^(KT|TM|TL|Q)\.\s*", r"\1. ", text)
     lowered = text.lower()
     lowered = lowered[:1].upper() + lowered[1:]
+    lowered = re.sub(r"^(\w+\. )(\w)", lambda m: m.group(1) + m.group(2).upper(), lowered)
     for low, proper in SIGNER_WORDS:
         lowered = re.sub(rf"(?i)\b{re.escape(low)}", proper, lowered)
     return lowered

@@ -20,7 +20,8 @@ ARABIC = re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})*)\s*[.)]\s+(?P<rest>\S.*)$
 LETTER = re.compile(r"^(?P<label>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
 BULLET = re.compile(r"^[-–•]\s*(?P<rest>\S.*)$")
 PLUS = re.compile(r"^\+\s*(?P<rest>\S.*)$")
-FOOTNOTE = re.compile(r"^(?:<sup>\s*(?P<label>\w+)\s*</sup>|\[\^(?P<label2>\w+)\]:)\s*(?P<rest>.*)$")
+FOOTNOTE = re.compile(r"^(?:<sup>\s*(?P<label>\w+)\s*</sup>|\[\^(?P<label2>\w+)\]:)"
+                      r"\s*(?P<rest>.*)$")
 PAGE_NUMBER = re.compile(r"^(?:trang\s*)?\d{1,3}$", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?:…]['\"”’)]*$")
 RANKS = {"roman": 1, "arabic": 2, "bold": 3, "letter": 4}
@@ -80,7 +81,8 @@ def blocks_of(lines: list[Line]) -> list[Block]:
         bold = line.bold or bool(re.match(r"^#*\s*\*\*.+\*\*\s*$", raw))
         note = FOOTNOTE.match(raw)
         if note:
-            blocks.append(Block("footnote", note.group("label") or note.group("label2") or "", clean(note.group("rest")),
+            label = note.group("label") or note.group("label2") or ""
+            blocks.append(Block("footnote", label, clean(note.group("rest")),
                                 line.number, line.number))
             continue
         text = clean(raw.lstrip("#"))
@@ -148,8 +150,8 @@ def layout_of(lines: list[Line]) -> Layout:
         if block.kind == "footnote":
             footnotes.append(block)
             continue
-        if stage == "body" and (folded.startswith(CLOSING_STARTS) or block.text.endswith("./.")
-                                and block.kind == "text"):
+        if stage == "body" and (folded.startswith(CLOSING_STARTS) or (block.text.endswith("./.")
+                                and block.kind == "text")):
             stage = "closing"
         if stage in ("body", "closing") and folded.startswith("noi nhan"):
             stage = "recipients"

@@ -20,7 +20,7 @@ KINDS = {
 OTHER_KINDS = ("luật", "nghị định", "thông tư", "đề án")
 START = re.compile(r"\b(?P<kind>" + "|".join(list(KINDS) + list(OTHER_KINDS)) +
                    r")\s+(?:số\s+)?(?=[\w-]*\d[\w-]*\s*/)", re.IGNORECASE)
-NUMBER = re.compile(r"^(?P<number>[\w.-]*\d[\w.-]*\s*/\s*[\wĐđ&.-]+(?:\s*-\s*[\wĐđ&]+)*)")
+NUMBER = re.compile(r"^(?P<number>[\w.-]*\d[\w.-]*(?:\s*/\s*[\wĐđ&.-]+)+(?:\s*-\s*[\wĐđ&]+)*)")
 DATE = re.compile(r"ngày\s+(?P<day>\d{1,2})\s*(?:/|tháng)\s*(?P<month>\d{1,2})\s*(?:/|năm)\s*"
                   r"(?P<year>\d{4})", re.IGNORECASE)
 ABOUT = re.compile(r"\s+(?:về việc|V/v|v/v|về)\s+", re.IGNORECASE)

@@ -11,13 +11,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from importer.source import ImportProblem
 from importer.textkey import key
 from workflow.errors import DefinitionError
 from workflow.loader import definition_files, load_definitions
 from workflow.specs import Agency, AgencyGroup, Calendar
 from workflow.yamlsource import read_yaml
-
-from importer.source import ImportProblem
 
 
 @dataclass

@@ -21,7 +21,7 @@ class ImportProblem(NhiemvuError):
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    number: int  # 1-based: the line of a text file, the paragraph of a .docx, the line of a PDF's text
+    number: int  # 1-based: a text file's line, a .docx paragraph, a line of a PDF's text
     text: str
     bold: bool = False  # a .docx paragraph whose runs are all bold
 

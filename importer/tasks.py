@@ -29,6 +29,8 @@ OBJECTIVES = ("muc dich", "yeu cau", "muc tieu", "quan diem", "can cu")
 ORGANISATION = ("to chuc thuc hien", "phan cong", "trach nhiem")
 BUDGET = ("kinh phi",)
 REPORTING = ("bao cao",)
+# a bullet opening with these details the bullet before it
+DETAIL = ("noi dung kiem tra", "noi dung giam sat", "noi dung tap trung")
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Entry:
     text: str
     last_line: int
     subs: list[Entry] = field(default_factory=list)
+    merged: bool = False  # a bullet that details this one was joined to it
 
 
 @dataclass
@@ -69,9 +72,9 @@ class Context:
 
 
 def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
-    tops = root.children
-    has_roman = any(s.kind == "roman" for s in tops)
-    sections = tops if has_roman else [root]
+    sections = root.children or [root]
+    if root.items:  # bullets before the first heading: a section of their own
+        sections = [Section("root", "", "", 0, None, [], root.items), *sections]
     organisation = [s for s in sections if _is_organisation(s, context.matcher)]
     tasks: list[TaskDraft] = []
     for section in sections:
@@ -163,7 +166,12 @@ def _entries(items: list[Block]) -> tuple[list[Entry], list[Block]]:
     entries: list[Entry] = []
     intro: list[Block] = []
     for block in items:
-        if block.kind == "bullet":
+        if block.kind == "bullet" and entries and not entries[-1].subs and \
+                key(block.text).startswith(DETAIL):
+            entries[-1].text = f"{entries[-1].text} - {block.text}"  # "- Nội dung kiểm tra…"
+            entries[-1].last_line = block.last
+            entries[-1].merged = True
+        elif block.kind == "bullet":
             entries.append(Entry(block, block.text, block.last))
         elif block.kind == "plus" and entries and entries[-1].text.rstrip().endswith(":"):
             entries[-1].subs.append(Entry(block, block.text, block.last))
@@ -196,8 +204,11 @@ def _tasks_in(section: Section, code: str, context: Context, default: list[str] 
                 tasks.append(_task(f"{code}.{number}.{sub_number}", source, sub.first.first,
                                    sub.last_line, sub.text, context, default, fixed))
             continue
-        tasks.append(_task(f"{code}.{number}", source, entry.first.first, entry.last_line,
-                           entry.text, context, default, fixed))
+        task = _task(f"{code}.{number}", source, entry.first.first, entry.last_line,
+                     entry.text, context, default, fixed)
+        if entry.merged:
+            task.reviews.append("a following bullet details this task's content: joined to it")
+        tasks.append(task)
     return tasks
 
 
@@ -263,7 +274,7 @@ def _report_task(section: Section, context: Context) -> TaskDraft:
     task = _task(f"{_code(section)}.bao-cao", _source(section), first, last, text, context,
                  None, fixed=False)
     task.report = True
-    task.title = f"Báo cáo định kỳ theo {section.title[:1].upper()}{section.title[1:].lower()}"
+    task.title = "Báo cáo định kỳ kết quả thực hiện"
     task.coordinating = []
     return task
 
