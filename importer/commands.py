@@ -61,9 +61,16 @@ def summarise(draft: Draft, written: Written) -> dict[str, Any]:
         if reference.review:
             reviews.append(f"{_at(reference.line)}implements {reference.found.number}: "
                            f"{reference.review}")
+    by_note: dict[str, list[str]] = {}
     for task in draft.tasks:
         for note in dict.fromkeys(task.reviews):
+            by_note.setdefault(note, []).append(task.code)
+    for note, codes in by_note.items():
+        if len(codes) == 1:
+            task = next(t for t in draft.tasks if t.code == codes[0])
             reviews.append(f"line {task.lines}: task {task.code}: {note}")
+        else:
+            reviews.append(f"tasks {', '.join(codes)}: {note}")
     for agency in draft.new_agencies:
         reviews.append(f"{_at(agency.line)}new agency {agency.code}: {agency.review}")
     pairs = sum(len(t.lead) + len(t.coordinating) for t in draft.tasks)
@@ -84,8 +91,8 @@ def summarise(draft: Draft, written: Written) -> dict[str, Any]:
         "tasks": len(draft.tasks),
         "assignments": pairs,
         "deadlines": {t.code: [_period(p) for p in t.recurs if not _is_month(p, draft)]
-                      + ([_period(t.due)] if t.due is not None else [])
-                      for t in draft.tasks if t.due is not None
+                      + ([f"due {t.due}"] if isinstance(t.due, str) else [])
+                      for t in draft.tasks if isinstance(t.due, str)
                       or any(not _is_month(p, draft) for p in t.recurs)},
         "action_months": {t.code: [p for p in t.recurs if _is_month(p, draft)]
                           + ([f"{t.due['action_month']} (start)"]

@@ -1,7 +1,8 @@
 """How far a draft agrees with a reviewed definition of the same directive.
 
-Used by the tests against the hand-written definitions, and by `nhiemvu import --compare`
-to show a reviewer what changed between the draft and the file that was loaded.
+Used by the tests against the hand-written definitions and by the importer benchmark:
+number, date, year, issuer, upper directives, deadlines and action months must agree
+exactly; (task, agency, role) assignments are scored.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from importer.textkey import clean, fold
 ROMAN = re.compile(r"^(?P<label>[IVX]{1,5})\s*[.)]\s*(?P<rest>\S.*)$")
 ARABIC = re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})*)\s*[.)]\s+(?P<rest>\S.*)$")
 LETTER = re.compile(r"^(?P<label>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
-BULLET = re.compile(r"^[-–•]\s*(?P<rest>\S.*)$")
+BULLET = re.compile(r"^(?:[-–•]\s*|\*\s+)(?P<rest>\S.*)$")
 PLUS = re.compile(r"^\+\s*(?P<rest>\S.*)$")
 FOOTNOTE = re.compile(r"^(?:<sup>\s*(?P<label>\w+)\s*</sup>|\[\^(?P<label2>\w+)\]:)"
                       r"\s*(?P<rest>.*)$")
@@ -54,10 +54,12 @@ class Section:
 
     @property
     def path(self) -> list[str]:
+        """Labels from the top: II, 1, a; a '1.2' under '1' stands for both."""
         labels: list[str] = []
         node: Section | None = self
         while node is not None and node.kind != "root":
-            labels.append(node.label)
+            if not (labels and labels[-1].startswith(f"{node.label}.")):
+                labels.append(node.label)
             node = node.parent
         return labels[::-1]
 
@@ -175,15 +177,23 @@ def layout_of(lines: list[Line]) -> Layout:
     return Layout(header, preamble, _tree(body), closing, recipients, signature, footnotes)
 
 
+def _rank(kind: str, label: str) -> float | None:
+    """Roman above arabic above bold above letter; '1.2' below '1'."""
+    rank = RANKS.get(kind)
+    if rank is not None and kind == "arabic":
+        rank += label.count(".") / 10
+    return rank
+
+
 def _tree(blocks: list[Block]) -> Section:
     root = Section("root", "", "", 0)
     current = root
     for block in blocks:
-        rank = RANKS.get(block.kind)
+        rank = _rank(block.kind, block.label)
         if rank is None:
             current.items.append(block)
             continue
-        while current.kind != "root" and RANKS[current.kind] >= rank:
+        while current.kind != "root" and _rank(current.kind, current.label) >= rank:
             assert current.parent is not None
             current = current.parent
         section = Section(block.kind, block.label, block.text, block.first, current)

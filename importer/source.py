@@ -74,12 +74,12 @@ def _docx_lines(path: Path, data: bytes) -> list[Line]:
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise ImportProblem(f"{path}: not a Word document ({exc})") from None
     lines: list[Line] = []
+    numbering = _Numbering(document)
 
     def add(paragraph: Paragraph) -> None:
         text = paragraph.text
-        style = (paragraph.style.name or "") if paragraph.style is not None else ""
-        if "List Bullet" in style and text.strip():
-            text = "- " + text
+        if text.strip():
+            text = numbering.label(paragraph) + text
         runs = [run for run in paragraph.runs if run.text.strip()]
         bold = bool(runs) and all(run.bold for run in runs)
         for part in text.split("\n"):
@@ -95,6 +95,89 @@ def _docx_lines(path: Path, data: bytes) -> list[Line]:
                     for paragraph in cell.paragraphs:
                         add(paragraph)
     return lines
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+ROMAN = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+class _Numbering:
+    """Word's automatic numbering as text ("1. ", "a) ", "- "): python-docx gives a
+    paragraph's text without it, and the structure of a directive is in those numbers."""
+
+    def __init__(self, document: object) -> None:
+        self.levels: dict[str, dict[str, object]] = {}
+        self.counters: dict[str, dict[int, int]] = {}
+        try:
+            root = document.part.numbering_part.element  # type: ignore[attr-defined]
+        except (NotImplementedError, KeyError, AttributeError):
+            return
+        abstract = {a.get(f"{W}abstractNumId"): a for a in root.iter(f"{W}abstractNum")}
+        for num in root.iter(f"{W}num"):
+            ref = num.find(f"{W}abstractNumId")
+            if ref is not None and ref.get(f"{W}val") in abstract:
+                self.levels[num.get(f"{W}numId") or ""] = {
+                    lvl.get(f"{W}ilvl") or "0": lvl
+                    for lvl in abstract[ref.get(f"{W}val")].iter(f"{W}lvl")}
+
+    def label(self, paragraph: object) -> str:
+        num_id, level = self._num_pr(paragraph)
+        if num_id is None or num_id not in self.levels:
+            return ""
+        levels = self.levels[num_id]
+        lvl = levels.get(str(level))
+        if lvl is None:
+            return ""
+        fmt, text = self._value(lvl, "numFmt") or "decimal", self._value(lvl, "lvlText") or ""
+        counts = self.counters.setdefault(num_id, {})
+        start = int(self._value(lvl, "start") or 1)
+        counts[level] = counts.get(level, start - 1) + 1
+        for deeper in [n for n in counts if n > level]:
+            del counts[deeper]
+        if fmt == "bullet" or fmt == "none":
+            return "+ " if text.strip() == "+" else "- "
+        for index in range(level + 1):
+            inner = levels.get(str(index))
+            inner_fmt = (self._value(inner, "numFmt") if inner is not None else None) \
+                or "decimal"
+            text = text.replace(f"%{index + 1}", _format(counts.get(index, 1), inner_fmt))
+        return f"{text} "
+
+    @staticmethod
+    def _value(lvl: object, name: str) -> str | None:
+        node = lvl.find(f"{W}{name}")  # type: ignore[attr-defined]
+        return node.get(f"{W}val") if node is not None else None
+
+    @staticmethod
+    def _num_pr(paragraph: object) -> tuple[str | None, int]:
+        candidates = [paragraph._p.pPr]  # type: ignore[attr-defined]
+        style = paragraph.style  # type: ignore[attr-defined]
+        while style is not None:
+            candidates.append(style.element.pPr)
+            style = style.base_style
+        for ppr in candidates:
+            numpr = ppr.find(f"{W}numPr") if ppr is not None else None
+            if numpr is None:
+                continue
+            num_id = numpr.find(f"{W}numId")
+            ilvl = numpr.find(f"{W}ilvl")
+            if num_id is not None:
+                level = int(ilvl.get(f"{W}val")) if ilvl is not None else 0
+                return num_id.get(f"{W}val"), level
+        return None, 0
+
+
+def _format(number: int, fmt: str) -> str:
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (number - 1) % 26)
+        return letter.upper() if fmt == "upperLetter" else letter
+    if fmt in ("upperRoman", "lowerRoman"):
+        out, rest = "", number
+        for value, symbol in ROMAN:
+            while rest >= value:
+                out, rest = out + symbol, rest - value
+        return out if fmt == "upperRoman" else out.lower()
+    return str(number)
 
 
 def _pdf_lines(path: Path, data: bytes) -> list[Line]:

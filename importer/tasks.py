@@ -97,6 +97,7 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
                                  f"(line {section.line})")
             continue
         tasks += _content(section, context)
+    _unique_codes(tasks)
     report = [t for t in tasks if t.report]
     if report:
         _report_leads(report, [t for t in tasks if not t.report], context)
@@ -298,6 +299,19 @@ def _report_leads(report: list[TaskDraft], others: list[TaskDraft], context: Con
                 covered |= members
         task.lead = [c for c in _unique(leads + extra) if c != context.secretariat] or task.lead
         task.reviews.append("reports: every agency the directive tasks; check the list")
+
+
+def _unique_codes(tasks: list[TaskDraft]) -> None:
+    """Two tasks never share a code, whatever the numbering of the document."""
+    seen: set[str] = set()
+    for task in tasks:
+        code, number = task.code, 2
+        while code in seen:
+            code, number = f"{task.code}-{number}", number + 1
+        if code != task.code:
+            task.reviews.append(f"the numbering repeats {task.code}: renamed {code}")
+            task.code = code
+        seen.add(code)
 
 
 def _resolve(target: str, context: Context) -> str:

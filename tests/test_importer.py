@@ -622,3 +622,35 @@ def test_read_lines_keeps_line_numbers(tmp_path: Path) -> None:
     with pytest.raises(ImportProblem, match="not UTF-8"):
         (tmp_path / "b.txt").write_bytes(b"S\xf4: 1/KH-UBND")  # Latin-1, not UTF-8
         read_lines(tmp_path / "b.txt")
+
+
+def test_docx_automatic_numbering_is_read(directory, tmp_path: Path) -> None:
+    """Word's own list numbering is not in a paragraph's text: the importer adds it."""
+    from docx import Document
+
+    document = Document()
+    for text in ("Số: 5/KH-UBND", "Hà Quảng, ngày 10 tháng 3 năm 2024", "KẾ HOẠCH",
+                 "Công tác bình đẳng giới năm 2024", "I. TỔ CHỨC THỰC HIỆN"):
+        document.add_paragraph(text)
+    document.add_paragraph("Phòng Nội vụ", style="List Number")
+    document.add_paragraph("Theo dõi cán bộ nữ.", style="List Bullet")
+    document.add_paragraph("Tập huấn cán bộ nữ.", style="List Bullet")
+    document.add_paragraph("Công an huyện", style="List Number")
+    document.add_paragraph("Phòng, chống mua bán người.", style="List Bullet")
+    path = tmp_path / "ke-hoach.docx"
+    document.save(str(path))
+    assert [line.text for line in read_lines(path)][5:] == [
+        "1. Phòng Nội vụ", "- Theo dõi cán bộ nữ.", "- Tập huấn cán bộ nữ.",
+        "2. Công an huyện", "- Phòng, chống mua bán người."]
+    draft = build_draft(path, directory)
+    assert [(t.code, t.lead) for t in draft.tasks] == [
+        ("i.1.1", ["hq.noi-vu"]), ("i.1.2", ["hq.noi-vu"]), ("i.2.1", ["hq.cong-an"])]
+
+
+@pytest.mark.parametrize(("number", "fmt", "text"), [
+    (4, "upperRoman", "IV"), (9, "upperRoman", "IX"), (3, "lowerLetter", "c"),
+    (12, "decimal", "12"), (2, "lowerRoman", "ii")])
+def test_word_number_formats(number: int, fmt: str, text: str) -> None:
+    from importer.source import _format
+
+    assert _format(number, fmt) == text
