@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from importer.registry import AgencyFile
 from importer.textkey import key
@@ -47,7 +48,8 @@ class Matcher:
     def __init__(self, registry: AgencyFile | None, issuer: str | None,
                  issuer_level: str | None) -> None:
         self.registry = registry
-        self.patterns: list[_Pattern] = []
+        self.patterns: list[_Pattern] = []  # collectives and self-references
+        self.trie: dict[str, Any] = {}  # named variants, word by word ("các" skipped)
         if registry is not None:
             self._named(registry)
             self._collective(registry, issuer_level)
@@ -73,16 +75,14 @@ class Matcher:
                     variants.append((local[: -len(level) - 1], code, True))
             if short:
                 variants.append((key(short), code, False))
-        seen: set[str] = set()
         for words, code, stripped in sorted(variants, key=lambda v: -len(v[0])):
-            if not words or words in seen or (len(words.split()) < 2 and not stripped):
+            tokens = tuple(t for t in words.split() if t != "cac")
+            if not tokens or (len(tokens) < 2 and not stripped):
                 continue
-            seen.add(words)
-            tokens = [t for t in words.split() if t != "cac"]
-            body = r"(?:cac )?" + r"(?: cac)? ".join(tokens)
-            tail = r"(?! (?:" + "|".join(LEVEL_WORDS) + r"|viet nam|trung uong)\b)" \
-                if stripped else ""
-            self.patterns.append(_Pattern(re.compile(rf"\b{body}\b{tail}"), code, True))
+            node = self.trie
+            for token in tokens:
+                node = node.setdefault(token, {})
+            node.setdefault(_END, (code, stripped))  # the longest variant came first
 
     def _collective(self, registry: AgencyFile, issuer_level: str | None) -> None:
         def largest(level: str, named: str | None = None) -> str | None:
@@ -128,10 +128,37 @@ class Matcher:
                 self.patterns.append(_Pattern(re.compile(
                     rf"\bban vi su tien bo phu nu {level}\b(?! thanh vien)"), SECRETARIAT, True))
 
+    def _walk(self, text: str) -> list[Mention]:
+        """Named mentions: the longest registry name starting at each word."""
+        words = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+", text)]
+        found: list[Mention] = []
+        for first in range(len(words)):
+            if words[first][0] == "cac":
+                continue
+            node, best = self.trie, None
+            index = first
+            while index < len(words):
+                word = words[index][0]
+                if word == "cac" and index > first:
+                    index += 1
+                    continue
+                node = node.get(word)
+                if node is None:
+                    break
+                if _END in node and not (node[_END][1] and _levelled(words, index + 1)):
+                    best = (index, node[_END][0])
+                index += 1
+            if best is not None:
+                start = words[first - 1][1] if first and words[first - 1][0] == "cac" \
+                    else words[first][1]
+                end = words[best[0]][2]
+                found.append(Mention(start, end, best[1], True, text[start:end]))
+        return found
+
     def find(self, phrase: str) -> tuple[str, list[Mention]]:
         """The phrase's key and its mentions, left to right, longest first, no overlaps."""
         text = key(phrase)
-        found: list[Mention] = []
+        found: list[Mention] = self._walk(text)
         for pattern in self.patterns:
             for match in pattern.regex.finditer(text):
                 found.append(Mention(match.start(), match.end(), pattern.target, pattern.named,
@@ -143,6 +170,21 @@ class Matcher:
                 continue
             chosen.append(mention)
         return text, chosen
+
+
+_END = "\0"
+_LEVEL_AFTER = {"huyen", "tinh", "quan", "xa", "phuong"}
+_LEVEL_PAIRS = {("thanh", "pho"), ("thi", "xa"), ("thi", "tran"), ("viet", "nam"),
+                ("trung", "uong")}
+
+
+def _levelled(words: list[tuple[str, int, int]], index: int) -> bool:
+    """A level word follows: 'Công an' + 'tỉnh' is not this district's 'Công an huyện'."""
+    if index >= len(words):
+        return False
+    if words[index][0] in _LEVEL_AFTER:
+        return True
+    return index + 1 < len(words) and (words[index][0], words[index + 1][0]) in _LEVEL_PAIRS
 
 
 CONNECTORS = {"va", "cac", "cung", "dong thoi", "de nghi", "giao", "dong", "thoi", "nghi", "de",

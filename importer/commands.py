@@ -39,7 +39,7 @@ def register(cli: click.Group) -> None:
         paths = list(registry) or [Path("definitions")]
         directory = read_directory(paths)
         draft = build_draft(file, directory, code)
-        written = write_draft(draft, paths, output or Path(f"{draft.code}.yaml"), force)
+        written = write_draft(draft, directory, output or Path(f"{draft.code}.yaml"), force)
         summary = summarise(draft, written)
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

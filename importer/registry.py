@@ -15,8 +15,7 @@ from importer.source import ImportProblem
 from importer.textkey import key
 from workflow.errors import DefinitionError
 from workflow.loader import definition_files, load_definitions
-from workflow.specs import Agency, AgencyGroup, Calendar
-from workflow.yamlsource import read_yaml
+from workflow.specs import Agency, AgencyGroup, Calendar, Registry
 
 
 @dataclass
@@ -67,6 +66,21 @@ class Directory:
 
     files: list[AgencyFile]
     calendars: dict[str, Calendar]
+    calendar_paths: list[Path] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[Path]:
+        """The files `nhiemvu load --check` needs beside a draft."""
+        return [f.path for f in self.files if f.path is not None] + self.calendar_paths
+
+    def registry(self) -> Registry:
+        """Every agency and group of every file, as the loader's 'already known'."""
+        agencies: dict[str, Agency] = {}
+        groups: dict[str, AgencyGroup] = {}
+        for file in self.files:
+            agencies.update(file.agencies)
+            groups.update(file.groups)
+        return Registry(agencies, groups)
 
     def for_place(self, *places: str) -> AgencyFile | None:
         """The agency file whose locality names one of the places (district first)."""
@@ -85,33 +99,38 @@ class Directory:
         return None
 
 
+TOP_FIELD = re.compile(r"^(kind|locality):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+CODE = re.compile(r"^\s*-?\s*code:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
+
+
 def read_directory(paths: list[Path]) -> Directory:
-    files: list[AgencyFile] = []
-    calendars: dict[str, Calendar] = {}
+    """Agency and calendar files under the paths, each parsed once by the loader; the
+    kind, the locality and which codes a file defines are read from its text."""
+    agency_files: list[tuple[Path, str, list[str]]] = []
     calendar_files: list[Path] = []
     for path in definition_files(paths):
-        document, problems = read_yaml(path, str(path))
-        if problems or not hasattr(document, "get"):
-            continue  # the loader reports broken files; the importer only reads good ones
-        kind = document.get("kind")
-        if kind == "calendar":
-            calendar_files.append(path)
-        elif kind == "agencies":
-            try:
-                loaded = load_definitions([path])
-            except DefinitionError as exc:
-                raise ImportProblem(f"registry file {exc}") from None
-            codes = list(loaded.registry.agencies) + list(loaded.registry.groups)
-            prefix = codes[0].split(".")[0] if codes and "." in codes[0] else ""
-            files.append(AgencyFile(path, str(document.get("locality") or ""), prefix,
-                                    dict(loaded.registry.agencies),
-                                    dict(loaded.registry.groups)))
-    if calendar_files:
         try:
-            calendars = load_definitions(calendar_files).calendars
-        except DefinitionError as exc:
-            raise ImportProblem(f"registry file {exc}") from None
-    return Directory(files, calendars)
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # the loader reports broken files; the importer only reads good ones
+        top = {name: value.strip("'\"") for name, value in TOP_FIELD.findall(text)}
+        if top.get("kind") == "calendar":
+            calendar_files.append(path)
+        elif top.get("kind") == "agencies":
+            agency_files.append((path, top.get("locality", ""), CODE.findall(text)))
+    try:
+        loaded = load_definitions([p for p, _, _ in agency_files] + calendar_files) \
+            if agency_files or calendar_files else None
+    except DefinitionError as exc:
+        raise ImportProblem(f"registry file {exc}") from None
+    files: list[AgencyFile] = []
+    for path, locality, codes in agency_files:
+        assert loaded is not None
+        agencies = {c: loaded.registry.agencies[c] for c in codes if c in loaded.registry.agencies}
+        groups = {c: loaded.registry.groups[c] for c in codes if c in loaded.registry.groups}
+        prefix = codes[0].split(".")[0] if codes and "." in codes[0] else ""
+        files.append(AgencyFile(path, locality, prefix, agencies, groups))
+    return Directory(files, loaded.calendars if loaded else {}, calendar_files)
 
 
 def slug(text: str) -> str:

@@ -21,10 +21,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from importer.build import Draft
 from importer.header import Found
-from importer.registry import slug
+from importer.registry import Directory, slug
 from importer.source import ImportProblem
 from workflow.errors import DefinitionError
-from workflow.loader import definition_files, load_definitions
+from workflow.loader import load_definitions
 
 REVIEW = "REVIEW:"
 
@@ -175,7 +175,7 @@ def dump(document: CommentedMap) -> str:
     return stream.getvalue()
 
 
-def write_draft(draft: Draft, registry_paths: list[Path], out: Path, force: bool = False
+def write_draft(draft: Draft, directory: Directory, out: Path, force: bool = False
                 ) -> Written:
     agencies_out = out.with_name(f"{out.stem}.agencies{out.suffix or '.yaml'}")
     texts = {out: dump(directive_document(draft))}
@@ -198,9 +198,9 @@ def write_draft(draft: Draft, registry_paths: list[Path], out: Path, force: bool
             os.umask(umask)
             os.chmod(name, 0o666 & ~umask)  # mkstemp makes 0600; a definition is a normal file
             temporary[path] = Path(name)
-        check = _check_paths(registry_paths)
-        try:
-            load_definitions(check + list(temporary.values()))
+        try:  # exactly `nhiemvu load --check` with the registry already in the database
+            load_definitions(list(temporary.values()), directory.registry(),
+                             directory.calendars)
         except DefinitionError as exc:
             raise ImportProblem(f"the draft does not load (an importer bug; please report "
                                 f"it with the document): {exc}") from None
@@ -210,19 +210,4 @@ def write_draft(draft: Draft, registry_paths: list[Path], out: Path, force: bool
     finally:
         for name in temporary.values():
             name.unlink(missing_ok=True)
-    return Written(out, agencies_out if agencies is not None else None,
-                   _check_paths(registry_paths))
-
-
-def _check_paths(registry_paths: list[Path]) -> list[Path]:
-    """The registry's agency and calendar files (not its directives: a draft of an
-    already defined directive would otherwise clash with it only by being there)."""
-    from workflow.yamlsource import read_yaml
-
-    keep = []
-    for path in definition_files(registry_paths):
-        document, problems = read_yaml(path, str(path))
-        if not problems and hasattr(document, "get") and \
-                document.get("kind") in ("agencies", "calendar"):
-            keep.append(path)
-    return keep
+    return Written(out, agencies_out if agencies is not None else None, directory.paths)

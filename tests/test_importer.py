@@ -49,7 +49,7 @@ def registry_files() -> list[Path]:
 
 def import_to(path: Path, out: Path, directory, code: str | None = None):  # type: ignore[no-untyped-def]
     draft = build_draft(path, directory, code)
-    written = write_draft(draft, [DEFINITIONS], out)
+    written = write_draft(draft, directory, out)
     return draft, written
 
 
@@ -430,7 +430,7 @@ def import_text(text: str, tmp_path: Path, directory):  # type: ignore[no-untype
     path = tmp_path / "van-ban.txt"
     path.write_text(HQ_HEADER + textwrap.dedent(text), encoding="utf-8")
     draft = build_draft(path, directory)
-    write_draft(draft, [DEFINITIONS], tmp_path / "draft.yaml")
+    write_draft(draft, directory, tmp_path / "draft.yaml")
     return {task.code: task for task in draft.tasks}, draft
 
 
@@ -603,7 +603,7 @@ def test_import_without_a_registry_drafts_every_agency(hand, tmp_path: Path) -> 
                                             encoding="utf-8")
     directory = read_directory([registry])
     draft = build_draft(DIRECTIVES / SHIPPED[0][0], directory)
-    written = write_draft(draft, [registry], tmp_path / "draft.yaml")
+    written = write_draft(draft, directory, tmp_path / "draft.yaml")
     assert written.agencies is not None
     names = [a.name for a in draft.new_agencies]
     assert "Phòng Lao động - Thương binh và Xã hội" in names
