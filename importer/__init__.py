@@ -1,0 +1,1 @@
+"""`nhiemvu import`: directive documents (.txt, .md, .docx, PDF) to draft definitions."""
