@@ -75,6 +75,9 @@ class Matcher:
                     variants.append((local[: -len(level) - 1], code, True))
             if short:
                 variants.append((key(short), code, False))
+            commune = re.match(r"uy ban nhan dan ((?:xa|phuong|thi tran) \w.*)$", full)
+            if commune:  # "xã Cải Viên" names its people's committee
+                variants.append((commune.group(1), code, False))
         for words, code, stripped in sorted(variants, key=lambda v: -len(v[0])):
             tokens = tuple(t for t in words.split() if t != "cac")
             if not tokens or (len(tokens) < 2 and not stripped):

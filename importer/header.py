@@ -30,6 +30,7 @@ NUMBER_CODES = {"KH": "ke-hoach", "CTR": "chuong-trinh", "QĐ": "quyet-dinh", "C
 ISSUER_HEADS = r"(?:Ủy ban|Uỷ ban|UBND|Ban|Sở|Phòng|Hội|Thường trực)"
 ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}[^,.;:]{{0,120}}?)\s+"
                            r"(?:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị)\b")
+UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b"
 REFERENCE_START = re.compile(r"\b(?:Thực hiện|Căn cứ)\b")
 
 
@@ -163,6 +164,15 @@ def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
         if bare and bare.upper() == bare and bare not in KIND_WORDS:
             block.append(bare)
             first = first or line
+    lower = next((i for i, part in enumerate(block) if i and re.match(
+        UNIT_LINE, sentence_case(part))), None)
+    if lower is not None:  # "UBND TỈNH CAO BẰNG" over "SỞ LAO ĐỘNG…": the lower unit issues
+        unit = sentence_case(" ".join(block[lower:]))
+        parent = sentence_case(" ".join(block[:lower]))
+        place = re.search(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)\b.*$", parent)
+        if place and not re.search(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã)\b", unit):
+            unit = f"{unit} {place.group(0)}"
+        return Found(unit, first, f"the issuing unit under '{parent}'")
     if block and re.match(ISSUER_HEADS, sentence_case(" ".join(block))):
         return Found(sentence_case(" ".join(block)), first)
     for item in preamble:

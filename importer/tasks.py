@@ -137,6 +137,10 @@ def _code(section: Section) -> str:
 
 
 def _agency_section(section: Section, context: Context) -> list[TaskDraft]:
+    heading, _, said = section.title.partition(":")
+    if said.strip():  # "1. Phòng Nội vụ: tham mưu …" - the heading carries the task
+        section.title = heading
+        section.items.insert(0, Block("text", "", said.strip(), section.line, section.line))
     mentions = subject(context.matcher, _heading(section.title))
     leads = [_resolve(m.target, context) for m in mentions]
     review = None

@@ -76,13 +76,24 @@ def sentence_case(text: str) -> str:
     words = clean(text).lower().split()
     out: list[str] = []
     in_place = False
+    domain = len(words) > 1 and words[0] in UNIT_HEADS and words[:3] != ["ủy", "ban", "nhân"]
+    def level(index: int) -> bool:  # "xã" is a level, "xã hội" is society
+        return words[index] in LEVEL_WORDS and words[index + 1: index + 2] != ["hội"]
+
     for index, word in enumerate(words):
-        if word not in LEVEL_WORDS and index and words[index - 1] in LEVEL_WORDS:
+        if not level(index) and index and level(index - 1):
             in_place = True
-        if index == 0 or in_place:
+        if level(index):
+            domain = False
+        # "Sở Lao động - Thương binh và Xã hội": the field's words after the unit, "-", "và"
+        starts_field = domain and index > 0 and (index == 1 or words[index - 1] in ("-", "và"))
+        if index == 0 or in_place or (starts_field and word not in ("-", "và", "của")):
             word = word[:1].upper() + word[1:]
         out.append(word)
     return " ".join(out)
+
+
+UNIT_HEADS = {"sở", "phòng", "ban", "hội", "cục", "chi", "trung", "văn", "ủy"}
 
 
 LEVEL_WORDS = {"huyện", "tỉnh", "xã", "quận", "phường", "thị", "trấn", "thành", "phố"}

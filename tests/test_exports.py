@@ -230,8 +230,9 @@ def test_docx_renders_to_pdf_and_png(year: Engine, tmp_path: Path) -> None:
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
                    check=True, capture_output=True, timeout=180)
     pdf = tmp_path / "bao-cao.pdf"
-    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    text = subprocess.run([pdftotext, str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    text = " ".join(text.split())  # a line may wrap where the fonts are wider than Word's
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Công an huyện Hà Quảng" in text
     ARTIFACTS.mkdir(exist_ok=True)
     subprocess.run([pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf),

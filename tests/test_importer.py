@@ -654,3 +654,30 @@ def test_word_number_formats(number: int, fmt: str, text: str) -> None:
     from importer.source import _format
 
     assert _format(number, fmt) == text
+
+
+def test_agency_heading_with_its_task_after_a_colon(directory, tmp_path: Path) -> None:
+    tasks, _ = import_text("""\
+        I. TỔ CHỨC THỰC HIỆN
+        1. Phòng Nội vụ: tham mưu quy hoạch, đào tạo cán bộ nữ.
+        2. UBND xã Cải Viên, thị trấn Xuân Hòa: xây dựng mô hình điểm.
+        3. Hội LHPN huyện
+        - Tuyên truyền.
+        """, tmp_path, directory)
+    assert tasks["i.1"].text == "tham mưu quy hoạch, đào tạo cán bộ nữ."
+    assert tasks["i.1"].lead == ["hq.noi-vu"]
+    assert tasks["i.2"].lead == ["hq.xa-cai-vien", "hq.tt-xuan-hoa"]  # commune prefixes
+    assert tasks["i.3.1"].lead == ["hq.hlhpn"]
+
+
+@pytest.mark.parametrize(("block", "issuer"), [
+    (["ỦY BAN NHÂN DÂN", "HUYỆN THANH HÀ"], "Ủy ban nhân dân huyện Thanh Hà"),
+    (["UBND TỈNH CAO BẰNG", "SỞ LAO ĐỘNG - THƯƠNG BINH", "VÀ XÃ HỘI"],
+     "Sở Lao động - Thương binh và Xã hội tỉnh Cao Bằng"),
+    (["UBND HUYỆN HÀ QUẢNG", "BAN VÌ SỰ TIẾN BỘ CỦA PHỤ NỮ"],
+     "Ban Vì sự tiến bộ của phụ nữ huyện Hà Quảng"),
+    (["ỦY BAN NHÂN DÂN", "THÀNH PHỐ HẢI PHÒNG"], "Ủy ban nhân dân thành phố Hải Phòng"),
+])
+def test_issuer_block_with_a_parent_body(block: list[str], issuer: str) -> None:
+    text = "\n".join(block) + "\nSố: 1/KH-UBND\nI. NỘI DUNG\n- Việc.\n"
+    assert header_of(text).issuer.value == issuer
