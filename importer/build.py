@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.agencies import SECRETARIAT, Matcher, subject
-from importer.header import Found, Header, read_header, reference_sentence
+from importer.header import Found, Header, read_header, reference_sentences
 from importer.layout import Layout, layout_of
 from importer.references import FoundReference, references_in
 from importer.registry import AgencyFile, Directory, slug
@@ -183,20 +183,29 @@ def _all_blocks(section):  # type: ignore[no-untyped-def]
 
 
 def _references(layout: Layout, draft: Draft, matcher: Matcher) -> list[Reference]:
-    sentence = reference_sentence(layout.preamble)
-    if sentence is None:
-        return []
-    result = []
-    for found in references_in(sentence[0]):
-        if found.kind is None:
-            draft.notes.append(f"cited {found.kind_word} {found.number}: the schema has no "
-                               f"document kind for it, not recorded as implemented")
-            continue
-        issuer, review = _complete_issuer(found.issuer, draft, matcher)
-        if found.date is None:
-            review = (review + "; " if review else "") + "no date found"
-        result.append(Reference(found, issuer, sentence[1], review))
+    result: list[Reference] = []
+    seen: set[str] = set()
+    for text, line in reference_sentences(layout.preamble):
+        for found in references_in(text):
+            if found.number in seen:
+                continue
+            seen.add(found.number)
+            reference = _reference(found, line, draft, matcher)
+            if reference is not None:
+                result.append(reference)
     return result
+
+
+def _reference(found: FoundReference, line: int, draft: Draft, matcher: Matcher
+               ) -> Reference | None:
+    if found.kind is None:
+        draft.notes.append(f"cited {found.kind_word} {found.number}: the schema has no "
+                           f"document kind for it, not recorded as implemented")
+        return None
+    issuer, review = _complete_issuer(found.issuer, draft, matcher)
+    if found.date is None:
+        review = (review + "; " if review else "") + "no date found"
+    return Reference(found, issuer, line, review)
 
 
 def _complete_issuer(issuer: str | None, draft: Draft, matcher: Matcher

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from importer.build import Draft
-from importer.writer import REVIEW, Written
+if TYPE_CHECKING:  # the CLI starts without loading the importer
+    from importer.build import Draft
+    from importer.writer import Written
+
+REVIEW = "REVIEW:"
 
 
 def register(cli: click.Group) -> None:

@@ -226,21 +226,25 @@ def _signer_title(text: str) -> str:
     return lowered
 
 
-def reference_sentence(preamble: list[Block]) -> tuple[str, int] | None:
-    """The preamble's "Thực hiện … / Căn cứ …" text, cut before '<X> ban hành…'."""
+def reference_sentences(preamble: list[Block]) -> list[tuple[str, int]]:
+    """The preamble's "Thực hiện … / Căn cứ …" sentences, cut before '<X> ban hành…'."""
+    found: list[tuple[str, int]] = []
     for item in preamble:
-        match = REFERENCE_START.search(item.text)
-        if not match:
-            continue
-        text = item.text[match.start():]
-        issuer = ISSUER_CLAUSE.search(text)
-        if issuer and " về " not in issuer.group("who"):
-            text = text[: issuer.start()]
-        end = re.search(r"\.\s+(?=[A-ZĐÀ-Ỹ])", text)
-        if end:
-            text = text[: end.start()]
-        return text.rstrip(" .;,"), item.first
-    return None
+        position = 0
+        while True:
+            match = REFERENCE_START.search(item.text, position)
+            if not match:
+                break
+            text = item.text[match.start():]
+            end = re.search(r"\.\s+(?=[A-ZĐÀ-Ỹ])", text)
+            if end:
+                text = text[: end.start()]
+            position = match.start() + max(len(text), 1)
+            issuer = ISSUER_CLAUSE.search(text)
+            if issuer and " về " not in issuer.group("who"):
+                text = text[: issuer.start()]
+            found.append((text.rstrip(" .;,"), item.first))
+    return found
 
 
 def folded_startswith(text: str, *prefixes: str) -> bool:

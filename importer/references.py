@@ -19,7 +19,8 @@ KINDS = {
 }
 OTHER_KINDS = ("luật", "nghị định", "thông tư", "đề án")
 START = re.compile(r"\b(?P<kind>" + "|".join(list(KINDS) + list(OTHER_KINDS)) +
-                   r")\s+(?:số\s+)?(?=[\w-]*\d[\w-]*\s*/)", re.IGNORECASE)
+                   r")\s+(?:(?:[^\s;,.]+\s+){0,8}?số\s+)?(?=[\w-]*\d[\w-]*\s*/)",
+                   re.IGNORECASE)  # "Luật Bình đẳng giới số 73/2006/QH11" names it first
 NUMBER = re.compile(r"^(?P<number>[\w.-]*\d[\w.-]*(?:\s*/\s*[\wĐđ&.-]+)+(?:\s*-\s*[\wĐđ&]+)*)")
 DATE = re.compile(r"ngày\s+(?P<day>\d{1,2})\s*(?:/|tháng)\s*(?P<month>\d{1,2})\s*(?:/|năm)\s*"
                   r"(?P<year>\d{4})", re.IGNORECASE)
@@ -64,6 +65,7 @@ def references_in(sentence: str) -> list[FoundReference]:
 
 
 def _issuer_and_title(rest: str) -> tuple[str | None, str | None]:
+    rest = rest.split(";", 1)[0]  # "…của Thủ tướng Chính phủ; Thực hiện …": the next ground
     rest = rest.strip(" ;,.")
     rest = re.sub(r"\s*(?:;|,)?\s*(?:và|cùng)$", "", rest).strip(" ;,.")
     issuer = None

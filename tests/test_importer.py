@@ -681,3 +681,19 @@ def test_agency_heading_with_its_task_after_a_colon(directory, tmp_path: Path) -
 def test_issuer_block_with_a_parent_body(block: list[str], issuer: str) -> None:
     text = "\n".join(block) + "\nSố: 1/KH-UBND\nI. NỘI DUNG\n- Việc.\n"
     assert header_of(text).issuer.value == issuer
+
+
+def test_several_grounds_each_on_its_line(directory, tmp_path: Path) -> None:
+    _, draft = import_text("""\
+        Căn cứ Luật Bình đẳng giới số 73/2006/QH11 ngày 29/11/2006;
+        Căn cứ Quyết định số 2232/QĐ-TTg ngày 28/12/2020 của Thủ tướng Chính phủ;
+        Thực hiện Kế hoạch số 864/KH-UBND ngày 12/4/2024 của UBND tỉnh Cao Bằng.
+        Ủy ban nhân dân huyện xây dựng kế hoạch như sau:
+        I. TỔ CHỨC THỰC HIỆN
+        1. Phòng Nội vụ
+        - Theo dõi cán bộ nữ.
+        """, tmp_path, directory)
+    assert [(r.found.kind, r.found.number, r.issuer) for r in draft.references] == [
+        ("quyet-dinh", "2232/QĐ-TTg", "Thủ tướng Chính phủ"),
+        ("ke-hoach", "864/KH-UBND", "Ủy ban nhân dân tỉnh Cao Bằng")]
+    assert any("73/2006/QH11" in note for note in draft.notes)  # a law: listed, not recorded
