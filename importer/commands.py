@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # the CLI starts without loading the importer
     from importer.build import Draft
     from importer.writer import Written
 
-REVIEW = "REVIEW:"
+from importer import REVIEW
 
 
 def register(cli: click.Group) -> None:

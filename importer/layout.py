@@ -30,7 +30,7 @@ CLOSING_STARTS = ("tren day", "trong qua trinh", "nhan duoc", "noi nhan")
 
 @dataclass
 class Block:
-    kind: str  # roman | arabic | letter | bold | bullet | plus | text
+    kind: str  # roman | arabic | letter | bold | bullet | plus | text | row | footnote
     label: str
     text: str
     first: int
@@ -89,6 +89,9 @@ def blocks_of(lines: list[Line]) -> list[Block]:
             continue
         text = clean(raw.lstrip("#"))
         if not text or PAGE_NUMBER.match(text):
+            continue
+        if text.startswith("|") and text.endswith("|") and text.count("|") >= 3:
+            blocks.append(Block("row", "", text, line.number, line.number))  # a table row
             continue
         kind, label, rest = _marker(text)
         if kind == "text" and bold and hashes == 0 and not _continues(blocks, text):

@@ -90,11 +90,27 @@ def _docx_lines(path: Path, data: bytes) -> list[Line]:
         if tag == "p":
             add(Paragraph(child, document))
         elif tag == "tbl":
-            for row in Table(child, document).rows:
+            table = Table(child, document)
+            rows = [[" ".join(p.text.strip() for p in cell.paragraphs if p.text.strip())
+                     for cell in row.cells] for row in table.rows]
+            if rows and is_task_table(rows[0]):  # a table of tasks: one "| … |" line a row
+                for cells in rows:
+                    lines.append(Line(len(lines) + 1, "| " + " | ".join(
+                        c.replace("|", "/") for c in cells) + " |"))
+                continue
+            for row in table.rows:  # a layout table (header, signature): cell by cell
                 for cell in row.cells:
                     for paragraph in cell.paragraphs:
                         add(paragraph)
     return lines
+
+
+def is_task_table(header: list[str]) -> bool:
+    """A header row with a content column and a responsible-agency column."""
+    from importer.tables import column_roles
+
+    roles = column_roles(header)
+    return "content" in roles.values() and "lead" in roles.values()
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from importer.agencies import SECRETARIAT, Matcher, partners, subject
 from importer.layout import Block, Section
+from importer.tables import cells_of, column_roles, is_separator, row_due
 from importer.textkey import key
 from importer.timing import action_months, deadlines, planning_only
 from workflow.specs import Calendar
@@ -191,7 +193,74 @@ def _entries(items: list[Block]) -> tuple[list[Entry], list[Block]]:
 
 def _tasks_in(section: Section, code: str, context: Context, default: list[str] | None,
               fixed: bool = False) -> list[TaskDraft]:
-    entries, intro = _entries(section.items)
+    rows = [block for block in section.items if block.kind == "row"]
+    tasks = _table(rows, code, _source(section), context, default) if rows else []
+    items = [block for block in section.items if block.kind != "row"]
+    return tasks + _listed(items, section, code, context, default, fixed)
+
+
+def _table(rows: list[Block], code: str, source: str, context: Context,
+           default: list[str] | None) -> list[TaskDraft]:
+    """One task per row of a task table, its agencies and time from its own columns."""
+    header = cells_of(rows[0].text)
+    roles = column_roles(header)
+    if "content" not in roles.values() or "lead" not in roles.values():
+        context.notes.append(f"{source}: a table without 'nội dung' and 'chủ trì' columns, "
+                             f"not read (line {rows[0].first})")
+        return []
+    column = {role: index for index, role in roles.items()}
+    tasks: list[TaskDraft] = []
+    group = ""
+    for number, row in enumerate(rows[1:], start=1):
+        cells = cells_of(row.text)
+        if is_separator(cells):
+            continue
+        cell = partial(_cell, cells, column)
+
+        label = cell("number").strip(" .")
+        text = cell("content")
+        if len({c for c in cells if c}) == 1 or (re.fullmatch(r"[IVX]+|[A-Z]", label) \
+                and not cell("lead")):
+            group = label.lower() if label and label != text else f"g{number}"
+            continue
+        if not text:
+            continue
+        row_code = ".".join(part for part in (code, group, label or str(number)) if part)
+        task = TaskDraft(row_code, source, f"{row.first}", _title(text), text)
+        if cell("product"):
+            task.text = f"{text} Sản phẩm: {cell('product')}"
+        lead = [_resolve(m.target, context) for m in context.matcher.find(cell("lead"))[1]]
+        if not lead and cell("lead"):
+            lead = [context.new_agency(part.strip(), row.first)
+                    for part in re.split(r"[;,]\s*|\s+và\s+", cell("lead")) if part.strip()]
+            task.reviews.append(f"'{cell('lead')}' is not in the registry: added to the draft "
+                                "agency file")
+        task.lead = _unique(lead) if lead else list(default or context.recipients)
+        task.coordinating = [c for c in _unique(
+            _resolve(m.target, context) for m in context.matcher.find(cell("coordinating"))[1])
+            if c not in task.lead]
+        in_month = any(m.code for m in action_months(cell("due"), context.calendar))
+        due, review = (None, None) if in_month else row_due(cell("due"))
+        if due is not None:
+            task.due = due
+            if review:
+                task.reviews.append(review)
+        else:  # an action month in the time column or in the text
+            task.text = f"{task.text} ({cell('due')})" if cell("due") else task.text
+            _timing(task, context)
+            task.text = text if not cell("product") else f"{text} Sản phẩm: {cell('product')}"
+        tasks.append(task)
+    return tasks
+
+
+def _cell(cells: list[str], column: dict[str, int], role: str) -> str:
+    index = column.get(role)
+    return cells[index] if index is not None and index < len(cells) else ""
+
+
+def _listed(items: list[Block], section: Section, code: str, context: Context,
+            default: list[str] | None, fixed: bool) -> list[TaskDraft]:
+    entries, intro = _entries(items)
     source = _source(section)
     if not entries:
         if not intro:

@@ -19,14 +19,13 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from importer import REVIEW
 from importer.build import Draft
 from importer.header import Found
 from importer.registry import Directory, slug
 from importer.source import ImportProblem
 from workflow.errors import DefinitionError
 from workflow.loader import load_definitions
-
-REVIEW = "REVIEW:"
 
 
 @dataclass(frozen=True)

@@ -697,3 +697,51 @@ def test_several_grounds_each_on_its_line(directory, tmp_path: Path) -> None:
         ("quyet-dinh", "2232/QĐ-TTg", "Thủ tướng Chính phủ"),
         ("ke-hoach", "864/KH-UBND", "Ủy ban nhân dân tỉnh Cao Bằng")]
     assert any("73/2006/QH11" in note for note in draft.notes)  # a law: listed, not recorded
+
+
+def test_task_table_in_markdown(directory, tmp_path: Path) -> None:
+    tasks, draft = import_text("""\
+        I. NHIỆM VỤ CỤ THỂ
+        | TT | Nội dung | Cơ quan chủ trì | Cơ quan phối hợp | Thời gian thực hiện |
+        |---|---|---|---|---|
+        | I | Công tác tuyên truyền | | | |
+        | 1 | Tuyên truyền Luật | Phòng VH&TT | Hội LHPN huyện, Huyện đoàn | Trước 30/6/2024 |
+        | 2 | Tháng hành động | Phòng LĐ-TB&XH | Các cơ quan, đơn vị | Từ 15/11 đến 15/12 |
+        | II | Công tác kiểm tra | | | |
+        | 1 | Kiểm tra tại các xã | UBND các xã, thị trấn | Phòng Tư pháp | Quý III |
+        | 2 | Hỗ trợ vay vốn cho phụ nữ nghèo | Ngân hàng Chính sách xã hội huyện | | Thường xuyên |
+        """, tmp_path, directory)
+    assert sorted(tasks) == ["i.i.1", "i.i.2", "i.ii.1", "i.ii.2"]
+    assert tasks["i.i.1"].lead == ["hq.vh-tt"]
+    assert tasks["i.i.1"].coordinating == ["hq.hlhpn", "hq.huyen-doan"]
+    assert tasks["i.i.1"].due == "30/06/2024"
+    assert tasks["i.i.2"].lead == ["hq.ldtbxh"]
+    assert tasks["i.i.2"].coordinating == ["hq.co-quan-huyen"]  # said in a table, it counts
+    assert tasks["i.i.2"].recurs == ["gender-equality"]
+    assert tasks["i.ii.1"].lead == ["hq.xa-thi-tran"]
+    assert tasks["i.ii.1"].due == "30/09"
+    assert [a.name for a in draft.new_agencies] == ["Ngân hàng Chính sách xã hội huyện"]
+    assert tasks["i.ii.2"].due is None and tasks["i.ii.2"].recurs == []
+
+
+def test_task_table_in_word(directory, tmp_path: Path) -> None:
+    from docx import Document
+
+    document = Document()
+    for text in ("Số: 7/KH-UBND", "Hà Quảng, ngày 10 tháng 3 năm 2024", "KẾ HOẠCH",
+                 "Công tác bình đẳng giới năm 2024", "I. PHÂN CÔNG NHIỆM VỤ"):
+        document.add_paragraph(text)
+    table = document.add_table(rows=3, cols=4)
+    rows = [("STT", "Nhiệm vụ", "Đơn vị thực hiện", "Thời hạn"),
+            ("1", "Rà soát cán bộ nữ", "Phòng Nội vụ", "Tháng 6/2024"),
+            ("2", "Báo cáo sơ kết 6 tháng", "Phòng Tư pháp; Công an huyện", "05/6/2024")]
+    for row, values in zip(table.rows, rows, strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    path = tmp_path / "ke-hoach.docx"
+    document.save(str(path))
+    draft = build_draft(path, directory)
+    assert [(t.code, t.lead, t.due) for t in draft.tasks] == [
+        ("i.1", ["hq.noi-vu"], "30/06/2024"),
+        ("i.2", ["hq.tu-phap", "hq.cong-an"], "05/06/2024")]
+    assert any("last day" in note for note in draft.tasks[0].reviews)
