@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from importer.layout import Block
 from importer.source import Line
-from importer.textkey import clean, fold, sentence_case
+from importer.textkey import clean, sentence_case
 
 NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?)\s*/\s*(?P<code>[^\s,]+)")
 DATE = re.compile(r",\s*ngày\s*(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
@@ -245,7 +245,3 @@ def reference_sentences(preamble: list[Block]) -> list[tuple[str, int]]:
                 text = text[: issuer.start()]
             found.append((text.rstrip(" .;,"), item.first))
     return found
-
-
-def folded_startswith(text: str, *prefixes: str) -> bool:
-    return fold(text).startswith(prefixes)

@@ -64,10 +64,6 @@ def key(text: str) -> str:
     return " ".join(w for w in words if w not in FILLER)
 
 
-def key_words(text: str) -> list[str]:
-    return key(text).split()
-
-
 def sentence_case(text: str) -> str:
     """'ỦY BAN NHÂN DÂN HUYỆN THANH HÀ' -> 'Ủy ban nhân dân huyện Thanh Hà'.
 
