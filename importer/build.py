@@ -99,6 +99,10 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
     draft.ad_hoc = context.ad_hoc
     draft.footnotes = [(b.label, b.text, b.first) for b in layout.footnotes]
     draft.code = code or _draft_code(draft)
+    if draft.code in directory.directives:
+        draft.unplaced.append(f"a directive '{draft.code}' is already defined in "
+                              f"{directory.directives[draft.code]}: loading both fails; "
+                              "choose another --code or replace that file")
     return draft
 
 

@@ -67,6 +67,7 @@ class Directory:
     files: list[AgencyFile]
     calendars: dict[str, Calendar]
     calendar_paths: list[Path] = field(default_factory=list)
+    directives: dict[str, Path] = field(default_factory=dict)  # codes already defined
 
     @property
     def paths(self) -> list[Path]:
@@ -100,6 +101,7 @@ class Directory:
 
 
 TOP_FIELD = re.compile(r"^(kind|locality):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+DIRECTIVE_CODE = re.compile(r"^code:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 CODE = re.compile(r"^\s*-?\s*code:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
 
@@ -107,6 +109,7 @@ def read_directory(paths: list[Path]) -> Directory:
     """Agency and calendar files under the paths, each parsed once by the loader; the
     kind, the locality and which codes a file defines are read from its text."""
     agency_files: list[tuple[Path, str, list[str]]] = []
+    directives: dict[str, Path] = {}
     calendar_files: list[Path] = []
     for path in definition_files(paths):
         try:
@@ -118,6 +121,10 @@ def read_directory(paths: list[Path]) -> Directory:
             calendar_files.append(path)
         elif top.get("kind") == "agencies":
             agency_files.append((path, top.get("locality", ""), CODE.findall(text)))
+        elif top.get("kind") == "directive":
+            code = DIRECTIVE_CODE.search(text)
+            if code:
+                directives[code.group(1)] = path
     try:
         loaded = load_definitions([p for p, _, _ in agency_files] + calendar_files) \
             if agency_files or calendar_files else None
@@ -130,7 +137,7 @@ def read_directory(paths: list[Path]) -> Directory:
         groups = {c: loaded.registry.groups[c] for c in codes if c in loaded.registry.groups}
         prefix = codes[0].split(".")[0] if codes and "." in codes[0] else ""
         files.append(AgencyFile(path, locality, prefix, agencies, groups))
-    return Directory(files, loaded.calendars if loaded else {}, calendar_files)
+    return Directory(files, loaded.calendars if loaded else {}, calendar_files, directives)
 
 
 def slug(text: str) -> str:

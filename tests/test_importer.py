@@ -128,6 +128,11 @@ def test_cli_import_writes_the_draft_and_reports(tmp_path: Path) -> None:
     assert "II NỘI DUNG THỰC HIỆN: content described" in report
     assert "line 3: number: the number is blank in the document" in report
     assert out.exists()
+    clash = subprocess.run([*NHIEMVU, "import", str(DIRECTIVES / SHIPPED[0][0]), "-o",
+                            str(tmp_path / "again.yaml"), "--code", "hq-2022"], cwd=ROOT,
+                           env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert "a directive 'hq-2022' is already defined in definitions/directives/" \
+        "ha-quang-2022.yaml" in clash.stdout
     again = subprocess.run([*NHIEMVU, "import", str(DIRECTIVES / SHIPPED[0][0]), "-o",
                             str(out)], cwd=ROOT, env=clean_env(), capture_output=True,
                            text=True, timeout=120)
