@@ -108,6 +108,10 @@ CODE = re.compile(r"^\s*-?\s*code:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 def read_directory(paths: list[Path]) -> Directory:
     """Agency and calendar files under the paths, each parsed once by the loader; the
     kind, the locality and which codes a file defines are read from its text."""
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise ImportProblem(f"registry {', '.join(missing)} not found (pass --registry with "
+                            "the folder of the agency files and the calendar)")
     agency_files: list[tuple[Path, str, list[str]]] = []
     directives: dict[str, Path] = {}
     calendar_files: list[Path] = []

@@ -49,6 +49,14 @@ def read_lines(path: Path) -> list[Line]:
 
 
 def _text_lines(path: Path, data: bytes) -> list[Line]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM (Windows Notepad)
+        text = data.decode("utf-16")
+        return [Line(number, raw) for number, raw in enumerate(text.splitlines(), start=1)]
+    if data.startswith(b"{\\rtf"):
+        raise ImportProblem(f"{path}: a Rich Text (RTF) file; save it as .docx or .txt")
+    if data.startswith(b"PK\x03\x04"):
+        raise ImportProblem(f"{path}: a zip package (a Word file with another name?); "
+                            "name it .docx")
     if b"\x00" in data[:4096]:
         raise ImportProblem(f"{path}: binary data, expected text (UTF-8), .docx or .pdf")
     try:

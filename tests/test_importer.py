@@ -750,3 +750,28 @@ def test_task_table_in_word(directory, tmp_path: Path) -> None:
         ("i.1", ["hq.noi-vu"], "30/06/2024"),
         ("i.2", ["hq.tu-phap", "hq.cong-an"], "05/06/2024")]
     assert any("last day" in note for note in draft.tasks[0].reviews)
+
+
+def test_utf16_text_from_windows_is_read(directory, tmp_path: Path) -> None:
+    path = tmp_path / "cong-van.txt"
+    text = (DIRECTIVES / SHIPPED[2][0]).read_text(encoding="utf-8").replace("\n", "\r\n")
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    draft = build_draft(path, directory)
+    assert draft.header.issuer.value == "Ủy ban nhân dân huyện Thanh Hà"
+    assert len(draft.tasks) == 27
+
+
+def test_other_formats_and_a_missing_registry_are_refused(tmp_path: Path) -> None:
+    rtf = tmp_path / "ke-hoach.txt"
+    rtf.write_bytes(b"{\\rtf1\\ansi KE HOACH}")
+    assert "Rich Text" in refused(rtf, tmp_path)
+    doc = tmp_path / "ke-hoach.doc"
+    doc.write_bytes(b"\xd0\xcf\x11\xe0" + bytes(200))
+    assert "old Word format (.doc)" in refused(doc, tmp_path)
+    plain = tmp_path / "ke-hoach.md"
+    plain.write_text("Số: 1/KH-UBND\nI. NỘI DUNG\n- Việc.\n", encoding="utf-8")
+    result = subprocess.run([*NHIEMVU, "import", str(plain), "-o", str(tmp_path / "x.yaml"),
+                             "--registry", str(tmp_path / "khong-co")], cwd=ROOT,
+                            env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "khong-co not found" in result.stderr
+    assert not (tmp_path / "x.yaml").exists()
