@@ -139,7 +139,11 @@ def _join(left: str, right: str) -> str:
 def layout_of(lines: list[Line]) -> Layout:
     blocks = blocks_of(lines)
     first_heading = next((i for i, b in enumerate(blocks) if b.kind in ("roman", "arabic")),
-                         len(blocks))
+                         None)
+    if first_heading is None:  # a letter of bullets only: the body opens at its first list
+        first_heading = next((i for i, b in enumerate(blocks) if b.kind in ("bullet", "row")
+                              and i and blocks[i - 1].kind == "text"
+                              and "kinh gui" not in fold(blocks[i - 1].text)), len(blocks))
     header_end = blocks[first_heading].first if first_heading < len(blocks) else \
         (lines[-1].number + 1 if lines else 1)
     header = [line for line in lines if line.number < header_end]

@@ -74,9 +74,7 @@ class Context:
 
 
 def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
-    sections = root.children or [root]
-    if root.items:  # bullets before the first heading: a section of their own
-        sections = [Section("root", "", "", 0, None, [], root.items), *sections]
+    sections = root.children or [root]  # no numbered sections: the body's bullets
     organisation = [s for s in sections if _is_organisation(s, context.matcher)]
     tasks: list[TaskDraft] = []
     for section in sections:
@@ -128,6 +126,11 @@ def _looks_like_agency(title: str) -> bool:
 
 def _heading(title: str) -> str:
     return re.sub(r"^(?:Đề nghị|Giao|Đề nghị các)\s+", "", title.strip()).rstrip(" :.")
+
+
+def _join(*parts: object) -> str:
+    """'ii.1' + 3 -> 'ii.1.3'; a document without numbered sections numbers from 1."""
+    return ".".join(str(part) for part in parts if part != "")
 
 
 def _source(section: Section) -> str:
@@ -275,10 +278,10 @@ def _listed(items: list[Block], section: Section, code: str, context: Context,
     for number, entry in enumerate(entries, start=1):
         if entry.subs:
             for sub_number, sub in enumerate(entry.subs, start=1):
-                tasks.append(_task(f"{code}.{number}.{sub_number}", source, sub.first.first,
+                tasks.append(_task(_join(code, number, sub_number), source, sub.first.first,
                                    sub.last_line, sub.text, context, default, fixed))
             continue
-        task = _task(f"{code}.{number}", source, entry.first.first, entry.last_line,
+        task = _task(_join(code, number), source, entry.first.first, entry.last_line,
                      entry.text, context, default, fixed)
         if entry.merged:
             task.reviews.append("a following bullet details this task's content: joined to it")

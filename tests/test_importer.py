@@ -775,3 +775,34 @@ def test_other_formats_and_a_missing_registry_are_refused(tmp_path: Path) -> Non
                             env=clean_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "khong-co not found" in result.stderr
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_a_letter_of_bullets_only(directory, tmp_path: Path) -> None:
+    path = tmp_path / "cong-van.txt"
+    path.write_text(textwrap.dedent("""\
+        ỦY BAN NHÂN DÂN
+        HUYỆN THANH HÀ
+        Số: 120/UBND-LĐTBXH
+        Thanh Hà, ngày 02 tháng 11 năm 2023
+        V/v hưởng ứng Tháng hành động vì bình đẳng giới năm 2023
+        Kính gửi:
+        - Phòng Văn hóa và Thông tin;
+        - UBND các xã, thị trấn.
+        Để hưởng ứng Tháng hành động, UBND huyện đề nghị các đơn vị thực hiện như sau:
+        - Treo băng zôn, khẩu hiệu từ ngày 15/11 đến ngày 15/12/2023.
+        - Báo cáo kết quả trước ngày 20/12/2023 gửi về UBND huyện (qua Phòng Lao động -
+        Thương binh và Xã hội).
+        Nơi nhận:
+        - Như trên;
+        - Lưu: VT.
+        KT. CHỦ TỊCH
+        PHÓ CHỦ TỊCH
+        Ngô Bá Định
+        """), encoding="utf-8")
+    draft = build_draft(path, directory)
+    assert [(t.code, t.lead) for t in draft.tasks] == [
+        ("1", ["th.vh-tt", "th.xa-thi-tran"]), ("2", ["th.vh-tt", "th.xa-thi-tran"])]
+    assert draft.tasks[0].recurs == ["gender-equality"]
+    assert draft.tasks[1].due == "20/12/2023"
+    assert draft.secretariat.value == "th.ldtbxh"
+    assert draft.header.title.value == "V/v hưởng ứng Tháng hành động vì bình đẳng giới năm 2023"
