@@ -94,8 +94,7 @@ def _place(text: str) -> str | None:
     words = [w for w in re.split(r"\s+", text.strip().strip(",")) if w]
     place: list[str] = []
     for word in reversed(words):
-        if not word[:1].isupper() or "/" in word or (word.isupper() and len(word) > 1 \
-                and len(place) >= 1):
+        if not word[:1].isupper() or re.search(r"[/\d]", word):
             break
         place.insert(0, word)
         if len(place) == 4:

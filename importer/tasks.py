@@ -125,7 +125,7 @@ def _looks_like_agency(title: str) -> bool:
 
 
 def _heading(title: str) -> str:
-    return re.sub(r"^(?:Đề nghị|Giao|Đề nghị các)\s+", "", title.strip()).rstrip(" :.")
+    return re.sub(r"^(?:Đề nghị|Giao)\s+", "", title.strip()).rstrip(" :.")
 
 
 def _join(*parts: object) -> str:
