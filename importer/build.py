@@ -18,6 +18,7 @@ from importer.registry import AgencyFile, Directory, slug
 from importer.source import ImportProblem, read_lines
 from importer.tasks import AGENCY_HEADS, Context, TaskDraft, tasks_of
 from importer.textkey import capitalise, expand, fold, key
+from workflow.fieldreader import CODE_PATTERN
 from workflow.specs import Calendar
 
 SKIP_RECIPIENTS = {"luu", "nhu", "ct", "pct", "chu", "tt", "tttu", "thuong", "lanh", "vp", "van",
@@ -64,6 +65,9 @@ class Draft:
 
 def build_draft(path: Path, directory: Directory, code: str | None = None,
                 calendar_code: str = "default") -> Draft:
+    if code is not None and not CODE_PATTERN.match(code):
+        raise ImportProblem(f"--code '{code}' is not a code (expected lowercase letters, "
+                            "digits, '.' and '-')")
     lines = read_lines(path)
     layout = layout_of(lines)
     header = read_header(layout.header, layout.preamble, layout.signature)

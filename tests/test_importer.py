@@ -133,6 +133,11 @@ def test_cli_import_writes_the_draft_and_reports(tmp_path: Path) -> None:
                            env=clean_env(), capture_output=True, text=True, timeout=120)
     assert "a directive 'hq-2022' is already defined in definitions/directives/" \
         "ha-quang-2022.yaml" in clash.stdout
+    bad = subprocess.run([*NHIEMVU, "import", str(DIRECTIVES / SHIPPED[0][0]), "-o",
+                          str(tmp_path / "bad.yaml"), "--code", "Hà Quảng"], cwd=ROOT,
+                         env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "is not a code" in bad.stderr
+    assert not (tmp_path / "bad.yaml").exists()
     again = subprocess.run([*NHIEMVU, "import", str(DIRECTIVES / SHIPPED[0][0]), "-o",
                             str(out)], cwd=ROOT, env=clean_env(), capture_output=True,
                            text=True, timeout=120)
