@@ -176,9 +176,9 @@ class Matcher:
 
 
 _END = "\0"
-_LEVEL_AFTER = {"huyen", "tinh", "quan", "xa", "phuong"}
-_LEVEL_PAIRS = {("thanh", "pho"), ("thi", "xa"), ("thi", "tran"), ("viet", "nam"),
-                ("trung", "uong")}
+_LEVEL_AFTER = {level for level in LEVEL_WORDS if " " not in level}
+_LEVEL_PAIRS = {tuple(level.split()) for level in LEVEL_WORDS if " " in level} | \
+    {("viet", "nam"), ("trung", "uong")}
 
 
 def _levelled(words: list[tuple[str, int, int]], index: int) -> bool:
@@ -190,37 +190,31 @@ def _levelled(words: list[tuple[str, int, int]], index: int) -> bool:
     return index + 1 < len(words) and (words[index][0], words[index + 1][0]) in _LEVEL_PAIRS
 
 
-CONNECTORS = {"va", "cac", "cung", "dong thoi", "de nghi", "giao", "dong", "thoi", "nghi", "de",
-              "chu tri", "chu", "tri"}
+# words that may stand between the agencies of one list ("đồng thời", "đề nghị", "chủ trì")
+CONNECTORS = {"va", "cac", "cung", "dong", "thoi", "de", "nghi", "giao", "chu", "tri"}
 
 
-def subject(matcher: Matcher, text: str) -> list[Mention]:
-    """The agencies a sentence opens with: the ones it gives the task to."""
-    words, mentions = matcher.find(text)
+def _chain(words: str, mentions: list[Mention], position: int) -> list[Mention]:
+    """The mentions from `position` on with only connectors between them."""
     chosen: list[Mention] = []
-    position = 0
     for mention in mentions:
-        gap = words[position:mention.start].split()
-        if any(word not in CONNECTORS for word in gap):
+        if mention.start < position:
+            continue
+        if any(word not in CONNECTORS for word in words[position:mention.start].split()):
             break
         chosen.append(mention)
         position = mention.end
     return chosen
 
 
+def subject(matcher: Matcher, text: str) -> list[Mention]:
+    """The agencies a sentence opens with: the ones it gives the task to."""
+    words, mentions = matcher.find(text)
+    return _chain(words, mentions, 0)
+
+
 def partners(matcher: Matcher, text: str) -> list[Mention]:
     """Named agencies after "phối hợp với": the task's coordinating agencies."""
     words, mentions = matcher.find(text)
-    chosen: list[Mention] = []
-    for match in re.finditer(r"\bphoi hop voi\b", words):
-        position = match.end()
-        for mention in mentions:
-            if mention.start < position:
-                continue
-            gap = words[position:mention.start].split()
-            if any(word not in CONNECTORS for word in gap):
-                break
-            if mention.named:
-                chosen.append(mention)
-            position = mention.end
-    return chosen
+    return [mention for match in re.finditer(r"\bphoi hop voi\b", words)
+            for mention in _chain(words, mentions, match.end()) if mention.named]

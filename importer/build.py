@@ -12,7 +12,7 @@ from pathlib import Path
 
 from importer.agencies import SECRETARIAT, Matcher, subject
 from importer.header import Found, Header, read_header, reference_sentences
-from importer.layout import Layout, layout_of
+from importer.layout import Block, Layout, Section, layout_of
 from importer.references import FoundReference, references_in
 from importer.registry import AgencyFile, Directory, slug
 from importer.source import ImportProblem, read_lines
@@ -183,7 +183,7 @@ def _secretariat(draft: Draft, layout: Layout, matcher: Matcher, level: str | No
     return Found(None, None, "no secretariat found")
 
 
-def _all_blocks(section):  # type: ignore[no-untyped-def]
+def _all_blocks(section: Section) -> list[Block]:
     blocks = list(section.items)
     for child in section.children:
         blocks += _all_blocks(child)

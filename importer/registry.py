@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from importer.source import ImportProblem
-from importer.textkey import key
+from importer.textkey import LEVEL_WORDS, key
 from workflow.errors import DefinitionError
 from workflow.loader import definition_files, load_definitions
 from workflow.specs import Agency, AgencyGroup, Calendar, Registry
@@ -34,8 +34,7 @@ class AgencyFile:
         places = []
         for part in self.locality.split(","):
             words = part.strip().split()
-            while words and words[0].lower() in {"huyện", "tỉnh", "thành", "phố", "quận", "thị",
-                                                  "xã", "trấn"}:
+            while words and words[0].lower() in LEVEL_WORDS:
                 words = words[1:]
             if words:
                 places.append(" ".join(words))

@@ -51,7 +51,7 @@ def read_lines(path: Path) -> list[Line]:
 def _text_lines(path: Path, data: bytes) -> list[Line]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM (Windows Notepad)
         text = data.decode("utf-16")
-        return [Line(number, raw) for number, raw in enumerate(text.splitlines(), start=1)]
+        return _numbered(text)
     if data.startswith(b"{\\rtf"):
         raise ImportProblem(f"{path}: a Rich Text (RTF) file; save it as .docx or .txt")
     if data.startswith(b"PK\x03\x04"):
@@ -64,6 +64,10 @@ def _text_lines(path: Path, data: bytes) -> list[Line]:
     except UnicodeDecodeError as exc:
         raise ImportProblem(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8, "
                             ".docx or .pdf") from None
+    return _numbered(text)
+
+
+def _numbered(text: str) -> list[Line]:
     return [Line(number, raw) for number, raw in enumerate(text.splitlines(), start=1)]
 
 
@@ -219,4 +223,4 @@ def _pdf_lines(path: Path, data: bytes) -> list[Line]:
         raise ImportProblem(f"{path}: the PDF has no text layer (a scanned document?); run it "
                             "through OCR first or paste the text into a .txt file")
     text = "\n".join(pages)
-    return [Line(number, raw) for number, raw in enumerate(text.splitlines(), start=1)]
+    return _numbered(text)

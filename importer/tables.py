@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from importer.textkey import key
+from importer.timing import due_text
 
 ROLE_WORDS = (  # checked in this order: "thời gian thực hiện" is a time, not an agency
     ("number", ("tt", "stt", "so tt")),
@@ -53,16 +54,15 @@ def row_due(text: str) -> tuple[Any, str | None]:
     """A time cell to a due date: '30/6/2024', 'Trước ngày 15/11', 'Tháng 6/2024' (its last
     day), 'Quý II' (the quarter's last day); 'Thường xuyên', 'Cả năm': none."""
     date = DATE.search(text)
-    if date:
-        day, month, year = int(date["d"]), int(date["m"]), date["y"]
-        if 1 <= month <= 12 and 1 <= day <= monthdays.monthrange(2000, month)[1]:
-            return f"{day:02d}/{month:02d}" + (f"/{year}" if year else ""), None
+    due = due_text(int(date["d"]), int(date["m"]), date["y"]) if date else None
+    if due is not None:
+        return due, None
     month_match = MONTH.search(text)
     if month_match and 1 <= int(month_match["m"]) <= 12:
         month = int(month_match["m"])
         last = monthdays.monthrange(int(month_match["y"] or 2001), month)[1]
-        due = f"{last:02d}/{month:02d}" + (f"/{month_match['y']}" if month_match["y"] else "")
-        return due, f"'{month_match.group(0)}' read as due on its last day"
+        return (due_text(last, month, month_match["y"]),
+                f"'{month_match.group(0)}' read as due on its last day")
     quarter = QUARTER.search(text)
     if quarter:
         day, month = QUARTER_END[quarter["q"].upper()]

@@ -249,9 +249,7 @@ def _table(rows: list[Block], code: str, source: str, context: Context,
             if review:
                 task.reviews.append(review)
         else:  # an action month in the time column or in the text
-            task.text = f"{task.text} ({cell('due')})" if cell("due") else task.text
-            _timing(task, context)
-            task.text = text if not cell("product") else f"{text} Sản phẩm: {cell('product')}"
+            _timing(task, context, f"{task.text} ({cell('due')})" if cell("due") else None)
         tasks.append(task)
     return tasks
 
@@ -309,20 +307,22 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
     return task
 
 
-def _timing(task: TaskDraft, context: Context) -> None:
-    months = action_months(task.text, context.calendar)
+def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
+    """Deadlines and action months from the task's text (or a text given with it)."""
+    text = text or task.text
+    months = action_months(text, context.calendar)
     for month in months:
         if month.code is None:
             task.reviews.append(f"{month.review} ('{month.evidence}'): not scheduled")
         elif month.review:
             task.reviews.append(month.review)
     codes = [m.code for m in months if m.code]
-    found, ad_hoc = deadlines(task.text, context.calendar)
+    found, ad_hoc = deadlines(text, context.calendar)
     if ad_hoc:
         context.ad_hoc.append(task.code)
     periodic = [d for d in found if d.period]
     one_off = [d for d in found if d.period is None]
-    if codes and planning_only(task.text) and len(codes) == 1 and not found:
+    if codes and planning_only(text) and len(codes) == 1 and not found:
         task.due = {"action_month": codes[0], "anchor": "start"}
         task.reviews.append("a plan for the action month: due when the month starts")
         return

@@ -179,9 +179,12 @@ def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
 
 
 def _due_text(match: re.Match[str]) -> str | None:
-    day = int(match.group("d"))
-    month = int(match.group("m") or match.group("m2") or 0)
-    year = match.group("y") or match.group("y2")
+    return due_text(int(match.group("d")), int(match.group("m") or match.group("m2") or 0),
+                    match.group("y") or match.group("y2"))
+
+
+def due_text(day: int, month: int, year: str | None) -> str | None:
+    """'dd/mm' or 'dd/mm/yyyy' as a definition writes a due date; None for 31/02 or 5/13."""
     if not (1 <= month <= 12 and 1 <= day <= monthdays.monthrange(2000, month)[1]):
         return None
     return f"{day:02d}/{month:02d}" + (f"/{year}" if year else "")
