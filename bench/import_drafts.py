@@ -64,7 +64,7 @@ def shipped(repeat: int) -> None:
     print(f"{'directive':34} {'lines':>5} {'tasks':>5} {'import ms':>9} {'read ms':>8} "
           f"{'load ms':>8}  agreement")
     for name, code in SHIPPED:
-        path = ROOT.parent / "shared" / "directives" / name
+        path = ROOT / "tests" / "data" / "directives" / name
         out = folder / f"{code}.yaml"
         files = [DEFINITIONS / "agencies", DEFINITIONS / "calendar.yaml", out]
         ms = timed(partial(import_once, path, directory, out), repeat)

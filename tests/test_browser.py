@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from tests.simulation import task_id
 from tests.smtpserver import smtp_server
 from tests.test_notifier import smtp
 from tests.test_web import PASSWORD, PDF
+from tests.tools import require_tool
 from tests.webserver import live_app
 from workflow.clock import LOCAL_TZ, FixedClock
 from workflow.db import read_session, write_session
@@ -39,11 +39,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} not found: install Debian's chromium (.ci/run does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_tool(CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -5,10 +5,8 @@ exactly the variables the code reads, and nginx accepts the proxy configuration.
 from __future__ import annotations
 
 import configparser
-import os
 import re
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from ruamel.yaml import YAML
 
 from tests.conftest import ROOT
 from tests.test_cli import NHIEMVU
+from tests.tools import require_tool
 
 DEPLOY = ROOT / "deploy"
 CODE = [ROOT / "workflow", ROOT / "notifier", ROOT / "web", ROOT / "exports", ROOT / "cli.py"]
@@ -114,12 +113,7 @@ def test_documented_variables_are_the_ones_the_code_reads() -> None:
 
 
 def test_nginx_accepts_the_proxy_configuration(tmp_path: Path) -> None:
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
-                                      else None)
-    if nginx is None:
-        if os.environ.get("CI"):
-            pytest.fail("nginx is not installed (.ci/run installs it)")
-        pytest.skip("nginx is not installed")
+    nginx = require_tool("nginx", "/usr/sbin/nginx")
     authority = trustme.CA()
     certificate = authority.issue_cert("nhiemvu.example.gov.vn")
     chain, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"

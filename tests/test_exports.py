@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +22,7 @@ from exports.progress import by_agency, timeline
 from exports.xlsx import write_xlsx
 from tests.simulation import START, days, task_id
 from tests.test_cli import run, workdir  # noqa: F401  (fixture)
+from tests.tools import require_tool
 from workflow.actions import fire
 from workflow.actors import Actor
 from workflow.attachments import StoredFile
@@ -209,18 +208,10 @@ def test_export_commands(workdir: Path) -> None:  # noqa: F811
     assert "no tasks for 2030" in empty.stderr and not (workdir / "y.docx").exists()
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is not installed (.ci/run installs it)")
-        pytest.skip(f"{name} is not installed")
-    return path
-
-
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_docx_renders_to_pdf_and_png(year: Engine, tmp_path: Path) -> None:
-    office, pdftoppm, pdftotext = _tool("libreoffice"), _tool("pdftoppm"), _tool("pdftotext")
+    office, pdftoppm = require_tool("libreoffice"), require_tool("pdftoppm")
+    pdftotext = require_tool("pdftotext")
     with read_session(year) as session:
         report = collect(session, "hq-2022", 2022, AS_OF)
     source = tmp_path / "bao-cao.docx"

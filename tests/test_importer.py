@@ -18,11 +18,12 @@ from importer.layout import layout_of
 from importer.registry import read_directory
 from importer.source import ImportProblem, Line, read_lines
 from importer.writer import write_draft
+from tests.tools import require_tool
 from workflow.loader import load_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
-DIRECTIVES = ROOT.parent / "shared" / "directives"
+DIRECTIVES = ROOT / "tests" / "data" / "directives"
 NHIEMVU = [str(Path(sys.executable).parent / "nhiemvu")]
 SHIPPED = [("ha-quang-2022-ke-hoach.txt", "hq-2022"),
            ("hai-phong-2022-chuong-trinh.txt", "hp-2022"),
@@ -211,7 +212,8 @@ def test_pdf_import_agrees_like_the_text(directory, hand, tmp_path: Path) -> Non
     """The Word file printed to PDF by LibreOffice, read back through its text layer."""
     source = tmp_path / "ke-hoach.docx"
     hq_docx(source)
-    subprocess.run(["libreoffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+    office = require_tool("libreoffice")
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
                    check=True, capture_output=True, timeout=180)
     pdf = tmp_path / "ke-hoach.pdf"

@@ -31,6 +31,13 @@ def test_users_keys_and_links(workdir: Path) -> None:  # noqa: F811
                            text=True, env=_env())
     assert again.returncode == 1 and "already exists" in again.stderr
     assert "thuky" in run(["user", "list"], workdir).stdout
+    no_terminal = subprocess.run([NHIEMVU, "user", "add", "thuky2", "--name", "Lê Văn B"],
+                                 cwd=workdir, stdin=subprocess.DEVNULL, capture_output=True,
+                                 text=True, env=_env())
+    assert no_terminal.returncode == 1, no_terminal
+    assert len(no_terminal.stderr.strip().splitlines()) == 1
+    assert "--password-stdin" in no_terminal.stderr and "Warning" not in no_terminal.stderr
+    assert "thuky2" not in run(["user", "list"], workdir).stdout
     assert "disabled" in run(["user", "disable", "thuky"], workdir).stdout
 
     assert run(["keys", "list"], workdir).stdout.split()[-1] == "signing"

@@ -185,8 +185,12 @@ def register(cli: click.Group, pass_app: Any) -> None:
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\n")
+    elif not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise NhiemvuError("không có terminal để hỏi mật khẩu: đưa mật khẩu qua đầu vào chuẩn "
+                           "với --password-stdin (printf '%s\\n' \"$MAT_KHAU\" | nhiemvu "
+                           "user add TÊN --password-stdin)")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
     if not password:
         raise NhiemvuError("empty password")
     return str(password)
