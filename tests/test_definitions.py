@@ -231,3 +231,17 @@ def test_validates_against_registry_already_stored(tmp_path: Path) -> None:
 def test_no_yaml_files(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError, match=r"no \.yaml files"):
         load_definitions([tmp_path])
+
+
+def test_moved_days_are_checked(tmp_path: Path) -> None:
+    folder = write_set(tmp_path)
+    calendar = folder / "calendar.yaml"
+    text = CALENDAR.replace('- {date: "26/04/2025"', '- {date: "31/04/2025"')
+    text = text.replace('- {date: "22/08/2026", name: "Làm bù cho ngày nghỉ thứ Hai 31/08/2026"}',
+                        '- {date: "31/08/2026", name: "Làm bù"}')
+    calendar.write_text(text, encoding="utf-8")
+    problems = problems_of(folder)
+    assert [(p.field, p.message) for p in problems][:2] == [
+        ("reminders.extra_working_days[1].date", "'31/04/2025' is not a real date "
+                                                 "(day is out of range for month)"),
+        ("reminders.extra_days_off", "a day cannot be both worked and off: 31/08/2026")]

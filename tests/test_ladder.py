@@ -1,4 +1,5 @@
-"""Working days and the reminder ladder: Sundays and Vietnamese holidays shift steps."""
+"""Working days and the reminder ladder: weekends, Vietnamese holidays and the days the
+government moves around them shift steps."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from workflow.clock import LOCAL_TZ
 from workflow.ladder import Ladder
-from workflow.specs import ActionMonth, ReminderPolicy
+from workflow.specs import ActionMonth, DefinitionSet, MovedDay, ReminderPolicy
 from workflow.workdays import WorkCalendar
 
 LADDER = Ladder.from_policy(ReminderPolicy())
@@ -28,34 +29,63 @@ def d(text: str) -> date:
     ("04/05/2022", True),
     ("02/09/2022", False), ("04/09/2023", False),  # Quốc khánh, observed on Monday in 2023
     ("05/06/2022", False),  # a Sunday
-    ("04/06/2022", True),   # Saturdays work unless configured
+    ("04/06/2022", False),  # state offices do not work on Saturdays
+    ("03/06/2022", True),
 ])
 def test_working_days(day: str, working: bool) -> None:
     assert WorkCalendar().is_working_day(d(day)) is working
 
 
-def test_saturday_can_be_configured_as_rest_day() -> None:
-    assert not WorkCalendar(("saturday", "sunday")).is_working_day(d("04/06/2022"))
+def test_rest_days_can_be_configured() -> None:
+    assert WorkCalendar(("sunday",)).is_working_day(d("04/06/2022"))
     assert WorkCalendar(national_holidays=False).is_working_day(d("02/09/2022"))
+
+
+@pytest.mark.parametrize(("day", "working"), [
+    ("26/04/2025", True), ("02/05/2025", False),   # 2025: Saturday worked for Friday 02/05
+    ("22/08/2026", True), ("31/08/2026", False),   # 2026: Saturday worked for Monday 31/08
+    ("04/05/2024", True), ("29/04/2024", False),
+    ("27/04/2025", False), ("03/05/2025", False),  # the weekends around them stay off
+    ("24/11/2026", False),                         # Ngày Văn hóa Việt Nam, from 2026
+    ("17/02/2026", False), ("23/02/2026", True),   # Tết Bính Ngọ, then back to work
+])
+def test_shipped_calendar_knows_the_moved_days(shipped: DefinitionSet, day: str,
+                                               working: bool) -> None:
+    workdays = Ladder.from_policy(shipped.calendars["default"].policy).workdays
+    assert workdays.is_working_day(d(day)) is working
+
+
+def test_moved_days_change_the_ladder() -> None:
+    """A make-up Saturday carries steps; a swapped Friday off moves them on."""
+    policy = ReminderPolicy(extra_working_days=(MovedDay(d("26/04/2025"), "làm bù"),),
+                            extra_days_off=(MovedDay(d("02/05/2025"), "nghỉ hoán đổi"),))
+    moved = Ladder.from_policy(policy)
+    assert moved.step_day(STEPS["overdue"], d("26/04/2025")) == d("26/04/2025")
+    assert LADDER.step_day(STEPS["overdue"], d("26/04/2025")) == d("28/04/2025")
+    assert moved.step_day(STEPS["overdue"], d("02/05/2025")) == d("05/05/2025")
+    assert moved.workdays.holiday_name(d("02/05/2025")) == "nghỉ hoán đổi"
 
 
 # Hand-checked step days per deadline day D ("trước ngày D").
 EXPECTED = {
-    "05/06/2022": {"before-7": "30/05/2022", "last-day": "04/06/2022", "overdue": "06/06/2022",
-                   "escalation-1": "08/06/2022", "escalation-2": "13/06/2022"},
+    "05/06/2022": {"before-7": "30/05/2022", "last-day": None, "overdue": "06/06/2022",
+                   "escalation-1": "08/06/2022", "escalation-2": "14/06/2022"},
     "05/12/2022": {"before-7": "28/11/2022", "last-day": None, "overdue": "05/12/2022",
-                   "escalation-1": "08/12/2022", "escalation-2": "13/12/2022"},
-    "07/05/2023": {"before-7": "04/05/2023", "last-day": "06/05/2023", "overdue": "08/05/2023",
-                   "escalation-1": "10/05/2023", "escalation-2": "15/05/2023"},
-    "28/01/2023": {"before-7": "27/01/2023", "last-day": "27/01/2023", "overdue": "28/01/2023",
-                   "escalation-1": "01/02/2023", "escalation-2": "06/02/2023"},
-    "09/09/2023": {"before-7": "05/09/2023", "last-day": "08/09/2023", "overdue": "09/09/2023",
-                   "escalation-1": "13/09/2023", "escalation-2": "18/09/2023"},
+                   "escalation-1": "08/12/2022", "escalation-2": "14/12/2022"},
+    "07/05/2023": {"before-7": "04/05/2023", "last-day": None, "overdue": "08/05/2023",
+                   "escalation-1": "10/05/2023", "escalation-2": "16/05/2023"},
+    "28/01/2023": {"before-7": "27/01/2023", "last-day": "27/01/2023", "overdue": "30/01/2023",
+                   "escalation-1": "01/02/2023", "escalation-2": "07/02/2023"},
+    "09/09/2023": {"before-7": "05/09/2023", "last-day": "08/09/2023", "overdue": "11/09/2023",
+                   "escalation-1": "13/09/2023", "escalation-2": "19/09/2023"},
+    # the issue's examples: escalation-1 of 05/07 and 20/12/2023 fell on Saturdays 08/07, 23/12
+    "05/07/2023": {"escalation-1": "10/07/2023", "escalation-2": "14/07/2023"},
+    "20/12/2023": {"escalation-1": "25/12/2023", "escalation-2": "29/12/2023"},
 }
 
 
 @pytest.mark.parametrize("deadline", sorted(EXPECTED))
-def test_step_days_move_off_sundays_and_holidays(deadline: str) -> None:
+def test_step_days_move_off_weekends_and_holidays(deadline: str) -> None:
     for code, expected in EXPECTED[deadline].items():
         got = LADDER.step_day(STEPS[code], d(deadline))
         assert got == (d(expected) if expected else None), (deadline, code)

@@ -12,6 +12,7 @@ from workflow.specs import (
     Calendar,
     DueRule,
     FixedDue,
+    MovedDay,
     Observance,
     PeriodDue,
     Reference,
@@ -84,7 +85,17 @@ def policy_to_dict(policy: ReminderPolicy) -> dict[str, Any]:
     return {"steps": [asdict(step) for step in policy.steps], "send_at": list(policy.send_at),
             "rest_days": list(policy.rest_days), "national_holidays": policy.national_holidays,
             "digest_weekday": policy.digest_weekday, "digest_at": list(policy.digest_at),
-            "opening_days_ahead": policy.opening_days_ahead}
+            "opening_days_ahead": policy.opening_days_ahead,
+            "extra_working_days": [_moved_to_dict(m) for m in policy.extra_working_days],
+            "extra_days_off": [_moved_to_dict(m) for m in policy.extra_days_off]}
+
+
+def _moved_to_dict(moved: MovedDay) -> dict[str, str]:
+    return {"day": moved.day.isoformat(), "name": moved.name}
+
+
+def _moved_from_dict(data: dict[str, Any]) -> MovedDay:
+    return MovedDay(date.fromisoformat(data["day"]), data["name"])
 
 
 def policy_from_dict(data: dict[str, Any] | None) -> ReminderPolicy:
@@ -95,7 +106,9 @@ def policy_from_dict(data: dict[str, Any] | None) -> ReminderPolicy:
         send_at=tuple(data["send_at"]), rest_days=tuple(data["rest_days"]),  # type: ignore[arg-type]
         national_holidays=data["national_holidays"], digest_weekday=data["digest_weekday"],
         digest_at=tuple(data["digest_at"]),  # type: ignore[arg-type]
-        opening_days_ahead=data["opening_days_ahead"])
+        opening_days_ahead=data["opening_days_ahead"],
+        extra_working_days=tuple(map(_moved_from_dict, data.get("extra_working_days", []))),
+        extra_days_off=tuple(map(_moved_from_dict, data.get("extra_days_off", []))))
 
 
 def calendar_from_dict(code: str, data: dict[str, Any]) -> Calendar:

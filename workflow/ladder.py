@@ -21,7 +21,8 @@ class Ladder:
 
     @classmethod
     def from_policy(cls, policy: ReminderPolicy) -> Ladder:
-        return cls(policy, WorkCalendar(policy.rest_days, policy.national_holidays))
+        return cls(policy, WorkCalendar(policy.rest_days, policy.national_holidays,
+                                        policy.extra_working_days, policy.extra_days_off))
 
     def at(self, day: date, clock: tuple[int, int] | None = None) -> datetime:
         hour, minute = clock or self.policy.send_at

@@ -32,6 +32,7 @@ from workflow.specs import (
     Directive,
     DueRule,
     FixedDue,
+    MovedDay,
     Observance,
     PeriodDue,
     Reference,
@@ -292,7 +293,7 @@ def _parse_calendar(top: Fields, pending: _Pending) -> None:
 def _parse_policy(top: Fields) -> ReminderPolicy | None:
     """The reminder ladder and the scheduler's hours; every field has a default."""
     top.only({"send_at", "rest_days", "national_holidays", "opening_days_ahead", "digest",
-              "steps"})
+              "steps", "extra_working_days", "extra_days_off"})
     before = len(top.sink.problems)
     default = ReminderPolicy()
     send_at = top.parsed("send_at", _parse_clock, required=False) or default.send_at
@@ -316,12 +317,35 @@ def _parse_policy(top: Fields) -> ReminderPolicy | None:
         digest_at = digest.parsed("at", _parse_clock, required=False) or digest_at
     steps = tuple(_parse_steps(top)) if top.raw("steps", False) is not MISSING \
         else default.steps
+    worked = _parse_moved_days(top, "extra_working_days")
+    off = _parse_moved_days(top, "extra_days_off")
+    both = {m.day for m in worked} & {m.day for m in off}
+    if both:
+        top.problem("extra_days_off", "a day cannot be both worked and off: "
+                                      + ", ".join(sorted(d.strftime("%d/%m/%Y") for d in both)))
     if len(top.sink.problems) > before:
         return None
     return ReminderPolicy(steps, send_at, rest_days,
                           default.national_holidays if national is MISSING else national,
                           digest_weekday, digest_at,
-                          default.opening_days_ahead if opening is None else opening)
+                          default.opening_days_ahead if opening is None else opening,
+                          worked, off)
+
+
+def _parse_moved_days(top: Fields, key: str) -> tuple[MovedDay, ...]:
+    """Days moved around holidays, each a full date dd/mm/yyyy (they hold for one year)."""
+    days: list[MovedDay] = []
+    seen: set[date] = set()
+    for node, path in top.items(key, required=False):
+        item = Fields(node, path, top.sink)
+        item.only({"date", "name"})
+        day, name = item.parsed("date", parse_date), item.text("name")
+        if day in seen:
+            item.problem("date", f"{day:%d/%m/%Y} is listed twice")
+        elif day and name:
+            seen.add(day)
+            days.append(MovedDay(day, name))
+    return tuple(days)
 
 
 def _parse_clock(text: str) -> tuple[int, int]:

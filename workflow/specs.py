@@ -166,16 +166,28 @@ DEFAULT_STEPS = (
 
 
 @dataclass(frozen=True, slots=True)
+class MovedDay:
+    """A day the government moves around a holiday: a Saturday worked ("làm bù") or a
+    working day given off in exchange; the `holidays` package does not know the former."""
+
+    day: date
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReminderPolicy:
-    """When the scheduler speaks: the ladder, the hour, the days it keeps silent."""
+    """When the scheduler speaks: the ladder, the hour, the days it keeps silent.
+    State offices work Monday to Friday, hence the default rest days."""
 
     steps: tuple[ReminderStep, ...] = DEFAULT_STEPS
     send_at: tuple[int, int] = (8, 0)  # (hour, minute), local time
-    rest_days: tuple[str, ...] = ("sunday",)
+    rest_days: tuple[str, ...] = ("saturday", "sunday")
     national_holidays: bool = True
     digest_weekday: str = "monday"
     digest_at: tuple[int, int] = (8, 0)
     opening_days_ahead: int = 14
+    extra_working_days: tuple[MovedDay, ...] = ()
+    extra_days_off: tuple[MovedDay, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

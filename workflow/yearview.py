@@ -35,6 +35,8 @@ def year_events(session: Session, year: int) -> list[Event]:
             name = ladder.workdays.holiday_name(day)
             if name:
                 events.add(Event(day, "nghỉ lễ", name))
+            if day in ladder.workdays.worked:
+                events.add(Event(day, "làm việc bù", ladder.workdays.worked[day]))
             day = date.fromordinal(day.toordinal() + 1)
         for month in calendar.action_months:
             events.add(Event(ladder.opening_instant(month, year).date(), "mở tháng hành động",
