@@ -27,7 +27,14 @@ from workflow.dates import DateFormatError, format_date, format_datetime, parse_
 from workflow.db import make_engine, read_session, write_session
 from workflow.errors import DefinitionError, NhiemvuError
 from workflow.instantiate import instantiate
-from workflow.labels import ROLE_LABELS, STATE_LABELS
+from workflow.labels import (
+    ACTOR_LABELS,
+    CHANNEL_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    TRIGGER_LABELS,
+    issued_label,
+)
 from workflow.loader import load_definitions
 from workflow.machine import STATES
 from workflow.migrate import check_schema, current_revision, head_revision, upgrade
@@ -267,7 +274,7 @@ def show(app: App, task: str, as_json: bool) -> None:
     click.echo(f"#{row.id} {task_key(row)}")
     click.echo(f"  {data['title']}")
     click.echo(f"  Cơ quan:     {data['agency_name']} ({ROLE_LABELS.get(row.role, row.role)})")
-    click.echo(f"  Trạng thái:  {STATE_LABELS[row.state]} ({row.state}, phiên bản {row.version})")
+    click.echo(f"  Trạng thái:  {STATE_LABELS[row.state]} (phiên bản {row.version})")
     click.echo(f"  Hạn:         {format_date(row.due_on) or 'không có'}"
                + (" — QUÁ HẠN" if data["overdue"] else ""))
     if row.reported_at:
@@ -290,8 +297,8 @@ def _spec_id(session: Any, directive: str, code: str) -> int | None:
 def _transition(app: App, task: str, trigger: str, version: int | None, **kwargs: Any) -> None:
     row = fire(app.ready_engine(), task, trigger, app.operator(), app.clock.now(),
                expected_version=version, **kwargs)
-    click.echo(f"#{row.id} {task_key(row)}: {STATE_LABELS[row.state]} ({row.state}, "
-               f"version {row.version})")
+    click.echo(f"#{row.id} {task_key(row)}: {STATE_LABELS[row.state]} "
+               f"(phiên bản {row.version})")
 
 
 _version_option = click.option("--version", "version", type=int,
@@ -356,10 +363,13 @@ def history_command(app: App, task: str, as_json: bool) -> None:
         return
     click.echo(f"#{row.id} {task_key(row)}")
     for entry in entries:
-        move = f"{entry.from_state or '-'} -> {entry.to_state}"
+        before = STATE_LABELS.get(entry.from_state or "", "-")
+        move = f"{before} → {STATE_LABELS.get(entry.to_state, entry.to_state)}"
         reason = f"  lý do: {entry.reason}" if entry.reason else ""
-        click.echo(f"  {format_datetime(entry.at)}  {entry.trigger:<8} {move:<22} "
-                   f"{entry.actor} ({entry.role}, {entry.channel}){reason}")
+        who = ACTOR_LABELS.get(entry.role, entry.role)
+        what = TRIGGER_LABELS.get(entry.trigger, entry.trigger)
+        click.echo(f"  {format_datetime(entry.at)}  {what}: {move}, {entry.actor} ({who}, "
+                   f"{CHANNEL_LABELS.get(entry.channel, entry.channel)}){reason}")
 
 
 @cli.command()
@@ -373,10 +383,11 @@ def directives(app: App, as_json: bool) -> None:
         rows = list(session.scalars(select(DirectiveRow).order_by(DirectiveRow.code)))
     if as_json:
         _emit_json([{"code": r.code, "number": r.number, "issued_on": r.issued_on.isoformat(),
+                     "date_precision": r.date_precision,
                      "issuer": r.issuer, "title": r.title, "year": r.year} for r in rows])
         return
     for r in rows:
-        click.echo(f"{r.code:<12} Số {r.number:<20} {format_date(r.issued_on)}  {r.title}")
+        click.echo(f"{r.code:<12} Số {r.number:<20} {issued_label(r):<16} {r.title}")
 
 
 @cli.command()

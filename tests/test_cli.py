@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -82,6 +83,22 @@ def test_report_return_report_verify_and_history(workdir: Path, tmp_path: Path) 
     assert {e["actor"] for e in entries[1:]} == {"Thư ký Ban"}
     text = run(["history", key], workdir).stdout
     assert "20/06/2022 09:00" in text and "lý do: Thiếu số liệu cán bộ nữ" in text
+    assert "Trả lại để bổ sung: Đã báo cáo → Trả lại để bổ sung, Thư ký Ban (thường trực, " \
+           "dòng lệnh)" in text
+    assert not re.search(r"\b(assign|report|return|verify|cli|secretariat)\b", text)
+    shown_text = run(["show", key], workdir).stdout
+    assert "Trạng thái:  Đã xác nhận (phiên bản 5)" in shown_text
+    assert "verified" not in shown_text
+
+
+def test_directives_show_dates_as_precise_as_the_document(workdir: Path) -> None:
+    listing = run(["directives"], workdir).stdout
+    lines = {line.split()[0]: line for line in listing.splitlines()}
+    assert "tháng 04/2022" in lines["hq-2022"] and "01/04/2022" not in listing
+    assert "năm 2023" in lines["th-2023"] and "01/01/2023" not in listing
+    assert "ngày 14/04/2022" in lines["hp-2022"]
+    data = {d["code"]: d for d in json.loads(run(["directives", "--json"], workdir).stdout)}
+    assert data["hq-2022"]["date_precision"] == "month"
 
 
 def test_illegal_trigger_is_one_clear_line(workdir: Path) -> None:

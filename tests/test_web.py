@@ -114,6 +114,8 @@ def test_get_shows_the_task_in_vietnamese_and_changes_nothing(app: LiveApp,
     assert "Báo cáo định kỳ 6 tháng" in page.text
     assert "trước ngày 05/06/2022" in page.text and "Đã giao" in page.text
     assert "Công an huyện Hà Quảng" in page.text
+    assert "Kế hoạch số /KH-UBND tháng 04/2022 của" in page.text  # the document's own precision
+    assert "01/04/2022" not in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
     assert page.headers["x-content-type-options"] == "nosniff"
     assert "default-src 'self'" in page.headers["content-security-policy"]
@@ -418,6 +420,7 @@ def test_verify_and_return_from_the_dashboard(app: LiveApp, client: httpx.Client
     login(client)
     page = client.get(f"/quan-ly/nhiem-vu/{ident}")
     assert page.status_code == 200 and "Xác nhận báo cáo" in page.text
+    assert "tháng 04/2022" in page.text and "01/04/2022" not in page.text
     csrf = csrf_of(page.text)
     version = re.search(r'name="version" value="(\d+)"', page.text).group(1)  # type: ignore[union-attr]
     # Without or with a wrong CSRF token: nothing happens.

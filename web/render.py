@@ -10,14 +10,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from workflow.dates import format_date, format_datetime
-from workflow.labels import ROLE_LABELS, STATE_LABELS
+from workflow.labels import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS, issued_label
 
 TEMPLATES = Path(__file__).parent / "templates"
-TRIGGER_LABELS = {"assign": "Giao nhiệm vụ", "report": "Gửi báo cáo", "verify": "Xác nhận",
-                  "return": "Trả lại để bổ sung", "cancel": "Hủy nhiệm vụ",
-                  "remind": "Nhắc hạn", "mark_overdue": "Quá hạn",
-                  "notify_overdue": "Thông báo quá hạn", "escalate": "Báo cáo cấp trên"}
-
 
 def _size(value: int) -> str:
     if value >= 1024 * 1024:
@@ -30,7 +25,7 @@ def environment() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
-    env.filters.update(ngay=format_date, gio=format_datetime, size=_size,
+    env.filters.update(ngay=format_date, gio=format_datetime, size=_size, ban_hanh=issued_label,
                        state=lambda s: STATE_LABELS.get(s, s),
                        role=lambda r: ROLE_LABELS.get(r, r),
                        trigger=lambda t: TRIGGER_LABELS.get(t, t))

@@ -16,6 +16,17 @@ STATE_LABELS = {
 
 ROLE_LABELS = {"lead": "chủ trì", "coordinating": "phối hợp"}
 
+TRIGGER_LABELS = {"assign": "Giao nhiệm vụ", "report": "Gửi báo cáo", "verify": "Xác nhận",
+                  "return": "Trả lại để bổ sung", "cancel": "Hủy nhiệm vụ",
+                  "close": "Kết thúc năm (không hoàn thành)",
+                  "remind": "Nhắc hạn", "mark_overdue": "Quá hạn",
+                  "notify_overdue": "Thông báo quá hạn", "escalate": "Báo cáo cấp trên",
+                  "open": "Mở tháng hành động"}
+ACTOR_LABELS = {"agency": "cơ quan", "secretariat": "thường trực", "scheduler": "hệ thống",
+                "system": "hệ thống"}
+CHANNEL_LABELS = {"cli": "dòng lệnh", "web": "trang quản lý", "link": "liên kết",
+                  "scheduler": "lịch tự động"}
+
 DOCUMENT_LABELS = {"ke-hoach": "Kế hoạch", "chuong-trinh": "Chương trình", "cong-van": "Công văn",
                    "quyet-dinh": "Quyết định", "chi-thi": "Chỉ thị", "thong-tri": "Thông tri",
                    "nghi-quyet": "Nghị quyết", "huong-dan": "Hướng dẫn", "thong-bao": "Thông báo"}
