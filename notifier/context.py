@@ -14,7 +14,7 @@ from sqlmodel import Session
 from workflow.clock import to_local
 from workflow.codec import calendar_from_dict
 from workflow.dates import deadline_instant
-from workflow.labels import DOCUMENT_LABELS, ROLE_LABELS, issued_label, period_label
+from workflow.labels import DOCUMENT_LABELS, ROLE_LABELS, greeting, issued_label, period_label
 from workflow.links import LinkMaker
 from workflow.models import AgencyRow, CalendarRow, DirectiveRow, OutboxRow, TaskRow, TaskSpecRow
 from workflow.queries import OWED_STATES, overdue_days
@@ -237,7 +237,7 @@ class ContextBuilder:
 
 def _agency(agency: AgencyRow) -> dict[str, Any]:
     return {"code": agency.code, "name": agency.name, "short_name": agency.short_name,
-            "head_name": agency.head_name}
+            "head_name": agency.head_name, "greeting": greeting(agency)}
 
 
 def _addresses(agency: AgencyRow, head: bool) -> list[str]:

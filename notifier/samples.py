@@ -13,7 +13,8 @@ _DIRECTIVE = {"code": "hq-2022", "kind_label": "Kế hoạch", "number": "/KH-UB
               "title": "Triển khai công tác Bình đẳng giới và vì sự tiến bộ của phụ nữ trên "
                        "địa bàn huyện năm 2022"}
 _AGENCY = {"code": "hq.noi-vu", "name": "Phòng Nội vụ huyện Hà Quảng",
-           "short_name": "Phòng Nội vụ", "head_name": "Trưởng phòng Nội vụ"}
+           "short_name": "Phòng Nội vụ", "head_name": "Nông Văn Bình",
+           "greeting": "Ông Nông Văn Bình, Trưởng phòng Nội vụ huyện Hà Quảng"}
 _TASK = {"id": 42, "title": "Báo cáo định kỳ 6 tháng và năm về thực hiện Kế hoạch",
          "text": "Định kỳ báo cáo 6 tháng trước ngày 05 tháng 6.", "due_on": date(2022, 6, 5),
          "period": "2022-h1", "period_label": "6 tháng đầu năm 2022", "role_label": "chủ trì",
@@ -34,7 +35,8 @@ def sample(template: str) -> dict[str, Any]:
         "tasks_assigned": {"year": 2022, "tasks": [_TASK, {**_TASK, "id": 43,
                            "title": "Tham mưu quy hoạch, đào tạo cán bộ nữ", "due_on": None}]},
         "escalation_chair": {"recipient": {"name": "Ủy ban nhân dân huyện Hà Quảng",
-                                           "head_name": "Chủ tịch UBND huyện"},
+                                           "head_name": None, "greeting":
+                                           "Chủ tịch Ủy ban nhân dân huyện Hà Quảng"},
                              "due_on": date(2022, 6, 5), "count": 3, "agencies": [
                                  {"name": "Phòng Nội vụ huyện Hà Quảng", "count": 1},
                                  {"name": "Ủy ban nhân dân xã Trường Hà", "count": 2}]},

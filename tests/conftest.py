@@ -26,9 +26,9 @@ from workflow.store import save_definitions
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
 PG_ENV = "NHIEMVU_TEST_POSTGRES_URL"
-TABLES = ["attachment", "report", "web_user", "link_key", "sweep_mark", "outbox", "audit",
-          "task", "task_spec", "directive", "agency_group_member", "agency_group", "calendar",
-          "agency"]
+TABLES = ["closed_year", "login_failure", "attachment", "report", "web_user", "link_key",
+          "sweep_mark", "outbox", "audit", "task", "task_spec", "directive",
+          "agency_group_member", "agency_group", "calendar", "agency"]
 NOW = datetime(2022, 4, 20, 9, 0, tzinfo=LOCAL_TZ)
 
 

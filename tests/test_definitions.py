@@ -3,14 +3,16 @@ any problem means nothing is returned."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import DEFINITIONS
 from workflow.errors import DefinitionError, Problem
+from workflow.labels import greeting, head_title
 from workflow.loader import load_definitions
-from workflow.specs import ActionMonthDue, FixedDue, YearlyDue
+from workflow.specs import ActionMonthDue, Agency, FixedDue, YearlyDue
 
 AGENCIES = """\
 kind: agencies
@@ -245,3 +247,23 @@ def test_moved_days_are_checked(tmp_path: Path) -> None:
         ("reminders.extra_working_days[1].date", "'31/04/2025' is not a real date "
                                                  "(day is out of range for month)"),
         ("reminders.extra_days_off", "a day cannot be both worked and off: 31/08/2026")]
+
+
+def test_heads_are_greeted_by_name_and_title_once() -> None:
+    office = Agency("x.noi-vu", "Phòng Nội vụ huyện X", "huyen", ("a@x.example",),
+                    head_title=head_title("Trưởng phòng", "Phòng Nội vụ huyện X"))
+    assert greeting(office) == "Trưởng phòng Nội vụ huyện X"
+    named = replace(office, head_name="Nguyễn Thị Lan", head_salutation="Bà")
+    assert greeting(named) == "Bà Nguyễn Thị Lan, Trưởng phòng Nội vụ huyện X"
+    assert greeting(replace(named, head_salutation=None)) == \
+        "Ông/Bà Nguyễn Thị Lan, Trưởng phòng Nội vụ huyện X"
+    assert greeting(replace(office, head_title=None)) == "Lãnh đạo Phòng Nội vụ huyện X"
+    assert head_title("Chủ tịch", "Hội Nông dân xã Y") == "Chủ tịch Hội Nông dân xã Y"
+    assert head_title("Trưởng", "Công an xã Y") == "Trưởng Công an xã Y"
+
+
+def test_shipped_heads_have_full_titles(shipped) -> None:  # type: ignore[no-untyped-def]
+    agencies = shipped.registry.agencies
+    assert agencies["hq.noi-vu"].head_title == "Trưởng phòng Nội vụ huyện Hà Quảng"
+    assert agencies["hq.cong-an"].head_title == "Trưởng Công an huyện Hà Quảng"
+    assert all(a.head_title for a in agencies.values() if a.head_email)

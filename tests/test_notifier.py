@@ -315,7 +315,12 @@ def test_simulated_year_delivers_exactly_the_expected_mail(engine: Engine,
     chair = next(m for m in messages if str(m["X-Nhiemvu-Key"]).strip()
                  == "escalation:hq-2022:2022-06-05:escalation-2")
     assert chair["To"] == "lanhdao.ubnd@ha-quang.example"
-    assert "Kính gửi: Chủ tịch UBND huyện" in chair.get_body(("plain",)).get_content()
+    assert "Kính gửi: Chủ tịch Ủy ban nhân dân huyện Hà Quảng\n" in \
+        chair.get_body(("plain",)).get_content()
+    head = next(m for m in messages if str(m["X-Nhiemvu-Key"]).strip().startswith(
+        "escalation:") and m["To"] == "lanhdao.noi-vu@ha-quang.example")
+    assert "Kính gửi: Trưởng phòng Nội vụ huyện Hà Quảng\n" in \
+        head.get_body(("plain",)).get_content()  # the title once, no name in the registry
 
 
 @pytest.mark.parametrize("mode", ["starttls", "tls"])

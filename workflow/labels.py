@@ -53,3 +53,23 @@ def document_label(directive: Any) -> str:
     """'Kế hoạch số 12/KH-UBND'."""
     kind = DOCUMENT_LABELS.get(directive.kind, directive.kind)
     return f"{kind} số {directive.number}"
+
+
+def head_title(position: str, agency_name: str) -> str:
+    """A head's full title from a position and the unit's name, written the way letters
+    are addressed: 'Trưởng phòng' + 'Phòng Nội vụ huyện X' is 'Trưởng phòng Nội vụ huyện X',
+    'Chủ tịch' + 'Hội Nông dân huyện X' is 'Chủ tịch Hội Nông dân huyện X'."""
+    last, first = position.split()[-1], agency_name.split(" ", 1)
+    if len(first) == 2 and last.casefold() == first[0].casefold():
+        return f"{position} {first[1]}"
+    return f"{position} {agency_name}"
+
+
+def greeting(agency: Any) -> str:
+    """Whom an escalation is addressed to, title named once: 'Ông Nguyễn Văn A, Trưởng
+    phòng Nội vụ huyện X'; the title alone when the name is unknown; the unit's leaders
+    when the registry has neither."""
+    title = agency.head_title or f"Lãnh đạo {agency.name}"
+    if agency.head_name:
+        return f"{agency.head_salutation or 'Ông/Bà'} {agency.head_name}, {title}"
+    return title

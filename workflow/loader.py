@@ -22,6 +22,7 @@ from workflow.dates import (
 from workflow.deadlines import due_date, period_default_due
 from workflow.errors import DefinitionError, Problem
 from workflow.fieldreader import EMAIL_PATTERN, MISSING, Fields, FileProblems
+from workflow.labels import head_title
 from workflow.specs import (
     ActionMonth,
     ActionMonthDue,
@@ -178,18 +179,25 @@ def _parse_agencies(top: Fields, sink: FileProblems, pending: _Pending) -> None:
                                   f"{', '.join(sorted(LEVELS))})")
         emails = _emails(item, "emails", required=True)
         head = item.child("head", required=False)
-        head_name = head_email = None
+        head_name = head_email = title = salutation = None
         if head is not None and head.ok:
-            head.only({"name", "email"})
+            head.only({"name", "title", "position", "salutation", "email"})
             head_name = head.text("name", required=False)
+            title, position = head.text("title", required=False), \
+                head.text("position", required=False)
+            if title and position:
+                head.problem("position", "give the full title or the position, not both")
+            salutation = head.text("salutation", required=False)
             head_emails = _emails(head, "email", required=False)
             head_email = head_emails[0] if head_emails else None
+            if position and name:
+                title = head_title(position, name)
         if code is None or name is None or level is None:
             continue
         if _duplicate(code, pending, item):
             continue
         agency = Agency(code, name, level, tuple(emails), head_name, head_email,
-                        item.text("short_name", required=False))
+                        item.text("short_name", required=False), title, salutation)
         pending.agencies[code] = (agency, _Origin(sink.display, item.line()))
     for node, path in top.items("groups", required=False):
         item = Fields(node, path, sink)

@@ -30,6 +30,9 @@ class AgencyRow(SQLModel, table=True):
     emails: list[str] = _json()
     head_name: str | None = Field(default=None, max_length=200)
     head_email: str | None = Field(default=None, max_length=200)
+    # The head's full title ("Trưởng phòng Nội vụ huyện Hà Quảng") and how to address them.
+    head_title: str | None = Field(default=None, max_length=300)
+    head_salutation: str | None = Field(default=None, max_length=40)
 
 
 class AgencyGroupRow(SQLModel, table=True):
@@ -263,3 +266,28 @@ class LinkKeyRow(SQLModel, table=True):
     secret: str = Field(max_length=128)
     created_at: datetime = _utc(nullable=False)
     revoked_at: datetime | None = _utc()
+
+
+class LoginFailureRow(SQLModel, table=True):
+    """A failed login, kept in the database so that every web worker counts the same
+    failures: `key` is 'user:NAME' or 'ip:ADDRESS', throttled separately."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(String(200), nullable=False, index=True))
+    at: datetime = _utc(nullable=False)
+
+
+class ClosedYearRow(SQLModel, table=True):
+    """A directive's year closed by the secretariat: its open tasks ended as not done and
+    nothing more is sent for it."""
+
+    __tablename__ = "closed_year"
+
+    directive_code: str = Field(
+        sa_column=Column(String(80), ForeignKey("directive.code"), primary_key=True))
+    year: int = Field(primary_key=True)
+    closed_at: datetime = _utc(nullable=False)
+    actor: str = Field(max_length=200)
+    reason: str = Field(sa_column=Column(Text, nullable=False))

@@ -18,6 +18,8 @@ class Agency:
     head_name: str | None = None
     head_email: str | None = None
     short_name: str | None = None
+    head_title: str | None = None  # full: "Trưởng phòng Nội vụ huyện Hà Quảng"
+    head_salutation: str | None = None  # "Ông", "Bà", "Đồng chí"
 
 
 @dataclass(frozen=True, slots=True)

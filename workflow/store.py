@@ -53,7 +53,9 @@ def save_definitions(session: Session, source: DefinitionSet, now: datetime) -> 
     for agency in source.registry.agencies.values():
         session.merge(AgencyRow(code=agency.code, name=agency.name, short_name=agency.short_name,
                                 level=agency.level, emails=list(agency.emails),
-                                head_name=agency.head_name, head_email=agency.head_email))
+                                head_name=agency.head_name, head_email=agency.head_email,
+                                head_title=agency.head_title,
+                                head_salutation=agency.head_salutation))
     session.flush()
     for group in source.registry.groups.values():
         session.merge(AgencyGroupRow(code=group.code, name=group.name))
@@ -111,7 +113,8 @@ def _save_directive(session: Session, directive: Directive, now: datetime) -> No
 
 def load_registry(session: Session) -> Registry:
     agencies = {row.code: Agency(row.code, row.name, row.level, tuple(row.emails), row.head_name,
-                                 row.head_email, row.short_name)
+                                 row.head_email, row.short_name, row.head_title,
+                                 row.head_salutation)
                 for row in session.scalars(select(AgencyRow))}
     members: dict[str, list[str]] = {}
     for member in session.scalars(select(AgencyGroupMemberRow).order_by(
