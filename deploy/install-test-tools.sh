@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system tools the test suite drives, from Debian's packages, when they are
 # missing: Chromium (browser tests; Playwright drives /usr/bin/chromium because its own
-# browser download does not work offline), LibreOffice and poppler (the compiled report
-# and a printed directive rendered to PDF and PNG, with Liberation fonts, metric-compatible
-# with the Times New Roman of Vietnamese documents), nginx (`nginx -t` on the proxy
+# browser download does not work offline), LibreOffice Writer and Calc and poppler (the
+# compiled report, the printed workbook and a printed directive rendered to PDF and PNG,
+# with Liberation fonts, metric-compatible with the Times New Roman of Vietnamese
+# documents), nginx (`nginx -t` on the proxy
 # example, never started) and wrk (the web benchmark's load generator).
 # The README's test command and .ci/run both call it. Needs root (or sudo) only when
 # something is missing.
@@ -11,7 +12,8 @@ set -euo pipefail
 
 packages=()
 command -v chromium >/dev/null || packages+=(chromium)
-command -v libreoffice >/dev/null || packages+=(libreoffice-writer-nogui)
+dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 || packages+=(libreoffice-writer-nogui)
+dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 || packages+=(libreoffice-calc-nogui)
 command -v pdftoppm >/dev/null || packages+=(poppler-utils)
 command -v wrk >/dev/null || packages+=(wrk)
 [ -x /usr/sbin/nginx ] || packages+=(nginx)

@@ -54,6 +54,7 @@ def _matrix_sheet(sheet: WriteOnlyWorksheet, report: StatusReport) -> None:
     for index in range(2, len(grid.columns) + 3):
         sheet.column_dimensions[get_column_letter(index)].width = 16
     sheet.row_dimensions[2].height = 120
+    _print_setup(sheet, title_rows="2:2", title_cols="A:A")
     sheet.append([_cell(sheet, f"{report.document} — năm {report.year} — tình trạng lúc "
                                f"{format_datetime(report.now)}", font=TITLE)])
     sheet.append([_cell(sheet, "Cơ quan", font=BOLD)]
@@ -61,7 +62,7 @@ def _matrix_sheet(sheet: WriteOnlyWorksheet, report: StatusReport) -> None:
                           font=BOLD, alignment=CENTER, border=GRID) for c in grid.columns]
                  + [_cell(sheet, "Đã báo cáo", font=BOLD)])
     for row in grid.rows:
-        values: list[Any] = [_cell(sheet, row["agency"].name, alignment=WRAP)]
+        values: list[Any] = [_cell(sheet, row["agency"].name, alignment=WRAP, border=GRID)]
         for cell_data in row["cells"]:
             if cell_data is None:
                 values.append(None)
@@ -83,6 +84,22 @@ def _matrix_sheet(sheet: WriteOnlyWorksheet, report: StatusReport) -> None:
     sheet.append([f"Quá hạn (viền đỏ): {grid.counts.get('overdue', 0)}"])
 
 
+def _print_setup(sheet: WriteOnlyWorksheet, title_rows: str, title_cols: str | None = None
+                 ) -> None:
+    """Print on landscape A4 as wide as one page, as many pages down as it takes, with the
+    header row (and the agency column) repeated on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.gridLines = False
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.print_title_rows = title_rows
+    if title_cols:
+        sheet.print_title_cols = title_cols
+
+
 def _table(sheet: WriteOnlyWorksheet, headers: list[str], widths: list[int],
            rows: list[list[Any]], wrapped: frozenset[int] = frozenset()) -> None:
     """A header, then plain rows: styling every cell costs more than the rest of the
@@ -90,6 +107,7 @@ def _table(sheet: WriteOnlyWorksheet, headers: list[str], widths: list[int],
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    _print_setup(sheet, title_rows="1:1")
     if rows:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
     sheet.append([_cell(sheet, h, font=BOLD, border=GRID, fill=HEADER_FILL) for h in headers])

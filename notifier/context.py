@@ -212,7 +212,7 @@ class ContextBuilder:
                  .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
                        & (TaskSpecRow.code == TaskRow.spec_code))
                  .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
-                 .where(*where).order_by(TaskSpecRow.position, TaskRow.period))
+                 .where(*where).order_by(TaskSpecRow.position, TaskRow.due_on, TaskRow.period))
         return [self._task(task, spec, name) for task, spec, name in self.session.execute(query)]
 
     def _task(self, task: TaskRow, spec: TaskSpecRow, agency_name: str) -> dict[str, Any]:
@@ -220,7 +220,8 @@ class ContextBuilder:
             "id": task.id, "title": spec.title, "text": spec.text, "due_on": task.due_on,
             "period": task.period, "agency_code": task.agency_code, "agency_name": agency_name,
             "directive_code": task.directive_code, "state": task.state,
-            "period_label": period_label(task),
+            "period_label": period_label(task, self.calendars.get(
+                self.directives[task.directive_code].calendar_code)),
             "role_label": ROLE_LABELS.get(task.role, task.role),
             "reported_at": task.reported_at, "report_text": task.report_text,
             "late": bool(task.reported_at and task.due_at and task.reported_at > task.due_at),

@@ -28,9 +28,11 @@ from workflow.actors import Actor
 from workflow.attachments import StoredFile
 from workflow.clock import LOCAL_TZ
 from workflow.db import read_session
-from workflow.models import TaskRow
+from workflow.instantiate import instantiate
+from workflow.models import DirectiveRow, TaskRow
 from workflow.queries import OWED_STATES
 from workflow.reports import submit_report
+from workflow.status import matrix
 from workflow.sweep import run_due
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -231,3 +233,57 @@ def test_docx_renders_to_pdf_and_png(year: Engine, tmp_path: Path) -> None:
     png = next(ARTIFACTS.glob("bao-cao-tong-hop*.png"))
     assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 20_000
     assert as_rows(report)[0]["directive"] == "hq-2022"
+
+
+def test_action_months_read_as_written_and_in_date_order(loaded: Engine) -> None:
+    """A task recurring in June and November: labelled as people write the action months,
+    with their windows, and listed June first in the matrix and the XLSX."""
+    instantiate(loaded, "th-2023", 2023, datetime(2023, 5, 1, 9, 0, tzinfo=LOCAL_TZ))
+    with read_session(loaded) as session:
+        grid = matrix(session, session.get(DirectiveRow, "th-2023"), 2023, AS_OF, None, None)
+        report = collect(session, "th-2023", 2023, AS_OF)
+    labels = [c["period_label"] for c in grid.columns if c["spec"] == "1.4"]
+    assert labels == [
+        "Tháng hành động phòng, chống bạo lực gia đình năm 2023 (01/06–30/06/2023)",
+        "Tháng hành động vì bình đẳng giới năm 2023 (15/11–15/12/2023)"]
+    out = io.BytesIO()
+    write_xlsx(report, out)
+    header = [c.value for c in load_workbook(out)["Tình trạng"][2] if c.value]
+    columns = [h for h in header if "Kế hoạch và triển khai hai Tháng hành động" in str(h)]
+    assert [("01/06" in h, "15/11" in h) for h in columns] == [(True, False), (False, True)]
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_workbook_prints_landscape_one_page_wide(year: Engine, tmp_path: Path) -> None:
+    """Printed through LibreOffice, the status sheet is landscape A4, one page wide, with the
+    header row on every page; before, it ran to 38 portrait pages, one column each."""
+    office, pdfinfo = require_tool("libreoffice"), require_tool("pdfinfo")
+    pdftotext = require_tool("pdftotext")
+    with read_session(year) as session:
+        report = collect(session, "hq-2022", 2022, AS_OF)
+    source = tmp_path / "tinh-trang.xlsx"
+    with source.open("wb") as out:
+        write_xlsx(report, out)
+    book = load_workbook(source)
+    status = book["Tình trạng"]
+    assert status.page_setup.orientation == "landscape" and status.page_setup.paperSize == 9
+    assert status.sheet_properties.pageSetUpPr.fitToPage and status.page_setup.fitToWidth == 1
+    assert status.print_title_rows == "$2:$2" and status.print_title_cols == "$A:$A"
+    assert book["Quá hạn"].print_title_rows == "$1:$1"
+    del book["Quá hạn"], book["Báo cáo"]  # print the matrix alone
+    book.save(source)
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    info = subprocess.run([pdfinfo, str(tmp_path / "tinh-trang.pdf")], check=True,
+                          capture_output=True, text=True).stdout
+    pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
+    width, height = (float(v) for v in next(
+        line for line in info.splitlines() if line.startswith("Page size:")).split()[2:5:2])
+    assert width > height and round(width) == 842  # A4 landscape, in points
+    assert pages <= 3
+    for page in range(1, pages + 1):  # every page repeats the header and the agency column
+        text = subprocess.run([pdftotext, "-f", str(page), "-l", str(page),
+                               str(tmp_path / "tinh-trang.pdf"), "-"], check=True,
+                              capture_output=True, text=True).stdout
+        assert "Cơ quan" in text

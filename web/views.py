@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from workflow.labels import document_label, period_label
+from workflow.labels import document_label, period_label, period_labeler
 from workflow.models import (
     AgencyRow,
     AttachmentRow,
@@ -21,6 +21,8 @@ from workflow.models import (
 )
 from workflow.queries import OWED_STATES, history, is_overdue, overdue_days
 from workflow.reports import reports_of
+from workflow.specs import Calendar
+from workflow.store import load_calendars
 
 # Audit rows that people act on; the scheduler's reminders stay in the CLI history.
 PEOPLE_TRIGGERS = {"assign", "report", "return", "verify", "cancel"}
@@ -35,6 +37,7 @@ class TaskView:
     audit: list[AuditRow]
     reports: list[tuple[ReportRow, list[AttachmentRow]]]
     now: datetime
+    calendar: Calendar | None = None
 
     @property
     def owed(self) -> bool:
@@ -52,7 +55,7 @@ class TaskView:
 
     @property
     def period_label(self) -> str:
-        return period_label(self.task)
+        return period_label(self.task, self.calendar)
 
     @property
     def document_label(self) -> str:
@@ -74,8 +77,9 @@ def task_view(session: Session, task_id: int, now: datetime) -> TaskView | None:
     if found is None:
         return None
     task, spec, directive, agency = found
+    calendar = load_calendars(session).get(directive.calendar_code)
     return TaskView(task, spec, directive, agency, history(session, task_id),
-                    reports_of(session, task_id), now)
+                    reports_of(session, task_id), now, calendar)
 
 
 def agency_tasks(session: Session, agency_code: str, since_year: int
@@ -87,8 +91,9 @@ def agency_tasks(session: Session, agency_code: str, since_year: int
              .join(DirectiveRow, DirectiveRow.code == TaskRow.directive_code)
              .where(TaskRow.agency_code == agency_code, TaskRow.year >= since_year,
                     TaskRow.state != "cancelled"))
+    label = period_labeler(session)
     rows = [{"task": task, "title": title, "document": document_label(directive),
-             "period": period_label(task), "owed": task.state in OWED_STATES}
+             "period": label(task), "owed": task.state in OWED_STATES}
             for task, title, directive in session.execute(query)]
     rows.sort(key=lambda r: (not r["owed"], r["task"].due_on is None,
                              r["task"].due_on or datetime.min.date(), r["task"].id))

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from sqlmodel import Session, select
+
 from workflow.dates import format_date
+from workflow.models import DirectiveRow
+from workflow.specs import Calendar
+from workflow.store import load_calendars
 
 STATE_LABELS = {
     "assigned": "Đã giao",
@@ -30,14 +36,34 @@ CHANNEL_LABELS = {"cli": "dòng lệnh", "web": "trang quản lý", "link": "li�
 DOCUMENT_LABELS = {"ke-hoach": "Kế hoạch", "chuong-trinh": "Chương trình", "cong-van": "Công văn",
                    "quyet-dinh": "Quyết định", "chi-thi": "Chỉ thị", "thong-tri": "Thông tri",
                    "nghi-quyet": "Nghị quyết", "huong-dan": "Hướng dẫn", "thong-bao": "Thông báo"}
-PERIOD_LABELS = {"h1": "6 tháng đầu năm", "year": "năm", "june": "Tháng hành động tháng 6",
-                 "gender-equality": "Tháng hành động 15/11-15/12"}
+PERIOD_LABELS = {"h1": "6 tháng đầu năm", "year": "năm"}
+ACTION_MONTH_LABELS = {"june": "Tháng hành động phòng, chống bạo lực gia đình",
+                       "gender-equality": "Tháng hành động vì bình đẳng giới"}
 
 
-def period_label(task: Any) -> str:
-    """'6 tháng đầu năm 2022', 'năm 2022', 'Tháng hành động tháng 6 2022'."""
+def period_label(task: Any, calendar: Calendar | None = None) -> str:
+    """A period as people write it: '6 tháng đầu năm 2023', 'năm 2023', 'Tháng hành động
+    vì bình đẳng giới năm 2023 (15/11–15/12/2023)'; an action month carries its window
+    when the calendar is at hand."""
     period = task.period.split("-", 1)[1] if "-" in task.period else None
-    return f"{PERIOD_LABELS.get(period, period)} {task.year}" if period else f"năm {task.year}"
+    if period is None or period == "year":
+        return f"năm {task.year}"
+    if period in PERIOD_LABELS:
+        return f"{PERIOD_LABELS[period]} {task.year}"
+    month = calendar.find_action_month(period) if calendar else None
+    name = ACTION_MONTH_LABELS.get(period) or (month.name if month else f"Kỳ {period}")
+    if month is None:
+        return f"{name} năm {task.year}"
+    start, end = month.start_date(task.year), month.end_date(task.year)
+    return f"{name} năm {task.year} ({start:%d/%m}–{format_date(end)})"
+
+
+def period_labeler(session: Session) -> Callable[[Any], str]:
+    """`period_label` with each task's own calendar, read once for a whole page or run."""
+    calendars = load_calendars(session)
+    by_directive = {code: calendar for code, calendar in session.execute(
+        select(DirectiveRow.code, DirectiveRow.calendar_code))}
+    return lambda task: period_label(task, calendars.get(by_directive.get(task.directive_code)))
 
 
 def issued_label(directive: Any) -> str:

@@ -203,6 +203,9 @@ class Calendar:
     def action_month(self, code: str) -> ActionMonth:
         return next(m for m in self.action_months if m.code == code)
 
+    def find_action_month(self, code: str) -> ActionMonth | None:
+        return next((m for m in self.action_months if m.code == code), None)
+
     def period_codes(self) -> set[str]:
         return {p.code for p in self.report_periods} | {m.code for m in self.action_months}
 

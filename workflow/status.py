@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from workflow.labels import document_label, period_label
+from workflow.labels import document_label, period_labeler
 from workflow.models import AgencyGroupMemberRow, AgencyRow, DirectiveRow, TaskRow, TaskSpecRow
 from workflow.queries import OWED_STATES, is_overdue, overdue_days
 
@@ -77,6 +77,7 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
         query = query.where(TaskRow.agency_code.in_(  # type: ignore[attr-defined]
             agency_filter_codes(session, agency)))
     result = Matrix(directive, year)
+    label = period_labeler(session)
     columns: dict[tuple[int, str, str], dict[str, Any]] = {}
     cells: dict[str, dict[tuple[int, str, str], dict[str, Any]]] = defaultdict(dict)
     agencies: dict[str, Any] = {}
@@ -89,7 +90,7 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
         key = (position, task.spec_code, task.period)
         if key not in columns:
             columns[key] = {"spec": task.spec_code, "title": title, "period": task.period,
-                            "period_label": period_label(task), "due_on": task.due_on,
+                            "period_label": label(task), "due_on": task.due_on,
                             "number": len(columns) + 1}
         overdue = is_overdue(task, now)
         cells[agency_row.code][key] = {"task": task, "overdue": overdue,
@@ -98,7 +99,8 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
         agencies[agency_row.code] = agency_row
         counts[task.state] += 1
         counts["overdue"] += overdue
-    ordered = sorted(columns)
+    # A spec's periods in the order they fall in the year: June before November.
+    ordered = sorted(columns, key=lambda k: (k[0], columns[k]["due_on"] or date.max, k))
     for number, key in enumerate(ordered, start=1):
         columns[key]["number"] = number
     result.columns = [columns[k] for k in ordered]
