@@ -223,6 +223,10 @@ class ContextBuilder:
             "period_label": period_label(task, self.calendars.get(
                 self.directives[task.directive_code].calendar_code)),
             "role_label": ROLE_LABELS.get(task.role, task.role),
+            # A period worth naming in a list: one of the year's reports or action months.
+            "recurrence": period_label(task, self.calendars.get(
+                self.directives[task.directive_code].calendar_code)) if "-" in task.period
+            else None,
             "reported_at": task.reported_at, "report_text": task.report_text,
             "late": bool(task.reported_at and task.due_at and task.reported_at > task.due_at),
             "action_month": (spec.due or {}).get("action_month"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes
 from pathlib import Path
 
 import icalendar
@@ -24,6 +26,7 @@ from tests.simulation import count, load_shipped, outbox_keys
 from tests.smtpserver import free_port, smtp_process, smtp_server
 from workflow.clock import LOCAL_TZ
 from workflow.db import read_session
+from workflow.instantiate import instantiate
 from workflow.models import OutboxRow
 from workflow.sweep import run_due
 
@@ -401,3 +404,20 @@ def test_send_keeps_polling_until_sigterm(engine: Engine, tmp_path: Path) -> Non
     assert time.monotonic() - started < 10  # does not sit out its 60-second poll interval
     assert f"sent {queued}, to retry 0, failed 0" in out
     assert len(list((tmp_path / "mail").glob("*.eml"))) == queued
+
+
+def test_assignment_lists_action_months_in_date_order(engine: Engine, tmp_path: Path) -> None:
+    """The assignment e-mail lists a task's June instance before its November one, each
+    with the action month's name and window."""
+    load_shipped(engine)
+    instantiate(engine, "th-2023", 2023, datetime(2023, 5, 2, 9, 0, tzinfo=LOCAL_TZ))
+    folder = tmp_path / "mail"
+    send_due(engine, EmlFolder(folder), MailSettings(), datetime(2023, 5, 2, 9, 5,
+                                                                 tzinfo=LOCAL_TZ))
+    text = next(body for body in (
+        message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        .get_body(("plain",)).get_content() for p in folder.glob("*.eml"))
+        if "Kế hoạch và triển khai hai Tháng hành động" in body)
+    june = text.index("Tháng hành động phòng, chống bạo lực gia đình năm 2023 (01/06–30/06/2023)")
+    november = text.index("Tháng hành động vì bình đẳng giới năm 2023 (15/11–15/12/2023)")
+    assert june < november
