@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from exports.cells import neutralise
 from workflow.clock import to_local
+from workflow.dates import format_date, format_datetime
 from workflow.errors import NhiemvuError
-from workflow.labels import document_label
+from workflow.labels import ROLE_LABELS, STATE_LABELS, document_label
 from workflow.models import (
     AgencyRow,
     AttachmentRow,
@@ -151,7 +153,8 @@ def _attachment_names(session: Session, report_ids: list[int]) -> dict[int, list
 
 
 def as_rows(report: StatusReport) -> list[dict[str, Any]]:
-    """One flat row per task, for CSV and JSON."""
+    """One flat row per task with stable codes and ISO dates, for scripts (JSON and the
+    machine-readable CSV)."""
     rows = []
     for line in report.lines:
         task, rep = line.task, line.report
@@ -169,6 +172,29 @@ def as_rows(report: StatusReport) -> list[dict[str, Any]]:
     return rows
 
 
+def as_table(report: StatusReport) -> list[dict[str, Any]]:
+    """One row per task as a secretariat reads it: Vietnamese headers, labels and
+    dd/mm/yyyy dates, for the CSV she opens in Excel."""
+    rows = []
+    for line in report.lines:
+        task, rep = line.task, line.report
+        rows.append({
+            "Số TT": len(rows) + 1, "Mã nhiệm vụ": f"#{task.id}",
+            "Văn bản": report.document, "Năm": task.year, "Nhiệm vụ": line.title,
+            "Cơ quan": line.agency.name, "Vai trò": ROLE_LABELS.get(task.role, task.role),
+            "Kỳ": line.period, "Trạng thái": STATE_LABELS.get(task.state, task.state),
+            "Hạn": format_date(task.due_on) if task.due_on else "",
+            "Số ngày quá hạn": line.overdue_days or "",
+            "Cấp báo cáo quá hạn": task.escalation_level or "",
+            "Ngày báo cáo": format_datetime(task.reported_at) if task.reported_at else "",
+            "Ngày xác nhận": format_datetime(task.verified_at) if task.verified_at else "",
+            "Nội dung báo cáo": rep.text if rep else "",
+            "Số liệu": "; ".join(f"{f['label']}: {f['value']}" for f in rep.figures or [])
+            if rep else "",
+            "Tệp đính kèm": "; ".join(line.files)})
+    return rows
+
+
 def _iso(value: datetime | None) -> str | None:
     return to_local(value).isoformat(timespec="minutes") if value else None
 
@@ -179,5 +205,5 @@ def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -57,7 +57,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
         buffer = io.BytesIO()
         write_xlsx(collected(app, directive, year), buffer)
         atomic_write(output, buffer.getvalue())
-        click.echo(f"written {output}")
+        click.echo(f"Đã ghi {output}")
 
     @export.command(name="docx")
     @scope
@@ -72,28 +72,31 @@ def register(cli: click.Group, pass_app: Any) -> None:
         buffer = io.BytesIO()
         write_docx(collected(app, directive, year), buffer, place)
         atomic_write(output, buffer.getvalue())
-        click.echo(f"written {output}")
+        click.echo(f"Đã ghi {output}")
 
     @export.command(name="data")
     @scope
-    @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
-                  show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(["csv", "csv-codes", "json"]),
+                  default="csv", show_default=True,
+                  help="csv: Vietnamese headers and labels, for Excel; csv-codes and json: "
+                       "stable codes and ISO dates, for scripts.")
     @click.option("-o", "--output", type=click.Path(path_type=Path),
                   help="A file (default: standard output).")
     @pass_app
     def export_data(app: Any, directive: str, year: int, fmt: str,
                     output: Path | None) -> None:
-        """One row per task with its state, deadline and latest report, for scripts."""
-        from exports.collect import as_rows, csv_bytes
+        """One row per task with its state, deadline and latest report."""
+        from exports.collect import as_rows, as_table, csv_bytes
 
-        rows = as_rows(collected(app, directive, year))
-        data = csv_bytes(rows) if fmt == "csv" else \
-            json.dumps(rows, ensure_ascii=False, indent=2).encode("utf-8")
+        report = collected(app, directive, year)
+        rows = as_table(report) if fmt == "csv" else as_rows(report)
+        data = json.dumps(rows, ensure_ascii=False, indent=2).encode("utf-8") \
+            if fmt == "json" else csv_bytes(rows)
         if output is None:
             click.echo(data.decode("utf-8-sig"), nl=False)
         else:
             atomic_write(output, data)
-            click.echo(f"written {output} ({len(rows)} tasks)")
+            click.echo(f"Đã ghi {output} ({len(rows)} nhiệm vụ)")
 
     @export.command(name="chart")
     @scope
@@ -113,4 +116,4 @@ def register(cli: click.Group, pass_app: Any) -> None:
             data = directive_chart(session, directive, year, app.clock.now(),
                                    by, fmt)  # type: ignore[arg-type]
         atomic_write(output, data)
-        click.echo(f"written {output}")
+        click.echo(f"Đã ghi {output}")

@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from exports.cells import is_formula_like
 from exports.collect import StatusReport
 from workflow.dates import format_date, format_datetime
 from workflow.labels import STATE_LABELS
@@ -42,6 +43,8 @@ def write_xlsx(report: StatusReport, out: IO[bytes]) -> None:
 
 def _cell(sheet: WriteOnlyWorksheet, value: Any, **style: Any) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
+    if is_formula_like(value):
+        cell.data_type = "s"  # typed text that looks like a formula stays text
     for name, setting in style.items():
         setattr(cell, name, setting)
     return cell
@@ -112,7 +115,8 @@ def _table(sheet: WriteOnlyWorksheet, headers: list[str], widths: list[int],
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
     sheet.append([_cell(sheet, h, font=BOLD, border=GRID, fill=HEADER_FILL) for h in headers])
     for values in rows:
-        sheet.append([_cell(sheet, v, alignment=WRAP) if i in wrapped and v else v
+        sheet.append([_cell(sheet, v, alignment=WRAP) if i in wrapped and v
+                      else _cell(sheet, v) if is_formula_like(v) else v
                       for i, v in enumerate(values)])
 
 

@@ -5,8 +5,10 @@ are installed (.ci/run installs them), and the PNG is kept as an artifact."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import re
 import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,7 +18,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 
-from exports.collect import as_rows, collect, figure_number
+from exports.collect import as_rows, as_table, collect, csv_bytes, figure_number
 from exports.docx import place_of, report_number, signer_lines, write_docx
 from exports.progress import by_agency, timeline
 from exports.xlsx import write_xlsx
@@ -194,8 +196,22 @@ def test_export_commands(workdir: Path) -> None:  # noqa: F811
     assert len(data) == 188 and {"state", "due_on", "report_text"} <= set(data[0])
     run(["export", "data", "--directive", "hq-2022", "--year", "2022", "-o", "d.csv"],
         workdir)
-    csv_text = (workdir / "d.csv").read_text(encoding="utf-8-sig")
-    assert csv_text.startswith("task_id,") and "Phòng Lao động - Thương binh" in csv_text
+    people = list(csv.DictReader(io.StringIO((workdir / "d.csv").read_text(
+        encoding="utf-8-sig"))))
+    assert list(people[0])[:4] == ["Số TT", "Mã nhiệm vụ", "Văn bản", "Năm"]
+    assert {r["Trạng thái"] for r in people} <= {"Đã giao", "Đã báo cáo", "Đã xác nhận",
+                                                 "Trả lại để bổ sung", "Đã hủy"}
+    assert {r["Vai trò"] for r in people} == {"chủ trì", "phối hợp"}
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4}", r["Hạn"]) for r in people if r["Hạn"])
+    assert "Phòng Lao động - Thương binh và Xã hội huyện Hà Quảng" in {r["Cơ quan"]
+                                                                     for r in people}
+    assert not {"assigned", "lead", "task_id"} & {v for r in people for v in r.values()}
+    run(["export", "data", "--directive", "hq-2022", "--year", "2022", "--format",
+         "csv-codes", "-o", "m.csv"], workdir)
+    codes = list(csv.DictReader(io.StringIO((workdir / "m.csv").read_text(
+        encoding="utf-8-sig"))))
+    assert next(iter(codes[0])) == "task_id" and {r["role"] for r in codes} == {"lead",
+                                                                            "coordinating"}
     for name, by in (("p.png", "time"), ("a.svg", "agency")):
         run(["export", "chart", "--directive", "hq-2022", "--year", "2022", "--by", by,
              "-o", name], workdir)
@@ -287,3 +303,24 @@ def test_workbook_prints_landscape_one_page_wide(year: Engine, tmp_path: Path) -
                                str(tmp_path / "tinh-trang.pdf"), "-"], check=True,
                               capture_output=True, text=True).stdout
         assert "Cơ quan" in text
+
+
+def test_report_text_stays_text_in_csv_and_xlsx(loaded: Engine) -> None:
+    """Text an agency typed that a spreadsheet would run as a formula stays text."""
+    instantiate(loaded, "hq-2022", 2022, START)
+    texts = ["=HYPERLINK(\"http://x.example\",\"Bấm\")", "- Đã tuyên truyền tại 21 xã",
+             "@SUM(A1)"]
+    for text, key in zip(texts, (POLICE, WOMEN, "hq-2022/v.bao-cao/hq.noi-vu/2022-h1"),
+                         strict=True):
+        submit_report(loaded, task_id(loaded, key), agency(key.split("/")[2]), START, text,
+                      [{"label": "Số vụ", "value": "+1"}], [])
+    with read_session(loaded) as session:
+        report = collect(session, "hq-2022", 2022, AS_OF)
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(as_table(report)).decode("utf-8-sig"))))
+    assert {"'" + t for t in texts} <= {r["Nội dung báo cáo"] for r in rows}
+    assert "'Số vụ: +1" not in {r["Số liệu"] for r in rows}  # only leading characters count
+    out = io.BytesIO()
+    write_xlsx(report, out)
+    book = load_workbook(out)
+    cells = [c for row in book["Báo cáo"].iter_rows() for c in row if c.value in texts]
+    assert len(cells) == 3 and {c.data_type for c in cells} == {"s"}

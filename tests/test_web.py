@@ -529,7 +529,7 @@ def test_dashboard_downloads(app: LiveApp, client: httpx.Client) -> None:
     assert docx.status_code == 200 and docx.content.startswith(b"PK")
     rows = client.get(f"{base}/du-lieu.json").json()
     assert len(rows) == 188 and rows[0]["directive"] == "hq-2022"
-    assert client.get(f"{base}/du-lieu.csv").content.startswith("\ufefftask_id".encode())
+    assert client.get(f"{base}/du-lieu.csv").content.startswith("\ufeffSố TT,".encode())
     for chart in ("tien-do.svg", "co-quan.svg"):
         svg = client.get(f"{base}/{chart}")
         assert svg.headers["content-type"].startswith("image/svg+xml")

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from exports.collect import as_rows, collect, csv_bytes
+from exports.collect import as_rows, as_table, collect, csv_bytes
 from web.context import context_of
 from web.dashboard import secretariat
 from workflow.db import read_session
@@ -40,7 +40,7 @@ def _build(kind: str, session: Any, directive: str, year: int, now: Any
         write_docx(report, buffer)
         return buffer.getvalue(), DOCX
     if kind == "du-lieu.csv":
-        return csv_bytes(as_rows(report)), "text/csv; charset=utf-8"
+        return csv_bytes(as_table(report)), "text/csv; charset=utf-8"
     return json.dumps(as_rows(report), ensure_ascii=False).encode(), "application/json"
 
 
