@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from workflow.actions import fire
 from workflow.actors import Actor
 from workflow.clock import Clock, clock_from_env
+from workflow.closing import close_year, closing_preview
 from workflow.dates import DateFormatError, format_date, format_datetime, parse_instant
 from workflow.db import make_engine, read_session, write_session
 from workflow.errors import DefinitionError, NhiemvuError
@@ -179,6 +180,9 @@ def instantiate_command(app: App, directive: str, year: int | None, as_json: boo
     if as_json:
         _emit_json({**result.__dict__, "existing": result.existing})
         return
+    if result.closed:
+        raise NhiemvuError(f"Năm {result.year} của văn bản {result.directive} đã kết thúc: "
+                           f"không tạo thêm nhiệm vụ")
     click.echo(f"{result.directive} {result.year}: {result.created} tasks created, "
                f"{result.existing} already existed ({result.planned} in all)")
 
@@ -346,6 +350,31 @@ def return_command(app: App, task: str, reason: str, version: int | None) -> Non
 def cancel(app: App, task: str, reason: str, version: int | None) -> None:
     """Cancel a task that no longer applies."""
     _transition(app, task, "cancel", version, reason=reason)
+
+
+@cli.command(name="close")
+@click.argument("directive")
+@click.option("--year", type=int, required=True, help="The year to close.")
+@click.option("--reason", default=None,
+              help="Why (default: 'Kết thúc năm Y, không báo cáo').")
+@click.option("--dry-run", is_flag=True, help="Show what closing would do, change nothing.")
+@pass_app
+def close_command(app: App, directive: str, year: int, reason: str | None,
+                  dry_run: bool) -> None:
+    """Close a directive's year: tasks still owed end as not done, nothing more is sent."""
+    engine = app.ready_engine()
+    if dry_run:
+        with read_session(engine) as session:
+            preview = closing_preview(session, directive, year)
+        click.echo(f"{directive} năm {year}: {preview.not_done} nhiệm vụ chưa báo cáo sẽ "
+                   f"ghi nhận không hoàn thành; {preview.awaiting} báo cáo chờ xác nhận giữ "
+                   f"nguyên (chưa thay đổi gì)")
+        return
+    result = close_year(engine, directive, year, app.operator(), app.clock.now(),
+                        reason or f"Kết thúc năm {year}, không báo cáo")
+    click.echo(f"Đã kết thúc năm {year} của {directive}: {result.not_done} nhiệm vụ không "
+               f"hoàn thành, {result.awaiting} báo cáo chờ xác nhận, {result.dropped} thư "
+               f"chưa gửi được hủy; không gửi thêm thư nào cho năm này")
 
 
 @cli.command(name="history")

@@ -19,7 +19,7 @@ from workflow.labels import STATE_LABELS
 
 FILLS = {state: PatternFill("solid", fgColor=colour) for state, colour in {
     "assigned": "E8EEF9", "reported": "FFF4CC", "returned": "FFE0CC", "verified": "D9F2DF",
-    "cancelled": "EEEEEE"}.items()}
+    "cancelled": "EEEEEE", "not_done": "F4D6D6"}.items()}
 HEADER_FILL = PatternFill("solid", fgColor="DDDDDD")
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=12)

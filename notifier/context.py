@@ -14,9 +14,27 @@ from sqlmodel import Session
 from workflow.clock import to_local
 from workflow.codec import calendar_from_dict
 from workflow.dates import deadline_instant
-from workflow.labels import DOCUMENT_LABELS, ROLE_LABELS, greeting, issued_label, period_label
+from workflow.digests import digest_window
+from workflow.labels import (
+    DOCUMENT_LABELS,
+    ROLE_LABELS,
+    document_label,
+    greeting,
+    issued_label,
+    period_label,
+    week_label,
+)
 from workflow.links import LinkMaker
-from workflow.models import AgencyRow, CalendarRow, DirectiveRow, OutboxRow, TaskRow, TaskSpecRow
+from workflow.models import (
+    AgencyRow,
+    AttachmentRow,
+    CalendarRow,
+    DirectiveRow,
+    OutboxRow,
+    ReportRow,
+    TaskRow,
+    TaskSpecRow,
+)
 from workflow.queries import OWED_STATES, overdue_days
 
 
@@ -40,6 +58,9 @@ class DigestData:
     as_of: datetime
     by_agency: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     secretariat_of: dict[str, str | None] = field(default_factory=dict)
+
+
+DEADLINE_EVENT_KINDS = {"reminder", "task_returned"}
 
 
 class NoRecipientError(Exception):
@@ -95,6 +116,7 @@ class ContextBuilder:
         if row.kind == "task_reported":
             recipient = agency or self.agencies[directive.secretariat or ""]
             context["recipient"] = _agency(recipient)
+            context.update(self._latest_report(task["id"]))
             context["link"] = self.links.dashboard_task(task["id"])
             to, cc = _addresses(recipient, head=False), []
         elif row.recipient_role == "head":
@@ -103,9 +125,23 @@ class ContextBuilder:
             cc = list(task_agency.emails) if task_agency.head_email else []
         else:
             to, cc = list(task_agency.emails), []
-        deadline = task if task["due_on"] and row.kind not in {"task_verified",
-                                                               "task_cancelled"} else None
+        # A calendar event only for a deadline still ahead, and only to the agency that owes
+        # it: never on an overdue notice, an escalation or the secretariat's notice.
+        deadline = task if row.kind in DEADLINE_EVENT_KINDS and task["due_on"] \
+            and task["due_on"] > to_local(now).date() else None
         return _checked(Envelope(row.id or 0, row.key, template, to, cc, context, deadline))
+
+    def _latest_report(self, task_id: int) -> dict[str, Any]:
+        """The report just received: its figures and the names of its attachments."""
+        report = self.session.scalars(select(ReportRow).where(ReportRow.task_id == task_id)
+                                      .order_by(ReportRow.id.desc())  # type: ignore[union-attr]
+                                      .limit(1)).first()
+        if report is None:
+            return {"figures": [], "files": []}
+        files = self.session.scalars(select(AttachmentRow).where(
+            AttachmentRow.report_id == report.id).order_by(AttachmentRow.id))  # type: ignore[arg-type]
+        return {"figures": report.figures or [],
+                "files": [{"name": f.filename, "size": f.size} for f in files]}
 
     def _assigned(self, row: OutboxRow, agency: AgencyRow | None) -> Envelope:
         assert agency is not None
@@ -164,8 +200,10 @@ class ContextBuilder:
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for task in sorted(tasks, key=lambda t: (-t["days_overdue"], -t["level"], t["title"])):
             groups[task["agency"]].append(task)
-        context = {"recipient": _agency(recipient), "week_label": week.split("-W")[1] + "/"
-                   + week.split("-W")[0], "as_of": data.as_of, "total": len(tasks),
+        codes = sorted({t["directive"] for t in tasks})
+        context = {"recipient": _agency(recipient), "week_label": week_label(week),
+                   "documents": [self._directive(self.directives[c]) for c in codes],
+                   "as_of": data.as_of, "total": len(tasks),
                    "groups": [{"agency": a, "tasks": ts} for a, ts in sorted(groups.items())],
                    "link": link, "link_label": "Danh sách nhiệm vụ quá hạn trên trang quản lý"
                    if row.recipient_role == "secretariat" else "Danh sách nhiệm vụ của đơn vị"}
@@ -180,11 +218,11 @@ class ContextBuilder:
                  .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
                        & (TaskSpecRow.code == TaskRow.spec_code))
                  .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
-                 .where(TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
-                        TaskRow.due_at <= now))  # type: ignore[operator]
+                 .where(digest_window(self.session, now)))
         for task, title, agency_name in self.session.execute(query):
             data.by_agency.setdefault(task.agency_code, []).append({
                 "title": title, "agency": agency_name, "directive": task.directive_code,
+                "document": document_label(self.directives[task.directive_code]),
                 "due_on": task.due_on, "days_overdue": overdue_days(now, task.due_on),
                 "level": task.escalation_level})
         self.digests[week] = data

@@ -41,20 +41,25 @@ def sample(template: str) -> dict[str, Any]:
                              "due_on": date(2022, 6, 5), "count": 3, "agencies": [
                                  {"name": "Phòng Nội vụ huyện Hà Quảng", "count": 1},
                                  {"name": "Ủy ban nhân dân xã Trường Hà", "count": 2}]},
-        "task_reported": {"recipient": {"name": "Phòng Lao động - Thương binh và Xã hội"}},
+        "task_reported": {"recipient": {"name": "Phòng Lao động - Thương binh và Xã hội"},
+                          "figures": [{"label": "Số lớp tập huấn", "value": "12"}],
+                          "files": [{"name": "Báo cáo 6 tháng.pdf", "size": 245_760}]},
         "action_month_opening": {"year": 2022, "tasks": [_TASK], "month": {
             "name": "Tháng hành động vì bình đẳng giới và phòng ngừa, ứng phó với bạo lực "
                     "trên cơ sở giới", "start": date(2022, 11, 15), "end": date(2022, 12, 15)}},
         "weekly_digest": {"recipient": {"name": "Phòng Lao động - Thương binh và Xã hội"},
-                          "week_label": "24/2022", "as_of": datetime(2022, 6, 13, 8, 0,
+                          "week_label": "tuần từ 13/06 đến 19/06/2022",
+                          "documents": [base["directive"]], "as_of": datetime(2022, 6, 13, 8, 0,
                                                                      tzinfo=LOCAL_TZ),
                           "total": 2, "link": None, "link_label": "", "groups": [
                               {"agency": "Phòng Nội vụ huyện Hà Quảng", "tasks": [
                                   {"title": _TASK["title"], "directive": "hq-2022",
+                                   "document": "Kế hoạch số 38/KH-UBND",
                                    "due_on": date(2022, 6, 5), "days_overdue": 9,
                                    "level": 2}]},
                               {"agency": "Ủy ban nhân dân xã Trường Hà", "tasks": [
                                   {"title": _TASK["title"], "directive": "hq-2022",
+                                   "document": "Kế hoạch số 38/KH-UBND",
                                    "due_on": date(2022, 6, 5), "days_overdue": 9,
                                    "level": 1}]}]},
     }

@@ -16,6 +16,7 @@ import jinja2
 
 from workflow.dates import format_date, format_datetime
 from workflow.errors import NhiemvuError
+from workflow.labels import size_label
 
 SHIPPED = Path(__file__).parent / "templates"
 
@@ -36,6 +37,7 @@ def environment(override: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True)
     env.filters["ngay"] = format_date  # dd/mm/yyyy, local time
     env.filters["gio"] = format_datetime
+    env.filters["kich_thuoc"] = size_label
     return env
 
 

@@ -9,8 +9,9 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
+from email.message import EmailMessage
 from pathlib import Path
 
 import icalendar
@@ -22,12 +23,15 @@ from notifier.samples import TEMPLATES, sample
 from notifier.sender import send_due
 from notifier.templating import TemplateError, environment, render
 from notifier.transport import EmlFolder, Smtp
-from tests.simulation import count, load_shipped, outbox_keys
+from tests.simulation import count, load_shipped, outbox_keys, task_id
 from tests.smtpserver import free_port, smtp_process, smtp_server
+from workflow.actors import Actor
+from workflow.attachments import StoredFile
 from workflow.clock import LOCAL_TZ
 from workflow.db import read_session
 from workflow.instantiate import instantiate
 from workflow.models import OutboxRow
+from workflow.reports import submit_report
 from workflow.sweep import run_due
 
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
@@ -93,11 +97,7 @@ def test_delivery_reads_back_intact(engine: Engine) -> None:
     assert "Kính gửi: Phòng Nội vụ huyện Hà Quảng" in text
     assert "quá hạn báo cáo 2 ngày" in text and "trước ngày 05/06/2022" in text
     assert "Phòng Nội vụ huyện Hà Quảng" in html
-    [attachment] = list(notice.iter_attachments())
-    assert attachment.get_filename() == "han-bao-cao.ics"
-    event = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")[0]
-    assert event.decoded("dtstart") == date(2022, 6, 4)  # the last day to report
-    assert "Báo cáo định kỳ 6 tháng" in str(event["summary"])
+    assert not list(notice.iter_attachments())  # no calendar event for a day gone by
     with read_session(engine) as session:
         row = session.scalars(select(OutboxRow).where(
             OutboxRow.key == str(notice["X-Nhiemvu-Key"]).strip())).one()
@@ -421,3 +421,37 @@ def test_assignment_lists_action_months_in_date_order(engine: Engine, tmp_path: 
     june = text.index("Tháng hành động phòng, chống bạo lực gia đình năm 2023 (01/06–30/06/2023)")
     november = text.index("Tháng hành động vì bình đẳng giới năm 2023 (15/11–15/12/2023)")
     assert june < november
+
+
+def eml_messages(folder: Path) -> list[EmailMessage]:
+    return [message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+            for p in sorted(folder.glob("*.eml"))]
+
+
+def test_calendar_events_only_for_deadlines_ahead(engine: Engine, tmp_path: Path) -> None:
+    """A reminder carries the deadline as a calendar event; the secretariat's "Đã nhận báo
+    cáo" carries none and lists the report's figures and attachments instead."""
+    load_shipped(engine)
+    monday = datetime(2022, 5, 30, 9, 0, tzinfo=LOCAL_TZ)
+    run_due(engine, monday)
+    police = task_id(engine, "hq-2022/v.bao-cao/hq.cong-an/2022-h1")
+    submit_report(engine, police, Actor("hq.cong-an", "agency", "link", "hq.cong-an"), monday,
+                  "Đã tuyên truyền tại 21 xã.", [{"label": "Số vụ việc", "value": "10"}],
+                  [StoredFile("Báo cáo 6 tháng.pdf", "ab" * 32 + ".pdf", "application/pdf",
+                              245_760)])
+    folder = tmp_path / "mail"
+    send_due(engine, EmlFolder(folder), MailSettings(), monday)
+    messages = eml_messages(folder)
+    reminders = [m for m in messages if str(m["X-Nhiemvu-Key"]).startswith("reminder")]
+    assert reminders
+    for reminder in reminders:
+        [attachment] = list(reminder.iter_attachments())
+        event = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")[0]
+        assert event.decoded("dtstart") >= monday.date()
+    [received] = [m for m in messages if str(m["X-Nhiemvu-Key"]).startswith("task_reported")]
+    assert not list(received.iter_attachments())
+    text = received.get_body(("plain",)).get_content()
+    assert "Tệp đính kèm (1), tải tại trang quản lý:\n- Báo cáo 6 tháng.pdf (240 KB)" in text
+    assert "- Số vụ việc: 10" in text
+    html = received.get_body(("html",)).get_content()
+    assert "<li>Báo cáo 6 tháng.pdf (240 KB)</li>" in html

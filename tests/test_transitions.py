@@ -43,9 +43,13 @@ EXPECTED = {
     ("verified", "return"): None, ("verified", "cancel"): None,
     ("cancelled", "report"): None, ("cancelled", "verify"): None,
     ("cancelled", "return"): None, ("cancelled", "cancel"): None,
+    ("assigned", "close"): "not_done", ("returned", "close"): "not_done",
+    ("reported", "close"): None, ("verified", "close"): None, ("cancelled", "close"): None,
+    ("not_done", "report"): None, ("not_done", "verify"): None,
+    ("not_done", "return"): None, ("not_done", "cancel"): None, ("not_done", "close"): None,
 }
 PATH_TO = {"assigned": [], "reported": ["report"], "returned": ["report", "return"],
-           "verified": ["report", "verify"], "cancelled": ["cancel"]}
+           "verified": ["report", "verify"], "cancelled": ["cancel"], "not_done": ["close"]}
 
 
 @pytest.fixture
@@ -58,7 +62,7 @@ def step(engine: Engine, trigger: str, ref: str = KEY, at_minutes: int = 0) -> T
     actor = NOI_VU if trigger == "report" else SECRETARIAT
     return fire(engine, ref, trigger, actor, NOW + timedelta(minutes=at_minutes),
                 text="Đã triển khai đầy đủ." if trigger == "report" else None,
-                reason="Thiếu số liệu." if trigger in {"return", "cancel"} else None)
+                reason="Thiếu số liệu." if trigger in {"return", "cancel", "close"} else None)
 
 
 def test_expectation_table_covers_the_machine() -> None:

@@ -10,14 +10,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from workflow.dates import format_date, format_datetime
-from workflow.labels import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS, issued_label
+from workflow.labels import (
+    ROLE_LABELS,
+    STATE_LABELS,
+    TRIGGER_LABELS,
+    issued_label,
+    size_label,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-def _size(value: int) -> str:
-    if value >= 1024 * 1024:
-        return f"{value / 1024 / 1024:.1f} MB".replace(".", ",")
-    return f"{max(1, round(value / 1024))} KB"
 
 
 def environment() -> jinja2.Environment:
@@ -25,7 +26,8 @@ def environment() -> jinja2.Environment:
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
-    env.filters.update(ngay=format_date, gio=format_datetime, size=_size, ban_hanh=issued_label,
+    env.filters.update(ngay=format_date, gio=format_datetime, size=size_label,
+                       ban_hanh=issued_label,
                        state=lambda s: STATE_LABELS.get(s, s),
                        role=lambda r: ROLE_LABELS.get(r, r),
                        trigger=lambda t: TRIGGER_LABELS.get(t, t))

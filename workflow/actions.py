@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from workflow.actors import Actor
+from workflow.closing import is_closed
 from workflow.db import write_session
 from workflow.errors import (
     ConflictError,
@@ -72,6 +73,9 @@ def plan_transition(session: Session, ref: str | int, trigger: str, actor: Actor
         raise MissingReasonError(key, trigger)
     if trigger == "report" and not (text or "").strip():
         raise NhiemvuError(f"task {key}: a report needs a non-empty text")
+    if trigger == "return" and is_closed(session, row.directive_code, row.year):
+        raise NhiemvuError(f"task {key}: năm {row.year} đã kết thúc, không trả lại báo cáo "
+                           f"được nữa (chỉ xác nhận)")
     allowed = allowed_triggers(row.state)
     if trigger not in allowed:
         raise IllegalTransitionError(key, trigger, row.state, allowed)
@@ -125,7 +129,8 @@ def apply_transition(session: Session, plan: Plan) -> TaskRow:
                          task_version=new_version))
     row = session.get(TaskRow, plan.task_id, populate_existing=True)
     assert row is not None
-    session.add(_notification(session, row, plan, new_version))
+    if plan.trigger in NOTIFY:  # a task closed as not done is not announced
+        session.add(_notification(session, row, plan, new_version))
     session.flush()
     return row
 

@@ -87,7 +87,8 @@ def policy_to_dict(policy: ReminderPolicy) -> dict[str, Any]:
             "digest_weekday": policy.digest_weekday, "digest_at": list(policy.digest_at),
             "opening_days_ahead": policy.opening_days_ahead,
             "extra_working_days": [_moved_to_dict(m) for m in policy.extra_working_days],
-            "extra_days_off": [_moved_to_dict(m) for m in policy.extra_days_off]}
+            "extra_days_off": [_moved_to_dict(m) for m in policy.extra_days_off],
+            "digest_stop_after_days": policy.digest_stop_after_days}
 
 
 def _moved_to_dict(moved: MovedDay) -> dict[str, str]:
@@ -108,7 +109,9 @@ def policy_from_dict(data: dict[str, Any] | None) -> ReminderPolicy:
         digest_at=tuple(data["digest_at"]),  # type: ignore[arg-type]
         opening_days_ahead=data["opening_days_ahead"],
         extra_working_days=tuple(map(_moved_from_dict, data.get("extra_working_days", []))),
-        extra_days_off=tuple(map(_moved_from_dict, data.get("extra_days_off", []))))
+        extra_days_off=tuple(map(_moved_from_dict, data.get("extra_days_off", []))),
+        digest_stop_after_days=data.get("digest_stop_after_days",
+                                        ReminderPolicy.digest_stop_after_days))
 
 
 def calendar_from_dict(code: str, data: dict[str, Any]) -> Calendar:

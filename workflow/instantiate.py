@@ -23,7 +23,7 @@ from workflow.dates import deadline_instant
 from workflow.db import write_session
 from workflow.deadlines import due_date
 from workflow.errors import InstantiationError
-from workflow.models import TaskRow
+from workflow.models import ClosedYearRow, TaskRow
 from workflow.outbox import notice, queue
 from workflow.specs import Calendar, Directive, DueRule, Registry
 from workflow.store import load_directive, load_registry
@@ -47,6 +47,7 @@ class InstantiationResult:
     year: int
     planned: int
     created: int
+    closed: bool = False  # the year was closed: nothing was created
 
     @property
     def existing(self) -> int:
@@ -94,6 +95,8 @@ def instantiate_in(session: Session, directive_code: str, year: int, now: dateti
     created_at = created_at or now
     directive, calendar = load_directive(session, directive_code)
     instances = plan_instances(directive, calendar, load_registry(session), year)
+    if session.get(ClosedYearRow, (directive_code, year)) is not None:
+        return InstantiationResult(directive_code, year, len(instances), 0, closed=True)
     existing = _existing_keys(session, directive_code, year)
     if progress:
         progress(len(existing), len(instances))

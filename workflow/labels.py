@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -18,6 +19,7 @@ STATE_LABELS = {
     "returned": "Trả lại để bổ sung",
     "verified": "Đã xác nhận",
     "cancelled": "Đã hủy",
+    "not_done": "Không hoàn thành",
 }
 
 ROLE_LABELS = {"lead": "chủ trì", "coordinating": "phối hợp"}
@@ -73,6 +75,22 @@ def issued_label(directive: Any) -> str:
     if directive.date_precision == "month":
         return f"tháng {directive.issued_on.month:02d}/{directive.issued_on.year}"
     return f"năm {directive.issued_on.year}"
+
+
+def size_label(value: int) -> str:
+    """A file size as a reader wants it: '1,2 MB', '340 KB'."""
+    if value >= 1024 * 1024:
+        return f"{value / 1024 / 1024:.1f} MB".replace(".", ",")
+    return f"{max(1, round(value / 1024))} KB"
+
+
+def week_label(week: str) -> str:
+    """An ISO week ('2023-W23') as people write it: 'tuần từ 05/06 đến 11/06/2023'."""
+    year, number = week.split("-W")
+    monday = date.fromisocalendar(int(year), int(number), 1)
+    sunday = monday + timedelta(days=6)
+    start = f"{monday:%d/%m}" if monday.year == sunday.year else format_date(monday)
+    return f"tuần từ {start} đến {format_date(sunday)}"
 
 
 def document_label(directive: Any) -> str:

@@ -317,8 +317,11 @@ def _parse_policy(top: Fields) -> ReminderPolicy | None:
     opening = top.integer("opening_days_ahead", required=False, high=90)
     digest = top.child("digest", required=False)
     digest_weekday, digest_at = default.digest_weekday, default.digest_at
+    stop_after = default.digest_stop_after_days
     if digest is not None and digest.ok:
-        digest.only({"weekday", "at"})
+        digest.only({"weekday", "at", "stop_after_days"})
+        stop_after = digest.integer("stop_after_days", required=False, low=7, high=3660) \
+            or stop_after
         digest_weekday = digest.text("weekday", required=False) or digest_weekday
         if digest_weekday not in WEEKDAYS:
             digest.problem("weekday", f"'{digest_weekday}' is not a weekday")
@@ -337,7 +340,7 @@ def _parse_policy(top: Fields) -> ReminderPolicy | None:
                           default.national_holidays if national is MISSING else national,
                           digest_weekday, digest_at,
                           default.opening_days_ahead if opening is None else opening,
-                          worked, off)
+                          worked, off, stop_after)
 
 
 def _parse_moved_days(top: Fields, key: str) -> tuple[MovedDay, ...]:

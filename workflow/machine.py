@@ -14,13 +14,15 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-STATES = ["assigned", "reported", "returned", "verified", "cancelled"]
+STATES = ["assigned", "reported", "returned", "verified", "cancelled", "not_done"]
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "report", "source": ["assigned", "returned"], "dest": "reported"},
     {"trigger": "verify", "source": "reported", "dest": "verified"},
     {"trigger": "return", "source": "reported", "dest": "returned"},
     {"trigger": "cancel", "source": ["assigned", "reported", "returned"], "dest": "cancelled"},
+    # Closing a directive's year ends what was still owed as not done ("không hoàn thành").
+    {"trigger": "close", "source": ["assigned", "returned"], "dest": "not_done"},
 ]
 TRIGGERS = [t["trigger"] for t in TRANSITIONS]
 
@@ -31,8 +33,9 @@ TRIGGER_ROLES: dict[str, frozenset[str]] = {
     "verify": frozenset({"secretariat"}),
     "return": frozenset({"secretariat"}),
     "cancel": frozenset({"secretariat"}),
+    "close": frozenset({"secretariat"}),
 }
-NEEDS_REASON = {"return", "cancel"}
+NEEDS_REASON = {"return", "cancel", "close"}
 
 
 @dataclass
@@ -57,6 +60,10 @@ class TaskFlow:
         self.last_reason = event.kwargs.get("reason")
 
     def on_enter_cancelled(self, event: EventData) -> None:
+        self.closed_at = event.kwargs["now"]
+        self.last_reason = event.kwargs.get("reason")
+
+    def on_enter_not_done(self, event: EventData) -> None:
         self.closed_at = event.kwargs["now"]
         self.last_reason = event.kwargs.get("reason")
 

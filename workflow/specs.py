@@ -190,6 +190,9 @@ class ReminderPolicy:
     opening_days_ahead: int = 14
     extra_working_days: tuple[MovedDay, ...] = ()
     extra_days_off: tuple[MovedDay, ...] = ()
+    # Digests stop listing a task this long after its deadline, even if the year was never
+    # closed: a 2023 plan must not write to agencies every week of 2025.
+    digest_stop_after_days: int = 90
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from workflow.clock import LOCAL_TZ, to_local
 from workflow.dates import deadline_instant, format_date
 from workflow.db import read_session, write_session
 from workflow.deadlines import deadline_days
+from workflow.digests import digest_window
 from workflow.instantiate import instantiate_in
 from workflow.ladder import Ladder
 from workflow.models import AuditRow, DirectiveRow, SweepMarkRow, TaskRow
@@ -306,7 +307,7 @@ def digest_recipients(session: Session, directives: list[str] | None, now: datet
     """(agency, role) -> overdue tasks: each agency owing reports, and each secretariat
     of a directive with overdue tasks (one grouped query)."""
     query = (select(TaskRow.agency_code, TaskRow.directive_code, func.count())
-             .where(TaskRow.state.in_(OWED), TaskRow.due_at <= now)  # type: ignore[attr-defined]
+             .where(digest_window(session, now))
              .group_by(TaskRow.agency_code, TaskRow.directive_code))
     if directives is not None:
         query = query.where(TaskRow.directive_code.in_(directives))  # type: ignore[attr-defined]
