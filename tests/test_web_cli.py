@@ -7,6 +7,8 @@ import email
 import os
 import re
 import signal
+import socket
+import sqlite3
 import subprocess
 import time
 from email.policy import default
@@ -88,3 +90,26 @@ def test_serve_with_scheduler_is_the_whole_year_in_one_process(workdir: Path) ->
         output, _ = server.communicate(timeout=60)
     assert server.returncode == 0, output
     assert "serving on" in output and "sent" in output
+
+
+def test_serve_on_a_port_in_use_runs_nothing(workdir: Path) -> None:  # noqa: F811
+    """The port is taken: one Vietnamese line, exit 1, and no sweep and no mail, although
+    reminders were due."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run([NHIEMVU, "serve", "--port", str(port), "--with-scheduler",
+                                 "--send-every", "1"], cwd=workdir, env=_env(),
+                                capture_output=True, text=True, timeout=60,
+                                stdin=subprocess.DEVNULL)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: không mở được cổng {port} trên 127.0.0.1: cổng đang được một chương trình "
+        f"khác dùng; không có gì được chạy"]
+    assert "serving on" not in result.stdout + result.stderr
+    assert not (workdir / "mail-out").exists()
+    with sqlite3.connect(workdir / "nhiemvu.db") as db:
+        assert db.execute("SELECT count(*) FROM sweep_mark").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM outbox WHERE state != 'queued'").fetchone() \
+            == (0,)

@@ -32,12 +32,13 @@ def register(cli: click.Group, pass_app: Any) -> None:
               interval: float, send_every: float, access_log: bool) -> None:
         """Run the web app: agencies' report pages and the secretariat's dashboard."""
         from notifier.config import MailSettings
-        from web.server import BackgroundWork, serve
+        from web.server import BackgroundWork, listening_socket, serve
         from workflow.db import is_sqlite
 
         engine = app.ready_engine()
         if workers > 1 and is_sqlite(engine):
             raise NhiemvuError("several workers need PostgreSQL; with SQLite use --workers 1")
+        sock = listening_socket(host, port)  # a port in use stops everything here
         background = None
         if with_scheduler:
             try:
@@ -49,8 +50,8 @@ def register(cli: click.Group, pass_app: Any) -> None:
         click.echo(f"serving on http://{host}:{port}"
                    f"{' with the scheduler and the sender' if with_scheduler else ''}",
                    err=True)
-        serve(engine, app.settings.database_url, app.clock, host, port, workers,
-              background, access_log)
+        serve(engine, app.settings.database_url, app.clock, sock, workers, background,
+              access_log)
 
     @cli.group()
     def user() -> None:

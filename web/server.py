@@ -3,9 +3,11 @@ running in background threads of the same process (the one-machine default)."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -13,11 +15,13 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
+from uvicorn.supervisors import Multiprocess
 
 from notifier.config import MailSettings
 from web.app import create_app
 from web.config import WebSettings
 from workflow.clock import Clock
+from workflow.errors import NhiemvuError
 from workflow.sweep import run_due
 
 log = logging.getLogger("nhiemvu.serve")
@@ -59,6 +63,10 @@ class BackgroundWork:
         except Exception:
             log.exception("sending failed")
 
+    @property
+    def started(self) -> bool:
+        return bool(self.scheduler.running)
+
     def start(self) -> None:
         self.scheduler.start()
 
@@ -66,27 +74,60 @@ class BackgroundWork:
         self.scheduler.shutdown(wait=True)
 
 
-def serve(engine: Engine, database_url: str, clock: Clock, host: str, port: int,
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything else starts: when the port is taken the
+    command stops here, and no sweep or delivery runs for a server that never served."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, UnicodeError) as exc:
+        raise NhiemvuError(f"không dùng được địa chỉ {host}: {exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = "cổng đang được một chương trình khác dùng" \
+            if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+        raise NhiemvuError(f"không mở được cổng {port} trên {host}: {reason}; "
+                           f"không có gì được chạy") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(engine: Engine, database_url: str, clock: Clock, sock: socket.socket,
           workers: int, background: BackgroundWork | None, access_log: bool) -> None:
-    """Blocks until SIGTERM/SIGINT; requests in flight and the background job in hand
-    finish first. Access logs are off by default: request paths carry link tokens."""
+    """Serves on `sock` (from `listening_socket`) until SIGTERM/SIGINT; requests in flight
+    and the background job in hand finish first. Access logs are off by default: request
+    paths carry link tokens."""
+    host, port = sock.getsockname()[:2]
     # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, with the handler that
     # was in place before it started: this one, so the background work is stopped too and
     # the process exits 0.
     previous = {sig: signal.signal(sig, lambda *_: None)
                 for sig in (signal.SIGTERM, signal.SIGINT)}
-    if background is not None:
-        background.start()
     try:
         if workers > 1:
             os.environ["NHIEMVU_DATABASE_URL"] = database_url
-            uvicorn.run("web.app:app_from_env", factory=True, host=host, port=port,
-                        workers=workers, access_log=access_log, log_level="info")
+            config = uvicorn.Config("web.app:app_from_env", factory=True, host=host,
+                                    port=port, workers=workers, access_log=access_log,
+                                    log_level="info")
+            if background is not None:
+                background.start()
+            Multiprocess(config, sockets=[sock]).run()
         else:
-            uvicorn.run(create_app(engine, clock, WebSettings.from_env()), host=host,
-                        port=port, access_log=access_log, log_level="info")
+            config = uvicorn.Config(create_app(engine, clock, WebSettings.from_env()),
+                                    host=host, port=port, access_log=access_log,
+                                    log_level="info")
+            server = uvicorn.Server(config)
+            if background is not None:
+                background.start()
+            server.run(sockets=[sock])
     finally:
-        if background is not None:
+        if background is not None and background.started:
             background.stop()
+        sock.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
