@@ -499,7 +499,7 @@ def calendar_command(app: App, year: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--state", type=click.Choice(["queued", "sent", "failed"]))
+@click.option("--state", type=click.Choice(["queued", "sent", "failed", "dropped"]))
 @click.option("--kind", help="e.g. reminder, overdue_notice, escalation, weekly_digest")
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)

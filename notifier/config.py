@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 
 TLS_MODES = {"none", "starttls", "tls"}
+LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+TOP_LABEL = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+
+
+def is_full_domain(domain: str) -> bool:
+    """A name a mail server accepts in MAIL FROM and EHLO: at least two labels and an
+    alphabetic top-level one; not 'localhost', a container id or an IP address."""
+    labels = domain.lower().rstrip(".").split(".")
+    return (len(domain) <= 253 and len(labels) >= 2 and all(LABEL.match(x) for x in labels)
+            and bool(TOP_LABEL.match(labels[-1])))
 
 
 @dataclass(frozen=True)
@@ -19,9 +31,11 @@ class MailSettings:
     smtp_password: str | None = None
     smtp_timeout: float = 30.0
     smtp_ca_file: str | None = None  # extra CA bundle to trust (a private mail server)
+    smtp_helo: str | None = None  # the EHLO name; default: the From address's domain
     concurrency: int = 4  # parallel SMTP connections
     rate_per_second: float = 0.0  # per server; 0 = unlimited
     mail_from: str = "Ban VSTBPN <nhiemvu@localhost>"
+    reply_to: str | None = None  # when a message names no secretariat mailbox
     mail_dir: Path = Path("mail-out")
     base_url: str = "http://localhost:8000"
     templates: Path | None = None  # a folder whose files override the shipped templates
@@ -46,6 +60,7 @@ class MailSettings:
             smtp_host=get("SMTP_HOST"), smtp_port=port, smtp_tls=tls,
             smtp_user=get("SMTP_USER"), smtp_password=get("SMTP_PASSWORD"),
             smtp_timeout=float(get("SMTP_TIMEOUT") or 30), smtp_ca_file=get("SMTP_CA_FILE"),
+            smtp_helo=get("SMTP_HELO"), reply_to=get("MAIL_REPLY_TO"),
             concurrency=int(get("SMTP_CONCURRENCY") or 4),
             rate_per_second=float(get("SMTP_RATE") or 0),
             mail_from=get("MAIL_FROM") or cls.mail_from,
@@ -55,3 +70,27 @@ class MailSettings:
             batch=int(get("MAIL_BATCH") or cls.batch),
             lease_seconds=int(get("MAIL_LEASE_SECONDS") or cls.lease_seconds),
         )
+
+    @property
+    def from_domain(self) -> str:
+        return parseaddr(self.mail_from)[1].rpartition("@")[2]
+
+    @property
+    def helo_name(self) -> str:
+        return self.smtp_helo or self.from_domain
+
+    def smtp_problems(self) -> list[str]:
+        """Why a real mail server would refuse our mail (reject_non_fqdn_sender,
+        reject_non_fqdn_helo_hostname), in Vietnamese; empty when sending may start."""
+        problems = []
+        if not is_full_domain(self.from_domain):
+            problems.append(f"NHIEMVU_MAIL_FROM: tên miền '{self.from_domain}' không phải tên "
+                            f"miền đầy đủ (ví dụ: Ban VSTBPN <bvstbpn@caobang.gov.vn>); máy "
+                            f"chủ thư sẽ từ chối")
+        if self.smtp_helo and not is_full_domain(self.smtp_helo):
+            problems.append(f"NHIEMVU_SMTP_HELO: '{self.smtp_helo}' không phải tên miền đầy "
+                            f"đủ của máy gửi thư")
+        if self.reply_to and "@" not in parseaddr(self.reply_to)[1]:
+            problems.append(f"NHIEMVU_MAIL_REPLY_TO: '{self.reply_to}' không phải địa chỉ "
+                            f"thư")
+        return problems

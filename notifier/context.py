@@ -49,6 +49,7 @@ class Envelope:
     cc: list[str]
     context: dict[str, Any]
     deadline: dict[str, Any] | None = None  # for the .ics attachment
+    reply_to: list[str] = field(default_factory=list)  # the secretariat's mailbox
 
 
 @dataclass
@@ -86,10 +87,28 @@ class ContextBuilder:
         result: list[tuple[OutboxRow, Envelope | Exception]] = []
         for row in rows:
             try:
-                result.append((row, self._envelope(row, tasks, now)))
+                envelope = self._envelope(row, tasks, now)
+                envelope.reply_to = self._reply_to(envelope)
+                envelope.context["reply_to"] = bool(envelope.reply_to)
+                result.append((row, envelope))
             except Exception as exc:  # reported on the row, the batch goes on
                 result.append((row, exc))
         return result
+
+    def _reply_to(self, envelope: Envelope) -> list[str]:
+        """Replies go to the secretariat of the directive(s) the message is about; none
+        when the message is to that secretariat itself."""
+        codes = [d["code"] for d in envelope.context.get("documents", [])]
+        if "directive" in envelope.context:
+            codes.append(envelope.context["directive"]["code"])
+        addresses: list[str] = []
+        for code in codes:
+            directive = self.directives.get(code)
+            secretariat = self.agencies.get(directive.secretariat or "") if directive else None
+            for address in secretariat.emails if secretariat else []:
+                if address not in addresses and address not in envelope.to:
+                    addresses.append(address)
+        return addresses[:3]
 
     # -- per kind -------------------------------------------------------------------------
 

@@ -10,9 +10,10 @@ feels.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 from datetime import datetime, timedelta
-from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -22,15 +23,56 @@ import icalendar
 
 from notifier.context import Envelope
 
+# RFC 2047: an encoded word is at most 75 characters; "=?utf-8?b?" + "?=" leave 63 for
+# base64; 39 bytes of UTF-8 (52 characters) also keep "Subject: " and the first word on
+# one line of 78.
+WORD_BYTES = 39
+
+
+def encoded_words(text: str) -> str:
+    """Non-ASCII header text as RFC 2047 words of at most 75 characters. A word ends after
+    a space of the text where one is near, so that a decoder which keeps the folding space
+    between words (some do, in names) still shows whole Vietnamese words."""
+    if text.isascii():
+        return text
+    words: list[bytes] = []
+    chunk = b""
+    for piece in re.findall(r"\S+\s*|\s+", text):
+        encoded = piece.encode("utf-8")
+        if chunk and len(chunk) + len(encoded) > WORD_BYTES:
+            words.append(chunk)
+            chunk = b""
+        for char in piece if len(encoded) > WORD_BYTES else (piece,):
+            part = char.encode("utf-8")
+            if chunk and len(chunk) + len(part) > WORD_BYTES:
+                words.append(chunk)
+                chunk = b""
+            chunk += part
+    words.append(chunk)
+    return " ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
+
+
+def mail_domain(mail_from: str) -> str:
+    return parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+
 
 def message_id(outbox_id: int, key: str, mail_from: str) -> str:
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return f"<nhiemvu.{outbox_id}.{digest}@{domain}>"
+    return f"<nhiemvu.{outbox_id}.{digest}@{mail_domain(mail_from)}>"
+
+
+def _address(mail_from: str) -> str:
+    display, address = parseaddr(mail_from)
+    if not display:
+        return address
+    if display.isascii():
+        return formataddr((display, address))
+    return f"{encoded_words(display)} <{address}>"
 
 
 def build(envelope: Envelope, subject: str, text: str, html: str, mail_from: str,
-          now: datetime) -> Message:
+          now: datetime, reply_to: str | None = None) -> Message:
+    """`reply_to`: the configured mailbox, used when the envelope names none."""
     body = MIMEMultipart("alternative")
     body.attach(MIMEText(text, "plain", "utf-8"))
     body.attach(MIMEText(html, "html", "utf-8"))
@@ -38,23 +80,31 @@ def build(envelope: Envelope, subject: str, text: str, html: str, mail_from: str
     if envelope.deadline is not None:
         message = MIMEMultipart("mixed")
         message.attach(body)
-        invite = MIMEText(_ics(envelope, subject, now).decode("utf-8"), "calendar", "utf-8")
+        invite = MIMEText(_ics(envelope, subject, mail_from, now).decode("utf-8"), "calendar",
+                          "utf-8")
         invite.set_param("method", "PUBLISH")
         invite.add_header("Content-Disposition", "attachment", filename="han-bao-cao.ics")
         message.attach(invite)
-    display, address = parseaddr(mail_from)
-    message["From"] = formataddr((display, address), charset="utf-8")
+    message["From"] = _address(mail_from)
     message["To"] = ", ".join(envelope.to)
     if envelope.cc:
         message["Cc"] = ", ".join(envelope.cc)
-    message["Subject"] = Header(subject, "utf-8", header_name="Subject")
+    replies = envelope.reply_to or ([reply_to] if reply_to else [])
+    if replies:
+        message["Reply-To"] = ", ".join(replies)
+    message["Subject"] = encoded_words(subject)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(envelope.outbox_id, envelope.key, mail_from)
+    # Out-of-office robots must not answer a machine (RFC 3834); digests are bulk mail.
+    message["Auto-Submitted"] = "auto-generated"
+    if envelope.template == "weekly_digest":
+        message["Precedence"] = "bulk"
+        message["List-Id"] = f"Tong hop tuan <tong-hop-tuan.{mail_domain(mail_from)}>"
     message["X-Nhiemvu-Key"] = envelope.key
     return message
 
 
-def _ics(envelope: Envelope, subject: str, now: datetime) -> bytes:
+def _ics(envelope: Envelope, subject: str, mail_from: str, now: datetime) -> bytes:
     """An all-day event on the last day to report (the day before 'trước ngày D')."""
     task = envelope.deadline
     assert task is not None
@@ -64,7 +114,12 @@ def _ics(envelope: Envelope, subject: str, now: datetime) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
     event = icalendar.Event()
-    event.add("uid", f"nhiemvu-task-{task['id']}@nhiemvu")
+    event.add("uid", f"nhiemvu-task-{task['id']}@{mail_domain(mail_from)}")
+    display, address = parseaddr(mail_from)
+    organizer = icalendar.vCalAddress(f"mailto:{address}")
+    if display:
+        organizer.params["cn"] = icalendar.vText(display)
+    event.add("organizer", organizer)
     event.add("dtstamp", now)
     event.add("dtstart", last_day)
     event.add("dtend", task["due_on"])

@@ -29,7 +29,8 @@ _LINK = _TASK["link"]
 
 
 def sample(template: str) -> dict[str, Any]:
-    base: dict[str, Any] = {"agency": _AGENCY, "directive": _DIRECTIVE, "task": _TASK,
+    base: dict[str, Any] = {"reply_to": True, "agency": _AGENCY, "directive": _DIRECTIVE,
+                            "task": _TASK,
                             "link": _LINK, "reason": "Thiếu số liệu cán bộ nữ lãnh đạo.",
                             "level": 1, "days_left": 7, "days_overdue": 4}
     extra: dict[str, dict[str, Any]] = {

@@ -99,7 +99,8 @@ def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now
             except Exception as exc:  # a template error: keep the row, retry after a fix
                 outcomes[row.id] = Outcome("retry", str(exc))
                 continue
-            messages.append(build(envelope, subject, text, html, settings.mail_from, now))
+            messages.append(build(envelope, subject, text, html, settings.mail_from, now,
+                                  settings.reply_to))
             targets.append(row.id)
     for row_id, outcome in zip(targets, transport.send(messages), strict=True):
         outcomes[row_id] = outcome

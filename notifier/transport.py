@@ -18,6 +18,7 @@ from typing import Protocol
 import aiosmtplib
 
 from notifier.config import MailSettings
+from workflow.errors import NhiemvuError
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class Smtp:
     """A pool of `concurrency` reused connections; STARTTLS/TLS and login as configured."""
 
     def __init__(self, settings: MailSettings) -> None:
+        problems = settings.smtp_problems()
+        if problems:  # refused before any message is taken from the outbox
+            raise NhiemvuError("; ".join(problems))
         self.settings = settings
 
     def send(self, messages: list[Message]) -> list[Outcome]:
@@ -90,6 +94,7 @@ class Smtp:
     def _client(self) -> aiosmtplib.SMTP:
         s = self.settings
         return aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, timeout=s.smtp_timeout,
+                               local_hostname=s.helo_name,
                                use_tls=s.smtp_tls == "tls",
                                start_tls=s.smtp_tls == "starttls", cert_bundle=s.smtp_ca_file)
 

@@ -27,6 +27,8 @@ def free_port() -> int:
 class Recorder:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # as received, to check encoded words and folding
+        self.helo: list[str] = []  # the EHLO name of each message's session
         self.refuse: dict[str, str] = {}
         self.delay = 0.0
         self.lock = threading.Lock()
@@ -44,6 +46,8 @@ class Recorder:
         message = email.message_from_bytes(envelope.content, policy=default)
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.raw.append(envelope.content)
+            self.helo.append(session.host_name)
         return "250 Message accepted for delivery"
 
     def keys(self) -> list[str]:

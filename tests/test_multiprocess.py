@@ -95,6 +95,7 @@ def test_a_month_with_three_workers_two_schedulers_two_senders(
         env = {k: v for k, v in os.environ.items() if not k.startswith("NHIEMVU_")}
         env.update({"NHIEMVU_DATABASE_URL": pg_url, "NHIEMVU_CLOCK_FILE": str(clock),
                     "NHIEMVU_SMTP_HOST": "127.0.0.1", "NHIEMVU_SMTP_PORT": str(smtp_port),
+                    "NHIEMVU_MAIL_FROM": "Ban VSTBPN <bvstbpn@ha-quang.example>",
                     "NHIEMVU_BASE_URL": base, "NHIEMVU_MAIL_BATCH": "50",
                     "NHIEMVU_ATTACHMENTS_DIR": str(tmp_path / "attachments")})
         commands = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.policy
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,12 +24,14 @@ from notifier.samples import TEMPLATES, sample
 from notifier.sender import send_due
 from notifier.templating import TemplateError, environment, render
 from notifier.transport import EmlFolder, Smtp
+from tests.conftest import DEFINITIONS
 from tests.simulation import count, load_shipped, outbox_keys, task_id
 from tests.smtpserver import free_port, smtp_process, smtp_server
 from workflow.actors import Actor
 from workflow.attachments import StoredFile
 from workflow.clock import LOCAL_TZ
 from workflow.db import read_session
+from workflow.errors import NhiemvuError
 from workflow.instantiate import instantiate
 from workflow.models import OutboxRow
 from workflow.reports import submit_report
@@ -204,6 +207,7 @@ def test_killed_sender_loses_nothing(engine: Engine, tmp_path: Path) -> None:
     with smtp_server() as (server, port):
         server.delay = 0.05
         env = {**os.environ, "NHIEMVU_SMTP_HOST": "127.0.0.1", "NHIEMVU_SMTP_PORT": str(port),
+               "NHIEMVU_MAIL_FROM": "Ban VSTBPN <bvstbpn@ha-quang.example>",
                "NHIEMVU_NOW": "06/06/2022 09:00", "NHIEMVU_SMTP_CONCURRENCY": "2",
                "NHIEMVU_MAIL_LEASE_SECONDS": "15"}
         victim = subprocess.Popen([NHIEMVU, "--db", url, "send", "--once"], env=env,
@@ -241,6 +245,7 @@ def test_two_senders_send_each_message_once(engine: Engine, tmp_path: Path) -> N
     url = engine.url.render_as_string(hide_password=False)
     with smtp_server() as (server, port):
         env = {**os.environ, "NHIEMVU_SMTP_HOST": "127.0.0.1", "NHIEMVU_SMTP_PORT": str(port),
+               "NHIEMVU_MAIL_FROM": "Ban VSTBPN <bvstbpn@ha-quang.example>",
                "NHIEMVU_NOW": "06/06/2022 09:00"}
         command = [NHIEMVU, "--db", url, "send", "--once"]
         senders = [subprocess.Popen(command, env={**env, "NHIEMVU_MAIL_BATCH": "20"},
@@ -455,3 +460,89 @@ def test_calendar_events_only_for_deadlines_ahead(engine: Engine, tmp_path: Path
     assert "- Số vụ việc: 10" in text
     html = received.get_body(("html",)).get_content()
     assert "<li>Báo cáo 6 tháng.pdf (240 KB)</li>" in html
+
+
+LONG_FROM = ("Ban Vì sự tiến bộ của phụ nữ huyện Hà Quảng tỉnh Cao Bằng "
+             "<bvstbpn@ha-quang.example>")
+
+
+def test_headers_a_real_mail_server_and_its_users_expect(engine: Engine) -> None:
+    """EHLO on the From domain, RFC 2047 words of at most 75 characters, Auto-Submitted on
+    every message, Reply-To the directive's secretariat, digests marked as bulk, and a
+    calendar event whose UID and ORGANIZER are on the real domain."""
+    load_shipped(engine)
+    monday = datetime(2022, 5, 30, 9, 0, tzinfo=LOCAL_TZ)
+    settings = smtp(0, mail_from=LONG_FROM)
+    with smtp_server() as (server, port):
+        settings = replace(settings, smtp_port=port)
+        run_due(engine, monday)
+        early = send_due(engine, Smtp(settings), settings, monday)
+        run_due(engine, JUNE_6)
+        report = send_due(engine, Smtp(settings), settings, JUNE_6)
+    assert early.sent + report.sent == len(server.messages) > 100 and not report.failed
+    assert set(server.helo) == {"ha-quang.example"}
+    for raw in server.raw:
+        words = re.findall(rb"=\?utf-8\?[bBqQ]\?[^?]*\?=", raw.split(b"\r\n\r\n", 1)[0])
+        assert words and max(map(len, words)) <= 75
+    by_kind = {str(m["X-Nhiemvu-Key"]).split(":")[0]: m for m in server.messages}
+    assert all(m["Auto-Submitted"] == "auto-generated" for m in server.messages)
+    assert str(by_kind["weekly_digest"]["Precedence"]) == "bulk"
+    assert str(by_kind["weekly_digest"]["List-Id"]).endswith("<tong-hop-tuan.ha-quang.example>")
+    assert by_kind["overdue_notice"]["Precedence"] is None
+    name = by_kind["overdue_notice"]["From"].addresses[0].display_name
+    assert " ".join(name.split()) == "Ban Vì sự tiến bộ của phụ nữ huyện Hà Quảng tỉnh Cao Bằng"
+    secretariat = "ldtbxh@ha-quang.example"
+    assert str(by_kind["overdue_notice"]["Reply-To"]) == secretariat
+    to_secretariat = next(m for m in server.messages
+                          if str(m["X-Nhiemvu-Key"]).endswith(":secretariat:hq.ldtbxh"))
+    assert to_secretariat["Reply-To"] is None  # not to herself
+    reminder = next(m for m in server.messages if str(m["X-Nhiemvu-Key"]).startswith("remind"))
+    [attachment] = list(reminder.iter_attachments())
+    event = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")[0]
+    assert str(event["uid"]).endswith("@ha-quang.example")
+    assert str(event["organizer"]) == "mailto:bvstbpn@ha-quang.example"
+    assert event["organizer"].params["cn"] == "Ban Vì sự tiến bộ của phụ nữ huyện Hà Quảng " \
+                                              "tỉnh Cao Bằng"
+    html = reminder.get_body(("html",)).get_content()
+    assert "Thư trả lời sẽ được chuyển đến cơ quan thường trực" in html
+
+
+@pytest.mark.parametrize("mail_from", ["Ban VSTBPN <nhiemvu@localhost>", "x@3f2a9c1b7d",
+                                       "x@10.0.0.5", "x@[127.0.0.1]"])
+def test_smtp_refuses_a_from_domain_that_is_not_a_full_name(mail_from: str) -> None:
+    with pytest.raises(NhiemvuError, match="không phải tên miền đầy đủ"):
+        Smtp(MailSettings(smtp_host="127.0.0.1", mail_from=mail_from))
+    with pytest.raises(NhiemvuError, match="NHIEMVU_SMTP_HELO"):
+        Smtp(MailSettings(smtp_host="127.0.0.1", mail_from="a@b.example", smtp_helo="box"))
+
+
+def test_send_command_refuses_before_taking_any_message(tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    run(["init"], tmp_path)
+    run(["load", str(DEFINITIONS)], tmp_path)
+    run(["tick", "--at", "06/06/2022 09:00"], tmp_path)
+    queued = run(["outbox", "--state", "queued", "--json", "--limit", "1000"], tmp_path).stdout
+    result = run(["send", "--once"], tmp_path, env={"NHIEMVU_SMTP_HOST": "127.0.0.1"}, ok=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: NHIEMVU_MAIL_FROM: tên miền 'localhost' không phải tên miền đầy đủ (ví dụ: "
+        "Ban VSTBPN <bvstbpn@caobang.gov.vn>); máy chủ thư sẽ từ chối"]
+    assert run(["outbox", "--state", "queued", "--json", "--limit", "1000"],
+               tmp_path).stdout == queued
+
+
+def test_status_warns_about_addresses_agencies_cannot_reach(tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    run(["init"], tmp_path)
+    plain = run(["status"], tmp_path).stdout
+    assert "Cảnh báo: NHIEMVU_BASE_URL=http://localhost:8000: không dùng https" in plain
+    assert "'localhost' chỉ máy này hiểu" in plain
+    assert run(["status", "--check"], tmp_path, ok=False).returncode == 1
+    ip = run(["status"], tmp_path, env={"NHIEMVU_BASE_URL": "https://14.225.10.20:8443"}).stdout
+    assert "địa chỉ IP với cổng 8443" in ip
+    good = run(["status", "--check"], tmp_path, env={
+        "NHIEMVU_BASE_URL": "https://nhiemvu.caobang.gov.vn", "NHIEMVU_SMTP_HOST": "127.0.0.1",
+        "NHIEMVU_MAIL_FROM": "Ban VSTBPN <bvstbpn@caobang.gov.vn>"}).stdout
+    assert "EHLO caobang.gov.vn" in good and "Không có cảnh báo." in good

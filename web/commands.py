@@ -53,6 +53,66 @@ def register(cli: click.Group, pass_app: Any) -> None:
         serve(engine, app.settings.database_url, app.clock, sock, workers, background,
               access_log)
 
+    @cli.command()
+    @click.option("--check", is_flag=True, help="Exit 1 when there is any warning.")
+    @pass_app
+    def status(app: Any, check: bool) -> None:
+        """What this installation is set to: database, mail, public address, warnings."""
+        from sqlalchemy import func, select
+
+        from notifier.config import MailSettings
+        from web.config import WebSettings, base_url_problems
+        from workflow.labels import STATE_LABELS
+        from workflow.migrate import current_revision, head_revision
+        from workflow.models import DirectiveRow, OutboxRow, TaskRow
+
+        engine = app.engine
+        warnings: list[str] = []
+        revision = current_revision(engine)
+        schema = "mới nhất" if revision == head_revision() else \
+            f"cũ, cần chạy nhiemvu init (mới nhất: {head_revision()})"
+        click.echo(f"Cơ sở dữ liệu: {engine.url.render_as_string(hide_password=True)} "
+                   f"(lược đồ {revision or 'chưa tạo'}, {schema})")
+        if revision == head_revision():
+            with read_session(engine) as session:
+                directives = session.scalar(select(func.count()).select_from(DirectiveRow))
+                states = dict(session.execute(select(TaskRow.state, func.count())
+                                              .group_by(TaskRow.state)).all())
+                mail = dict(session.execute(select(OutboxRow.state, func.count())
+                                            .group_by(OutboxRow.state)).all())
+            by_state = ", ".join(f"{STATE_LABELS[s]} {n}" for s, n in sorted(states.items()))
+            click.echo(f"Văn bản: {directives}; nhiệm vụ: {sum(states.values())}"
+                       + (f" ({by_state})" if by_state else ""))
+            click.echo(f"Thư: {mail.get('queued', 0)} chờ gửi, {mail.get('sent', 0)} đã gửi, "
+                       f"{mail.get('failed', 0)} lỗi")
+            if mail.get("failed"):
+                warnings.append(f"{mail['failed']} thư gửi lỗi (xem nhiemvu outbox --state "
+                                f"failed)")
+        else:
+            warnings.append("lược đồ cơ sở dữ liệu chưa cập nhật: chạy nhiemvu init")
+        try:
+            settings = MailSettings.from_env()
+        except ValueError as exc:
+            raise NhiemvuError(str(exc)) from None
+        if settings.smtp_host:
+            click.echo(f"Gửi thư: SMTP {settings.smtp_host}:{settings.smtp_port} "
+                       f"({settings.smtp_tls}), EHLO {settings.helo_name}, từ "
+                       f"{settings.mail_from}")
+            warnings += settings.smtp_problems()
+        else:
+            click.echo(f"Gửi thư: chưa cấu hình NHIEMVU_SMTP_HOST; thư được ghi thành tệp "
+                       f".eml trong {settings.mail_dir}")
+            warnings.append("thư chưa được gửi đi thật: đặt NHIEMVU_SMTP_HOST")
+        base_url = WebSettings.from_env().base_url
+        click.echo(f"Địa chỉ trang: {base_url}")
+        warnings += base_url_problems(base_url)
+        for warning in warnings:
+            click.echo(f"Cảnh báo: {warning}")
+        if not warnings:
+            click.echo("Không có cảnh báo.")
+        if check and warnings:
+            sys.exit(1)
+
     @cli.group()
     def user() -> None:
         """Secretariat users of the dashboard."""

@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+
+def base_url_problems(url: str) -> list[str]:
+    """Why links built on this public address would not work for agencies (a Vietnamese
+    line each): not https, a name only this machine knows, an IP address with a port."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    problems = []
+    if parts.scheme != "https":
+        problems.append(f"NHIEMVU_BASE_URL={url}: không dùng https; liên kết báo cáo và mật "
+                        f"khẩu đi qua mạng không mã hóa")
+    if not host or host == "localhost" or host.endswith(".localhost") or host.endswith(".local"):
+        problems.append(f"NHIEMVU_BASE_URL={url}: '{host or '(trống)'}' chỉ máy này hiểu; "
+                        f"cơ quan mở liên kết trong thư sẽ không vào được")
+    else:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            address = None
+        if address is not None and (address.is_loopback or address.is_private):
+            problems.append(f"NHIEMVU_BASE_URL={url}: địa chỉ {host} là địa chỉ nội bộ; "
+                            f"cơ quan ở ngoài không vào được")
+        elif address is not None and parts.port:
+            problems.append(f"NHIEMVU_BASE_URL={url}: địa chỉ IP với cổng {parts.port}; "
+                            f"hãy dùng tên miền của Ban qua https")
+    return problems
 
 
 @dataclass(frozen=True)
