@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tests.simulation import count, task_id
+from tests.test_cli import run
 from tests.webserver import LiveApp, live_app
 from web.security import CSRF_COOKIE, SESSION_COOKIE
 from workflow.actions import fire
@@ -25,7 +26,14 @@ from workflow.db import read_session, write_session
 from workflow.instantiate import instantiate
 from workflow.linkkeys import KeyRing, active_keys, revoke, rotate
 from workflow.links import LinkSigner, task_url
-from workflow.models import AttachmentRow, AuditRow, OutboxRow, ReportRow, TaskRow
+from workflow.models import (
+    AttachmentRow,
+    AuditRow,
+    LoginFailureRow,
+    OutboxRow,
+    ReportRow,
+    TaskRow,
+)
 from workflow.users import add_user
 
 NOW = datetime(2022, 5, 20, 9, 0, tzinfo=LOCAL_TZ)
@@ -95,9 +103,10 @@ def report(client: httpx.Client, url: str, text: str = "Đã tổ chức 3 lớp
                        files=[("files", (name, data)) for name, data in files or []])
 
 
-def login(client: httpx.Client, password: str = PASSWORD) -> httpx.Response:
+def login(client: httpx.Client, password: str = PASSWORD, username: str = "thuky"
+          ) -> httpx.Response:
     page = client.get("/dang-nhap")
-    return client.post("/dang-nhap", data={"csrf": csrf_of(page.text), "username": "thuky",
+    return client.post("/dang-nhap", data={"csrf": csrf_of(page.text), "username": username,
                                            "password": password})
 
 
@@ -398,10 +407,44 @@ def test_login_logout_and_throttling(app: LiveApp, client: httpx.Client) -> None
     assert client.post("/dang-nhap", data={"username": "thuky",
                                            "password": PASSWORD}).status_code == 403
     with httpx.Client(base_url=app.url, follow_redirects=False) as guesser:
+        # The right password above cleared the wrong one before it: five more to lock.
         statuses = [login(guesser, f"doan-{n}").status_code for n in range(6)]
-        # Five failures per name or address: the wrong password above came from here too.
-        assert statuses == [401] * 4 + [429] * 2
-        assert login(guesser).status_code == 429  # even the right password, for a while
+        assert statuses == [401] * 5 + [429]
+        locked = login(guesser)
+        assert locked.status_code == 429  # even the right password, for a while
+        assert "Tài khoản này đăng nhập sai quá nhiều lần" in locked.text
+
+
+def test_guessing_other_names_does_not_lock_a_real_user_out(app: LiveApp,
+                                                            client: httpx.Client) -> None:
+    """Failures are counted per account and per address, separately and in the database:
+    five wrong passwords for 'admin' leave 'thuky' free; the address limit (30) is
+    shared by every worker and stops a spray over many names."""
+    assert [login(client, "x", "admin").status_code for _ in range(6)] == [401] * 5 + [429]
+    assert login(client).status_code == 303  # the real user, same address
+    with live_app(app.engine, app.clock, app.settings.attachments_dir) as other, \
+            httpx.Client(base_url=other.url, follow_redirects=False) as second_worker:
+        # The other worker sees the failures: 'admin' is locked there too.
+        assert login(second_worker, "x", "admin").status_code == 429
+        statuses = [login(second_worker, "x", f"ten-{n}").status_code for n in range(25)]
+    assert statuses == [401] * 25  # 5 + 25 = 30 failures from this address
+    refused = login(client)
+    assert refused.status_code == 429 and "từ địa chỉ này" in refused.text
+    with read_session(app.engine) as session:
+        keys = set(session.scalars(select(LoginFailureRow.key)))
+    assert {"user:admin", "ip:127.0.0.1"} <= keys and "user:thuky" not in keys
+
+
+def test_user_unlock_command(app: LiveApp, client: httpx.Client, tmp_path: Path) -> None:
+    for _ in range(5):
+        login(client, "sai")
+    assert login(client).status_code == 429
+    url = app.engine.url.render_as_string(hide_password=False)
+    done = run(["--db", url, "user", "unlock", "thuky"], tmp_path).stdout
+    assert done.strip() == "Đã mở khóa đăng nhập cho thuky (5 lần đăng nhập sai được xóa)"
+    assert login(client).status_code == 303
+    missing = run(["--db", url, "user", "unlock", "khong-co"], tmp_path, ok=False)
+    assert missing.returncode == 1 and "không có người dùng 'khong-co'" in missing.stderr
 
 
 def test_disabled_user_is_out_at_once(app: LiveApp, client: httpx.Client) -> None:

@@ -167,6 +167,21 @@ def register(cli: click.Group, pass_app: Any) -> None:
         """Let a disabled user sign in again."""
         set_user_active(app, username, True)
 
+    @user.command(name="unlock")
+    @click.argument("username")
+    @pass_app
+    def user_unlock(app: Any, username: str) -> None:
+        """Let a user locked out by wrong passwords try again at once."""
+        from workflow.logins import unlock
+        from workflow.users import find_user
+
+        with write_session(app.ready_engine()) as session:
+            if find_user(session, username.strip().lower()) is None:
+                raise NhiemvuError(f"không có người dùng '{username}'")
+            count = unlock(session, username)
+        click.echo(f"Đã mở khóa đăng nhập cho {username} ({count} lần đăng nhập sai được "
+                   f"xóa)")
+
     @user.command(name="list")
     @pass_app
     def user_list(app: Any) -> None:

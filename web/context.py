@@ -10,11 +10,11 @@ from starlette.requests import Request
 
 from web.config import WebSettings
 from web.render import Pages
-from web.throttle import LoginThrottle
 from workflow.attachments import AttachmentStore
 from workflow.clock import Clock
 from workflow.linkkeys import CachedKeyRing, KeyRing
 from workflow.links import LinkMaker, LinkSigner
+from workflow.logins import LoginLimits
 
 
 @dataclass
@@ -25,7 +25,7 @@ class WebContext:
     keys: CachedKeyRing
     pages: Pages
     store: AttachmentStore
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -33,6 +33,7 @@ from workflow.db import read_session as db_read
 from workflow.db import write_session
 from workflow.errors import ConflictError, IllegalTransitionError, NhiemvuError
 from workflow.labels import document_label
+from workflow.logins import blocked, record_failure, record_success, wall_clock
 from workflow.machine import STATES
 from workflow.models import AttachmentRow, DirectiveRow, UserRow
 from workflow.status import filter_choices, matrix, overdue_list, overview
@@ -115,21 +116,31 @@ async def login(request: Request) -> Response:
                             form.get("csrf")):
         return _login_page(request, 403, "Biểu mẫu đã cũ, hãy đăng nhập lại.", username)
     address = request.client.host if request.client else "?"
-    keys = (f"user:{username}", f"ip:{address}")
-    if ctx.throttle.blocked(*keys):
-        return _login_page(request, 429, "Đăng nhập sai quá nhiều lần. Hãy thử lại sau "
-                                         "15 phút.", username)
+    password = str(form.get("password") or "")
 
-    def check() -> UserRow | None:
+    def check() -> UserRow | str | None:
+        """One transaction: the throttle's verdict, the password check, the failure."""
+        now = wall_clock()
         with write_session(ctx.engine) as session:
-            return authenticate(session, username, str(form.get("password") or ""),
-                                ctx.now())
+            refused = blocked(session, username, address, ctx.login_limits, now)
+            if refused:
+                return refused
+            user = authenticate(session, username, password, ctx.now())
+            if user is None:
+                record_failure(session, username, address, ctx.login_limits, now)
+            else:
+                record_success(session, username)
+            return user
 
     user = await run_in_threadpool(check)
-    if user is None:
-        ctx.throttle.failed(*keys)
+    if user == "account":
+        return _login_page(request, 429, "Tài khoản này đăng nhập sai quá nhiều lần. Hãy thử "
+                                         "lại sau 15 phút, hoặc nhờ quản trị mở khóa.", username)
+    if user == "address":
+        return _login_page(request, 429, "Có quá nhiều lần đăng nhập sai từ địa chỉ này. Hãy "
+                                         "thử lại sau 15 phút.", username)
+    if not isinstance(user, UserRow):
         return _login_page(request, 401, "Tên đăng nhập hoặc mật khẩu không đúng.", username)
-    ctx.throttle.succeeded(f"user:{username}")
     response = RedirectResponse(_safe_next(str(form.get("next") or "")), 303)
     response.set_cookie(SESSION_COOKIE, new_session(ctx.ring(), user.id or 0),
                         max_age=ctx.settings.session_hours * 3600, httponly=True,
