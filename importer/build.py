@@ -66,26 +66,26 @@ class Draft:
 def build_draft(path: Path, directory: Directory, code: str | None = None,
                 calendar_code: str = "default") -> Draft:
     if code is not None and not CODE_PATTERN.match(code):
-        raise ImportProblem(f"--code '{code}' is not a code (expected lowercase letters, "
-                            "digits, '.' and '-')")
+        raise ImportProblem(f"--code '{code}' không phải mã hợp lệ (chỉ gồm chữ thường "
+                            "không dấu, chữ số, '.' và '-')")
     lines = read_lines(path)
     layout = layout_of(lines)
     header = read_header(layout.header, layout.preamble, layout.signature)
     if not layout.root.children and header.number.value is None and header.date.value is None:
-        raise ImportProblem(f"{path}: no directive structure found (no 'Số:' line, no date "
-                            "line, no numbered sections I., 1., -); nothing written")
+        raise ImportProblem(f"{path}: không nhận ra cấu trúc văn bản (không có dòng 'Số:', "
+                            "dòng ngày tháng, hay các mục I., 1., -); không ghi gì")
     calendar = directory.calendars.get(calendar_code)
     if calendar is None:
-        raise ImportProblem(f"no calendar '{calendar_code}' under the registry folder(s) "
-                            "(expected a file with kind: calendar)")
+        raise ImportProblem(f"không có lịch '{calendar_code}' trong thư mục danh mục "
+                            "(cần một tệp có kind: calendar)")
     registry = directory.for_place(header.place.value or "", _place_in(header.issuer.value))
     level = _level(header.issuer.value)
     matcher = Matcher(registry, header.issuer.value, level)
     draft = Draft(path, "", header, [], [], Found(None), Found(None), calendar, registry)
     _canonical_issuer(draft, matcher)
     if registry is None:
-        draft.unplaced.append(f"no agency file under the registry has the locality "
-                              f"'{header.place.value}': every agency is new")
+        draft.unplaced.append(f"không có tệp cơ quan nào của địa bàn "
+                              f"'{header.place.value}': mọi cơ quan đều là mới")
     draft.chair = _chair(draft, matcher, level)
     draft.secretariat = _secretariat(draft, layout, matcher, level)
     draft.references = _references(layout, draft, matcher)
@@ -96,17 +96,17 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
                       secretariat=draft.secretariat.value)
     draft.tasks = tasks_of(layout.root, context)
     if not draft.tasks:
-        raise ImportProblem(f"{path}: no tasks found (no numbered sections or bullets after "
-                            "the header); nothing written")
+        raise ImportProblem(f"{path}: không tìm thấy nhiệm vụ (không có mục đánh số hay "
+                            "gạch đầu dòng sau phần đầu); không ghi gì")
     _fill_missing(draft, context)
     draft.notes += context.notes
     draft.ad_hoc = context.ad_hoc
     draft.footnotes = [(b.label, b.text, b.first) for b in layout.footnotes]
     draft.code = code or _draft_code(draft)
     if draft.code in directory.directives:
-        draft.unplaced.append(f"a directive '{draft.code}' is already defined in "
-                              f"{directory.directives[draft.code]}: loading both fails; "
-                              "choose another --code or replace that file")
+        draft.unplaced.append(f"văn bản '{draft.code}' đã có trong "
+                              f"{directory.directives[draft.code]}: nạp cả hai sẽ lỗi; "
+                              "hãy chọn --code khác hoặc thay tệp đó")
     return draft
 
 
@@ -146,7 +146,7 @@ def _canonical_issuer(draft: Draft, matcher: Matcher) -> None:
     if code and code in draft.registry.agencies:
         name = draft.registry.agencies[code].name
         review = issuer.review if name == issuer.value else \
-            f"'{issuer.value}' read as the registry's '{name}'"
+            f"'{issuer.value}' được hiểu là '{name}' trong danh mục"
         draft.header.issuer = Found(name, issuer.line, review)
 
 
@@ -159,8 +159,8 @@ def _chair(draft: Draft, matcher: Matcher, level: str | None) -> Found:
         return Found(code, draft.header.issuer.line)
     for agency in registry.agencies.values():
         if key(agency.name).startswith("uy ban nhan dan") and agency.level == level:
-            return Found(agency.code, None, f"the committee's chair: {agency.name}, the "
-                                            "people's committee at the issuer's level")
+            return Found(agency.code, None, f"Trưởng Ban: {agency.name}, Ủy ban "
+                                            "nhân dân cùng cấp với cơ quan ban hành")
     return Found(None)
 
 
@@ -177,10 +177,10 @@ def _secretariat(draft: Draft, layout: Layout, matcher: Matcher, level: str | No
     if registry is not None:
         for agency in registry.agencies.values():
             if "lao dong thuong binh va xa hoi" in key(agency.name) and agency.level == level:
-                return Found(agency.code, None, f"no '(qua …)' routing in the document: "
-                                                f"assumed {agency.name}, the usual standing "
-                                                "office of the committee")
-    return Found(None, None, "no secretariat found")
+                return Found(agency.code, None, f"văn bản không ghi '(qua …)': coi "
+                                                f"{agency.name} là cơ quan thường trực như "
+                                                "thường lệ")
+    return Found(None, None, "không tìm thấy cơ quan thường trực")
 
 
 def _all_blocks(section: Section) -> list[Block]:
@@ -207,12 +207,12 @@ def _references(layout: Layout, draft: Draft, matcher: Matcher) -> list[Referenc
 def _reference(found: FoundReference, line: int, draft: Draft, matcher: Matcher
                ) -> Reference | None:
     if found.kind is None:
-        draft.notes.append(f"cited {found.kind_word} {found.number}: the schema has no "
-                           f"document kind for it, not recorded as implemented")
+        draft.notes.append(f"có dẫn {found.kind_word} {found.number}: loại văn bản này "
+                           f"không có trong lược đồ, không ghi vào văn bản cấp trên")
         return None
     issuer, review = _complete_issuer(found.issuer, draft, matcher)
     if found.date is None:
-        review = (review + "; " if review else "") + "no date found"
+        review = (review + "; " if review else "") + "không có ngày ban hành"
     return Reference(found, issuer, line, review)
 
 
@@ -221,7 +221,7 @@ def _complete_issuer(issuer: str | None, draft: Draft, matcher: Matcher
     """'UBND huyện' -> this district's people's committee; 'Sở …' without a province ->
     '… tỉnh <province of the registry's locality>'."""
     if issuer is None:
-        return None, "no issuer found"
+        return None, "không rõ cơ quan ban hành"
     code = _whole(matcher, issuer)
     registry = draft.registry
     if code and registry is not None and code in registry.agencies:
@@ -235,8 +235,8 @@ def _complete_issuer(issuer: str | None, draft: Draft, matcher: Matcher
         if province and key(province) not in folded:
             if folded == "uy ban nhan dan tinh":
                 long = long.rsplit(" ", 1)[0]
-            return f"{long} {province}", f"'{issuer}' completed with the registry's " \
-                                         f"locality"
+            return f"{long} {province}", f"'{issuer}' được ghi thêm địa bàn của " \
+                                         f"danh mục"
     return long, None
 
 
@@ -262,10 +262,11 @@ def _recipients(layout: Layout, draft: Draft, matcher: Matcher
             c in registry.groups[g].members for g in groups)]
     codes = [c for c in codes if c != draft.chair.value]
     if codes:
-        return codes, "no 'Kính gửi': tasks naming no agency go to the 'Nơi nhận' list"
+        return codes, ("không có 'Kính gửi': nhiệm vụ không nêu cơ quan được giao cho danh "
+                       "sách 'Nơi nhận'")
     secretariat = draft.secretariat.value
     return ([secretariat] if secretariat else []), \
-        "no recipients found: tasks naming no agency go to the secretariat"
+        "không có nơi nhận: nhiệm vụ không nêu cơ quan được giao cho cơ quan thường trực"
 
 
 def _kinh_gui(layout: Layout) -> list[tuple[str, int]]:
@@ -297,7 +298,7 @@ def _codes_for(entries: list[tuple[str, int]], draft: Draft, matcher: Matcher, c
         if not targets and create and AGENCY_HEADS.match(key(text)):
             targets = [_new_agency(draft, text.strip(" ;.,"), line, "huyen")]
         if not targets:
-            draft.unplaced.append(f"recipient '{text}' (line {line}): not in the registry")
+            draft.unplaced.append(f"nơi nhận '{text}' (dòng {line}): không có trong danh mục")
         codes += [t for t in targets if t not in codes]
     return codes
 
@@ -315,9 +316,9 @@ def _new_agency(draft: Draft, name: str, line: int | None, level: str) -> str:
         else set()
     while code in taken or any(a.code == code for a in draft.new_agencies):
         code, number = f"{base}-{number}", number + 1
-    review = "a new agency: check the name, set the level and the real e-mail address"
+    review = "cơ quan mới: kiểm tra tên, ghi cấp và địa chỉ thư thật"
     if key(name).startswith("cac ") or " cac " in key(name):
-        review = "a collective name: make it a group of its member agencies"
+        review = "tên chung của nhiều cơ quan: hãy lập nhóm gồm các cơ quan thành viên"
     draft.new_agencies.append(NewAgency(code, name, level, line, review))
     return code
 
@@ -326,25 +327,25 @@ def _fill_missing(draft: Draft, context: Context) -> None:
     """The schema needs number, date, issuer and title: blanks become visible placeholders."""
     header = draft.header
     if header.year.value is None:
-        raise ImportProblem(f"{draft.source}: no year found (no 'năm YYYY' in the title or "
-                            "the date line); nothing written")
+        raise ImportProblem(f"{draft.source}: không tìm thấy năm (không có 'năm YYYY' ở trích "
+                            "yếu hay dòng ngày tháng); không ghi gì")
     if header.number.value is None:
-        header.number = Found("/", None, "no 'Số:' line: the number is unknown")
+        header.number = Found("/", None, "không có dòng 'Số:': chưa rõ số văn bản")
     if header.date.value is None:
-        header.date = Found(header.year.value, None, "no date line: only the year is known")
+        header.date = Found(header.year.value, None, "không có dòng ngày tháng: chỉ biết năm")
     if header.title.value is None:
         header.title = Found(f"(chưa có trích yếu) {draft.source.stem}", None,
-                             "no title found: write the trích yếu")
+                             "không có trích yếu: hãy ghi trích yếu")
     if header.issuer.value is None:
         fallback = draft.registry.name_of(draft.chair.value) if draft.registry and \
             draft.chair.value else "(chưa rõ cơ quan ban hành)"
-        header.issuer = Found(fallback, None, "no issuer found in the document")
+        header.issuer = Found(fallback, None, "văn bản không ghi cơ quan ban hành")
     for task in draft.tasks:
         if not task.lead or SECRETARIAT in task.lead:
             task.lead = [c for c in task.lead if c != SECRETARIAT]
             if not task.lead:
                 task.lead = [context.new_agency("Cơ quan thường trực", None)]
-            task.reviews.append("no agency found for this task")
+            task.reviews.append("nhiệm vụ này không nêu cơ quan thực hiện")
 
 
 def _draft_code(draft: Draft) -> str:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # the CLI starts without loading the importer
     from importer.writer import Written
 
 from importer import REVIEW
+from workflow.labels import DOCUMENT_LABELS
 
 
 def register(cli: click.Group) -> None:
@@ -50,19 +51,25 @@ def register(cli: click.Group) -> None:
             click.echo(render(summary))
 
 
+FIELD_LABELS = {"number": "số", "date": "ngày ban hành", "kind": "loại văn bản",
+                "title": "trích yếu", "issuer": "cơ quan ban hành", "year": "năm",
+                "signer": "người ký", "secretariat": "cơ quan thường trực",
+                "chair": "trưởng ban"}
+
+
 def summarise(draft: Draft, written: Written) -> dict[str, Any]:
     header = draft.header
     reviews: list[str] = []
     for name in ("number", "date", "kind", "title", "issuer", "year", "signer"):
         found = getattr(header, name)
         if found.review:
-            reviews.append(f"{_at(found.line)}{name}: {found.review}")
+            reviews.append(f"{_at(found.line)}{FIELD_LABELS[name]}: {found.review}")
     for name, found in (("secretariat", draft.secretariat), ("chair", draft.chair)):
         if found.review:
-            reviews.append(f"{_at(found.line)}{name}: {found.review}")
+            reviews.append(f"{_at(found.line)}{FIELD_LABELS[name]}: {found.review}")
     for reference in draft.references:
         if reference.review:
-            reviews.append(f"{_at(reference.line)}implements {reference.found.number}: "
+            reviews.append(f"{_at(reference.line)}văn bản cấp trên {reference.found.number}: "
                            f"{reference.review}")
     by_note: dict[str, list[str]] = {}
     for task in draft.tasks:
@@ -71,11 +78,11 @@ def summarise(draft: Draft, written: Written) -> dict[str, Any]:
     for note, codes in by_note.items():
         if len(codes) == 1:
             task = next(t for t in draft.tasks if t.code == codes[0])
-            reviews.append(f"line {task.lines}: task {task.code}: {note}")
+            reviews.append(f"dòng {task.lines}: nhiệm vụ {task.code}: {note}")
         else:
-            reviews.append(f"tasks {', '.join(codes)}: {note}")
+            reviews.append(f"các nhiệm vụ {', '.join(codes)}: {note}")
     for agency in draft.new_agencies:
-        reviews.append(f"{_at(agency.line)}new agency {agency.code}: {agency.review}")
+        reviews.append(f"{_at(agency.line)}cơ quan mới {agency.code}: {agency.review}")
     pairs = sum(len(t.lead) + len(t.coordinating) for t in draft.tasks)
     check = [str(p) for p in written.check_paths] + [str(written.directive)] + \
         ([str(written.agencies)] if written.agencies else [])
@@ -98,7 +105,7 @@ def summarise(draft: Draft, written: Written) -> dict[str, Any]:
                       for t in draft.tasks if isinstance(t.due, str)
                       or any(not _is_month(p, draft) for p in t.recurs)},
         "action_months": {t.code: [p for p in t.recurs if _is_month(p, draft)]
-                          + ([f"{t.due['action_month']} (start)"]
+                          + ([f"{t.due['action_month']} (ngày bắt đầu)"]
                              if isinstance(t.due, dict) else [])
                           for t in draft.tasks if isinstance(t.due, dict)
                           or any(_is_month(p, draft) for p in t.recurs)},
@@ -113,7 +120,7 @@ def summarise(draft: Draft, written: Written) -> dict[str, Any]:
 
 
 def _at(line: int | None) -> str:
-    return f"line {line}: " if line else ""
+    return f"dòng {line}: " if line else ""
 
 
 def _is_month(entry: Any, draft: Draft) -> bool:
@@ -127,35 +134,45 @@ def _period(entry: Any) -> str:
 
 
 def render(summary: dict[str, Any]) -> str:
+    """The terminal report, for the secretariat reading it: Vietnamese throughout."""
     d = summary["directive"]
-    out = [f"Imported {summary['source']} -> {summary['written']['directive']}"
+    kind = DOCUMENT_LABELS.get(d["document"], d["document"])
+    out = [f"Đã nhập {summary['source']} -> {summary['written']['directive']}"
            + (f" + {summary['written']['agencies']}" if summary["written"]["agencies"] else ""),
            "",
-           "Found:",
-           f"  document     {d['document']} số {d['number']}, {d['date']}, year {d['year']}",
-           f"  issuer       {d['issuer']}",
-           f"  title        {d['title']}",
-           f"  signer       {d['signer'] or '-'}",
-           f"  registry     {summary['registry'] or 'none for this locality'}; "
-           f"secretariat {d['secretariat'] or '-'}; chair {d['chair'] or '-'}"]
+           "Đọc được:",
+           f"  văn bản         {kind} số {d['number']}, {_date_words(d['date'])}"
+           + ("" if str(d["date"]) == str(d["year"]) else f", năm {d['year']}"),
+           f"  cơ quan ban hành {d['issuer']}",
+           f"  trích yếu       {d['title']}",
+           f"  người ký        {d['signer'] or '-'}",
+           f"  danh mục        {summary['registry'] or 'chưa có cho địa bàn này'}; "
+           f"thường trực {d['secretariat'] or '-'}; trưởng ban {d['chair'] or '-'}"]
     for reference in summary["implements"]:
-        out.append(f"  implements   {reference['document']} {reference['number']} "
+        out.append(f"  thực hiện       {reference['document']} {reference['number']} "
                    f"{reference['date'] or ''} {reference['issuer'] or ''}".rstrip())
-    out.append(f"  tasks        {summary['tasks']} task specs, {summary['assignments']} "
-               "(task, agency) assignments")
+    out.append(f"  nhiệm vụ        {summary['tasks']} nhiệm vụ, {summary['assignments']} "
+               "lượt giao (nhiệm vụ, cơ quan)")
     for code, periods in summary["deadlines"].items():
-        out.append(f"  deadlines    {code}: {', '.join(periods)}")
+        out.append(f"  hạn báo cáo     {code}: {', '.join(periods)}")
     for code, months in summary["action_months"].items():
-        out.append(f"  action month {code}: {', '.join(months)}")
+        out.append(f"  tháng hành động {code}: {', '.join(months)}")
     if summary["ad_hoc_reports"]:
-        out.append(f"  ad hoc       reports on request in {', '.join(summary['ad_hoc_reports'])}"
-                   " (not scheduled)")
+        out.append(f"  đột xuất        báo cáo khi có yêu cầu ở "
+                   f"{', '.join(summary['ad_hoc_reports'])} (không lập lịch)")
     for note in summary["footnotes"]:
-        out.append(f"  footnote     {note}")
+        out.append(f"  chú thích       {note}")
     if summary["not_tasks"] or summary["not_placed"]:
-        out += ["", "Not made tasks / not placed:"]
+        out += ["", "Không thành nhiệm vụ / chưa xếp được:"]
         out += [f"  - {note}" for note in summary["not_tasks"] + summary["not_placed"]]
-    out += ["", f"Needs review ({len(summary['review'])}, marked {REVIEW} in the file):"]
-    out += [f"  - {note}" for note in summary["review"]] or ["  (nothing)"]
-    out += ["", f"Check: {summary['check']}"]
+    out += ["", f"Cần xem lại ({len(summary['review'])}, có ghi {REVIEW} trong tệp):"]
+    out += [f"  - {note}" for note in summary["review"]] or ["  (không có)"]
+    out += ["", f"Kiểm tra: {summary['check']}"]
     return "\n".join(out)
+
+
+def _date_words(value: str | None) -> str:
+    """'12/04/2022' -> 'ngày 12/04/2022'; '04/2022' -> 'tháng 04/2022'; '2023' -> 'năm 2023'."""
+    if not value:
+        return "chưa rõ ngày"
+    return {3: "ngày", 2: "tháng"}.get(value.count("/") + 1, "năm") + f" {value}"

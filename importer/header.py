@@ -66,7 +66,7 @@ def read_header(header: list[Line], preamble: list[Block], signature: list[Line]
         if match and result.number.value is None:
             serial, code = match.group("serial"), match.group("code").rstrip(".;,")
             result.number = Found(f"{serial}/{code}", number,
-                                  None if serial else "the number is blank in the document")
+                                  None if serial else "văn bản để trống số")
             text = text[: match.start()] + " " + text[match.end():]
         date = DATE.search(text)
         if date and result.date.value is None:
@@ -85,8 +85,8 @@ def _date(match: re.Match[str], line: int) -> Found:
     if day and month:
         return Found(f"{int(day):02d}/{int(month):02d}/{year}", line)
     if month:
-        return Found(f"{int(month):02d}/{year}", line, "the day of issue is blank")
-    return Found(year, line, "the day and month of issue are blank")
+        return Found(f"{int(month):02d}/{year}", line, "văn bản để trống ngày ban hành")
+    return Found(year, line, "văn bản để trống ngày và tháng ban hành")
 
 
 def _place(text: str) -> str | None:
@@ -116,12 +116,12 @@ def _kind(lines: list[tuple[int, str]], number: str | None) -> Found:
     if number and "/" in number:
         head = number.split("/", 1)[1].split("-")[0].upper()
         if head in NUMBER_CODES:
-            return Found(NUMBER_CODES[head], None, f"kind taken from the number's code '{head}'")
+            return Found(NUMBER_CODES[head], None, f"loại văn bản lấy theo ký hiệu '{head}' của số")
     if any(text.startswith(("V/v", "v/v")) for _, text in lines):
-        return Found("cong-van", None, "an official letter: the header has 'V/v' and no kind "
-                                       "line")
-    return Found("cong-van", None, "no kind line (KẾ HOẠCH, CHƯƠNG TRÌNH…) found; assumed "
-                                   "công văn")
+        return Found("cong-van", None, "công văn: phần đầu có 'V/v' và không ghi "
+                                       "loại văn bản")
+    return Found("cong-van", None, "không có dòng loại văn bản (KẾ HOẠCH, CHƯƠNG TRÌNH…); "
+                                   "coi là công văn")
 
 
 STOP_TITLE = ("Thực hiện", "Căn cứ", "Kính gửi", "Nhằm", "Để")
@@ -149,7 +149,7 @@ def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
                 break
         if parts:
             return Found(" ".join(parts).rstrip("."), first)
-    return Found(None, None, "no title (trích yếu) found")
+    return Found(None, None, "không tìm thấy trích yếu")
 
 
 def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
@@ -171,15 +171,15 @@ def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
         place = re.search(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)\b.*$", parent)
         if place and not re.search(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã)\b", unit):
             unit = f"{unit} {place.group(0)}"
-        return Found(unit, first, f"the issuing unit under '{parent}'")
+        return Found(unit, first, f"đơn vị ban hành trực thuộc '{parent}'")
     if block and re.match(ISSUER_HEADS, sentence_case(" ".join(block))):
         return Found(sentence_case(" ".join(block)), first)
     for item in preamble:
         match = ISSUER_CLAUSE.search(item.text)
         if match and " về " not in match.group("who"):
             return Found(match.group("who").strip(), item.first,
-                         "issuer taken from the preamble")
-    return Found(None, None, "no issuer found")
+                         "cơ quan ban hành lấy từ phần mở đầu")
+    return Found(None, None, "không rõ cơ quan ban hành")
 
 
 def _year(title: Found, date: Found) -> Found:
@@ -188,8 +188,8 @@ def _year(title: Found, date: Found) -> Found:
         if years:
             return Found(years[-1], title.line)
     if date.value:
-        return Found(date.value[-4:], date.line, "year taken from the date of issue")
-    return Found(None, None, "no year found")
+        return Found(date.value[-4:], date.line, "năm lấy theo ngày ban hành")
+    return Found(None, None, "không tìm thấy năm")
 
 
 SIGNER_WORDS = (("kt.", "KT."), ("tm.", "TM."), ("tl.", "TL."), ("q.", "Q."),
@@ -210,9 +210,9 @@ def _signer(signature: list[Line]) -> Found:
         elif len(text.split()) <= 5 and all(w[:1].isupper() for w in text.split()):
             name = text
     if not titles and not name:
-        return Found(None, None, "no signer found")
+        return Found(None, None, "không tìm thấy người ký")
     value = ", ".join(titles) + (f" {name}" if name else "")
-    return Found(value.strip(), first, None if name else "no signer name found")
+    return Found(value.strip(), first, None if name else "không có tên người ký")
 
 
 def _signer_title(text: str) -> str:

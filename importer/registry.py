@@ -109,8 +109,8 @@ def read_directory(paths: list[Path]) -> Directory:
     kind, the locality and which codes a file defines are read from its text."""
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
-        raise ImportProblem(f"registry {', '.join(missing)} not found (pass --registry with "
-                            "the folder of the agency files and the calendar)")
+        raise ImportProblem(f"không tìm thấy danh mục {', '.join(missing)} (dùng --registry với "
+                            "thư mục chứa tệp cơ quan và lịch)")
     agency_files: list[tuple[Path, str, list[str]]] = []
     directives: dict[str, Path] = {}
     calendar_files: list[Path] = []
@@ -132,7 +132,7 @@ def read_directory(paths: list[Path]) -> Directory:
         loaded = load_definitions([p for p, _, _ in agency_files] + calendar_files) \
             if agency_files or calendar_files else None
     except DefinitionError as exc:
-        raise ImportProblem(f"registry file {exc}") from None
+        raise ImportProblem(f"tệp danh mục {exc}") from None
     files: list[AgencyFile] = []
     for path, locality, codes in agency_files:
         assert loaded is not None

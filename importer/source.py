@@ -28,23 +28,24 @@ class Line:
 
 def read_lines(path: Path) -> list[Line]:
     if not path.exists():
-        raise ImportProblem(f"{path}: no such file")
+        raise ImportProblem(f"{path}: không có tệp này")
     if path.is_dir():
-        raise ImportProblem(f"{path}: is a folder, expected a .txt, .md, .docx or .pdf file")
+        raise ImportProblem(f"{path}: là thư mục, cần một tệp .txt, .md, .docx hoặc .pdf")
     data = path.read_bytes()
     if not data.strip():
-        raise ImportProblem(f"{path}: the file is empty")
+        raise ImportProblem(f"{path}: tệp rỗng")
     suffix = path.suffix.lower()
     if suffix == ".docx":
         lines = _docx_lines(path, data)
     elif suffix == ".pdf":
         lines = _pdf_lines(path, data)
     elif suffix == ".doc":
-        raise ImportProblem(f"{path}: old Word format (.doc) is not supported; save it as .docx")
+        raise ImportProblem(f"{path}: định dạng Word cũ (.doc) không được hỗ trợ; hãy lưu "
+                            "thành .docx")
     else:
         lines = _text_lines(path, data)
     if not any(line.text.strip() for line in lines):
-        raise ImportProblem(f"{path}: no text found in the file")
+        raise ImportProblem(f"{path}: tệp không có chữ")
     return lines
 
 
@@ -53,17 +54,17 @@ def _text_lines(path: Path, data: bytes) -> list[Line]:
         text = data.decode("utf-16")
         return _numbered(text)
     if data.startswith(b"{\\rtf"):
-        raise ImportProblem(f"{path}: a Rich Text (RTF) file; save it as .docx or .txt")
+        raise ImportProblem(f"{path}: tệp Rich Text (RTF); hãy lưu thành .docx hoặc .txt")
     if data.startswith(b"PK\x03\x04"):
-        raise ImportProblem(f"{path}: a zip package (a Word file with another name?); "
-                            "name it .docx")
+        raise ImportProblem(f"{path}: gói zip (tệp Word mang tên khác?); "
+                            "hãy đặt đuôi .docx")
     if b"\x00" in data[:4096]:
-        raise ImportProblem(f"{path}: binary data, expected text (UTF-8), .docx or .pdf")
+        raise ImportProblem(f"{path}: dữ liệu nhị phân, cần văn bản (UTF-8), .docx hoặc .pdf")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportProblem(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8, "
-                            ".docx or .pdf") from None
+        raise ImportProblem(f"{path}: không phải văn bản UTF-8 (byte {exc.start}); hãy lưu "
+                            "dạng UTF-8, .docx hoặc .pdf") from None
     return _numbered(text)
 
 
@@ -74,8 +75,8 @@ def _numbered(text: str) -> list[Line]:
 def _docx_lines(path: Path, data: bytes) -> list[Line]:
     """Body paragraphs and table cells in reading order; one Line per paragraph."""
     if not zipfile.is_zipfile(path):
-        raise ImportProblem(f"{path}: not a Word document (.docx is a zip package; this file "
-                            "is not one)")
+        raise ImportProblem(f"{path}: không phải tài liệu Word (.docx là gói zip; tệp này "
+                            "không phải)")
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
@@ -84,7 +85,7 @@ def _docx_lines(path: Path, data: bytes) -> list[Line]:
     try:
         document = Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise ImportProblem(f"{path}: not a Word document ({exc})") from None
+        raise ImportProblem(f"{path}: không phải tài liệu Word ({exc})") from None
     lines: list[Line] = []
     numbering = _Numbering(document)
 
@@ -213,14 +214,14 @@ def _pdf_lines(path: Path, data: bytes) -> list[Line]:
     from pypdf.errors import PdfReadError
 
     if not data.startswith(b"%PDF"):
-        raise ImportProblem(f"{path}: not a PDF file (it does not start with %PDF)")
+        raise ImportProblem(f"{path}: không phải tệp PDF (không bắt đầu bằng %PDF)")
     try:
         reader = PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError) as exc:
-        raise ImportProblem(f"{path}: unreadable PDF ({exc})") from None
+        raise ImportProblem(f"{path}: không đọc được PDF ({exc})") from None
     if not "".join(pages).strip():
-        raise ImportProblem(f"{path}: the PDF has no text layer (a scanned document?); run it "
-                            "through OCR first or paste the text into a .txt file")
+        raise ImportProblem(f"{path}: PDF không có lớp chữ (bản quét?); hãy nhận dạng chữ "
+                            "(OCR) trước hoặc dán nội dung vào một tệp .txt")
     text = "\n".join(pages)
     return _numbered(text)

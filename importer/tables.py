@@ -62,9 +62,9 @@ def row_due(text: str) -> tuple[Any, str | None]:
         month = int(month_match["m"])
         last = monthdays.monthrange(int(month_match["y"] or 2001), month)[1]
         return (due_text(last, month, month_match["y"]),
-                f"'{month_match.group(0)}' read as due on its last day")
+                f"'{month_match.group(0)}' được hiểu là hạn vào ngày cuối tháng")
     quarter = QUARTER.search(text)
     if quarter:
         day, month = QUARTER_END[quarter["q"].upper()]
-        return f"{day:02d}/{month:02d}", f"'{quarter.group(0)}' read as due on its last day"
+        return f"{day:02d}/{month:02d}", f"'{quarter.group(0)}' được hiểu là hạn vào ngày cuối quý"
     return None, None

@@ -81,8 +81,8 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
         title = key(section.title)
         name = _source(section) or "(body)"
         if section.kind != "root" and any(word in title for word in OBJECTIVES):
-            context.notes.append(f"{name} {section.title}: objectives, no tasks "
-                                 f"(line {section.line})")
+            context.notes.append(f"{name} {section.title}: mục đích, yêu cầu, không phải "
+                                 f"nhiệm vụ (dòng {section.line})")
             continue
         if section in organisation:
             for child in section.children:
@@ -92,9 +92,9 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
             tasks.append(_report_task(section, context))
             continue
         if organisation:
-            context.notes.append(f"{name} {section.title}: content described; the tasks are "
-                                 f"given per agency in {_source(organisation[0])} "
-                                 f"(line {section.line})")
+            context.notes.append(f"{name} {section.title}: phần nội dung; nhiệm vụ được "
+                                 f"giao theo từng cơ quan ở {_source(organisation[0])} "
+                                 f"(dòng {section.line})")
             continue
         tasks += _content(section, context)
     _unique_codes(tasks)
@@ -151,8 +151,8 @@ def _agency_section(section: Section, context: Context) -> list[TaskDraft]:
     review = None
     if not leads:
         leads = [context.new_agency(_heading(section.title), section.line)]
-        review = f"'{_heading(section.title)}' is not in the registry: added to the draft " \
-                 "agency file"
+        review = f"'{_heading(section.title)}' chưa có trong danh mục: đã thêm vào tệp " \
+                 "cơ quan dự thảo"
     tasks = []
     for task in _tasks_in(section, _code(section), context, default=leads, fixed=True):
         if review:
@@ -208,8 +208,8 @@ def _table(rows: list[Block], code: str, source: str, context: Context,
     header = cells_of(rows[0].text)
     roles = column_roles(header)
     if "content" not in roles.values() or "lead" not in roles.values():
-        context.notes.append(f"{source}: a table without 'nội dung' and 'chủ trì' columns, "
-                             f"not read (line {rows[0].first})")
+        context.notes.append(f"{source}: bảng không có cột 'nội dung' và 'chủ trì', "
+                             f"không đọc (dòng {rows[0].first})")
         return []
     column = {role: index for index, role in roles.items()}
     tasks: list[TaskDraft] = []
@@ -236,8 +236,8 @@ def _table(rows: list[Block], code: str, source: str, context: Context,
         if not lead and cell("lead"):
             lead = [context.new_agency(part.strip(), row.first)
                     for part in re.split(r"[;,]\s*|\s+và\s+", cell("lead")) if part.strip()]
-            task.reviews.append(f"'{cell('lead')}' is not in the registry: added to the draft "
-                                "agency file")
+            task.reviews.append(f"'{cell('lead')}' chưa có trong danh mục: đã thêm vào tệp "
+                                "cơ quan dự thảo")
         task.lead = _unique(lead) if lead else list(default or context.recipients)
         task.coordinating = [c for c in _unique(
             _resolve(m.target, context) for m in context.matcher.find(cell("coordinating"))[1])
@@ -270,8 +270,8 @@ def _listed(items: list[Block], section: Section, code: str, context: Context,
         return [_task(code, source, intro[0].first, intro[-1].last, text, context, default,
                       fixed)]
     if intro:
-        context.notes.append(f"{source}: the paragraph before the first bullet is taken as an "
-                             f"introduction, not a task (line {intro[0].first})")
+        context.notes.append(f"{source}: đoạn trước gạch đầu dòng đầu tiên được coi là lời "
+                             f"dẫn, không phải nhiệm vụ (dòng {intro[0].first})")
     tasks = []
     for number, entry in enumerate(entries, start=1):
         if entry.subs:
@@ -282,7 +282,7 @@ def _listed(items: list[Block], section: Section, code: str, context: Context,
         task = _task(_join(code, number), source, entry.first.first, entry.last_line,
                      entry.text, context, default, fixed)
         if entry.merged:
-            task.reviews.append("a following bullet details this task's content: joined to it")
+            task.reviews.append("gạch đầu dòng sau nói rõ nội dung nhiệm vụ này: đã gộp vào")
         tasks.append(task)
     return tasks
 
@@ -313,7 +313,7 @@ def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
     months = action_months(text, context.calendar)
     for month in months:
         if month.code is None:
-            task.reviews.append(f"{month.review} ('{month.evidence}'): not scheduled")
+            task.reviews.append(f"{month.review} ('{month.evidence}'): không lập lịch")
         elif month.review:
             task.reviews.append(month.review)
     codes = [m.code for m in months if m.code]
@@ -324,7 +324,7 @@ def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
     one_off = [d for d in found if d.period is None]
     if codes and planning_only(text) and len(codes) == 1 and not found:
         task.due = {"action_month": codes[0], "anchor": "start"}
-        task.reviews.append("a plan for the action month: due when the month starts")
+        task.reviews.append("kế hoạch cho tháng hành động: hạn là ngày tháng bắt đầu")
         return
     recurs: list[Any] = list(codes)
     for deadline in periodic:
@@ -335,9 +335,9 @@ def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
     if one_off and not recurs:
         task.due = one_off[0].due
         if len(one_off) > 1:
-            task.reviews.append("several deadlines: only the first is kept")
+            task.reviews.append("có nhiều hạn: chỉ giữ hạn đầu tiên")
     elif one_off:
-        task.reviews.append(f"a deadline ({one_off[0].due}) beside periodic reports: not kept")
+        task.reviews.append(f"hạn {one_off[0].due} bên cạnh báo cáo định kỳ: không giữ")
     task.recurs = recurs
 
 
@@ -374,7 +374,7 @@ def _report_leads(report: list[TaskDraft], others: list[TaskDraft], context: Con
                 extra.append(code)
                 covered |= members
         task.lead = [c for c in _unique(leads + extra) if c != context.secretariat] or task.lead
-        task.reviews.append("reports: every agency the directive tasks; check the list")
+        task.reviews.append("báo cáo: mọi cơ quan được giao nhiệm vụ; hãy kiểm tra danh sách")
 
 
 def _unique_codes(tasks: list[TaskDraft]) -> None:
@@ -385,7 +385,7 @@ def _unique_codes(tasks: list[TaskDraft]) -> None:
         while code in seen:
             code, number = f"{task.code}-{number}", number + 1
         if code != task.code:
-            task.reviews.append(f"the numbering repeats {task.code}: renamed {code}")
+            task.reviews.append(f"số thứ tự {task.code} bị lặp: đổi thành {code}")
             task.code = code
         seen.add(code)
 

@@ -73,7 +73,7 @@ def action_months(text: str, calendar: Calendar) -> list[MonthMention]:
             start = (int(groups["d1"]), int(groups.get("m1") or groups["m2"]))
             end = (int(groups["d2"]), int(groups["m2"]))
             taken.append((match.start(), match.end()))
-            review = "read '15/11/15/12' as the range 15/11–15/12" if index == 0 else None
+            review = "'15/11/15/12' được hiểu là khoảng 15/11–15/12" if index == 0 else None
             found.append((match.start(), _month_for(start, end, match.group(0), calendar,
                                                     review)))
     if CAMPAIGN.search(text):
@@ -106,9 +106,9 @@ def _month_for(start: tuple[int, int], end: tuple[int, int], evidence: str, cale
     for month in calendar.action_months:
         if month.start == start and month.end == end:
             return MonthMention(month.code, evidence, review)
-    return MonthMention(None, evidence, f"the range {start[0]:02d}/{start[1]:02d}–"
-                                        f"{end[0]:02d}/{end[1]:02d} is no action month of "
-                                        f"calendar '{calendar.code}'")
+    return MonthMention(None, evidence, f"khoảng {start[0]:02d}/{start[1]:02d}–"
+                                        f"{end[0]:02d}/{end[1]:02d} không phải tháng hành động "
+                                        f"nào của lịch '{calendar.code}'")
 
 
 def _month_by_name(following: str, calendar: Calendar) -> str | None:
@@ -166,15 +166,15 @@ def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
             if code is None:
                 continue
             found.append(Deadline(code, due_text, clause.strip(),
-                                  None if due_text else "no date given: the calendar's date"))
+                                  None if due_text else "không ghi ngày: lấy ngày theo lịch"))
         elif due_text and "báo cáo" in clause.lower():
             found.append(Deadline(None, due_text, clause.strip()))
     if not found and STANDING.search(text):
         for kind in ("half", "year"):
             if kind in periods:
                 found.append(Deadline(periods[kind], None, STANDING.search(text).group(0),
-                                      "periodic reports 'theo quy định': the calendar's "
-                                      "report periods and dates"))
+                                      "báo cáo định kỳ 'theo quy định': lấy các kỳ "
+                                      "và hạn báo cáo của lịch"))
     return found, ad_hoc
 
 

@@ -46,7 +46,7 @@ def _yaml() -> YAML:
 def _note(found: Found) -> str | None:
     parts = []
     if found.line:
-        parts.append(f"line {found.line}")
+        parts.append(f"dòng {found.line}")
     if found.review:
         parts.append(f"{REVIEW} {found.review}")
     return "; ".join(parts) or None
@@ -62,11 +62,11 @@ def directive_document(draft: Draft) -> CommentedMap:
     header = draft.header
     doc = CommentedMap()
     doc.yaml_set_start_comment(
-        f"Draft made by `nhiemvu import` from {draft.source.name} on "
+        f"Dự thảo do `nhiemvu import` lập từ {draft.source.name} ngày "
         f"{date.today().strftime('%d/%m/%Y')}.\n"
-        f"Each value names the line of the document it was read from; check every "
-        f"'{REVIEW}' comment\nbefore loading. Titles are the first words of each task: "
-        "shorten them.")
+        f"Mỗi giá trị ghi dòng của văn bản mà nó được đọc từ đó; hãy xem mọi ghi chú "
+        f"'{REVIEW}'\ntrước khi nạp. Tiêu đề là những chữ đầu của mỗi nhiệm vụ: "
+        "hãy rút gọn.")
     _set(doc, "kind", "directive")
     _set(doc, "code", draft.code)
     _set(doc, "document", header.kind.value, _note(header.kind))
@@ -95,7 +95,7 @@ def directive_document(draft: Draft) -> CommentedMap:
             if found.title:
                 item["title"] = found.title
             implements.append(item)
-            note = f"line {reference.line}" + (f"; {REVIEW} {reference.review}"
+            note = f"dòng {reference.line}" + (f"; {REVIEW} {reference.review}"
                                                if reference.review else "")
             item.yaml_add_eol_comment(note, "document")
         doc["implements"] = implements
@@ -116,7 +116,7 @@ def directive_document(draft: Draft) -> CommentedMap:
             for entry in task.recurs:
                 recurs.append(_flow_map(entry) if isinstance(entry, dict) else entry)
             item["recurs"] = recurs
-        note = f"lines {task.lines}" if "-" in task.lines else f"line {task.lines}"
+        note = f"dòng {task.lines}"
         if task.reviews:
             note += f"; {REVIEW} " + "; ".join(dict.fromkeys(task.reviews))
         item.yaml_add_eol_comment(note, "code")
@@ -124,8 +124,9 @@ def directive_document(draft: Draft) -> CommentedMap:
     doc["tasks"] = tasks
     if draft.footnotes:
         doc.yaml_set_comment_before_after_key(
-            "tasks", before="Footnotes of the document (references, not tasks):\n" + "\n".join(
-                f"  [{label}] {text} (line {line})" for label, text, line in draft.footnotes))
+            "tasks", before="Chú thích của văn bản (tài liệu dẫn, không phải nhiệm vụ):\n"
+            + "\n".join(f"  [{label}] {text} (dòng {line})"
+                        for label, text, line in draft.footnotes))
     return doc
 
 
@@ -134,9 +135,9 @@ def agencies_document(draft: Draft) -> CommentedMap | None:
         return None
     doc = CommentedMap()
     doc.yaml_set_start_comment(
-        f"Agencies named in {draft.source.name} that the registry lacks, drafted by "
-        "`nhiemvu import`.\nThe e-mail addresses are placeholders on the reserved .example "
-        "domain: replace them.")
+        f"Các cơ quan được nêu trong {draft.source.name} mà danh mục chưa có, do "
+        "`nhiemvu import` lập.\nĐịa chỉ thư là địa chỉ giữ chỗ trên tên miền dành riêng "
+        ".example: hãy thay bằng địa chỉ thật.")
     doc["kind"] = "agencies"
     locality = draft.registry.locality if draft.registry else (draft.header.place.value or "")
     doc["locality"] = locality or "(chưa rõ)"
@@ -149,7 +150,7 @@ def agencies_document(draft: Draft) -> CommentedMap | None:
         item["level"] = agency.level
         local = agency.code.split(".", 1)[-1]
         item["emails"] = _flow([f"{local}@{domain}.example"])
-        note = (f"line {agency.line}; " if agency.line else "") + f"{REVIEW} {agency.review}"
+        note = (f"dòng {agency.line}; " if agency.line else "") + f"{REVIEW} {agency.review}"
         item.yaml_add_eol_comment(note, "code")
         agencies.append(item)
     doc["agencies"] = agencies
@@ -183,8 +184,8 @@ def write_draft(draft: Draft, directory: Directory, out: Path, force: bool = Fal
         texts[agencies_out] = dump(agencies)
     for path in texts:
         if path.exists() and not force:
-            raise ImportProblem(f"{path} exists; choose another -o or pass --force to replace "
-                                "it; nothing written")
+            raise ImportProblem(f"{path} đã có; hãy chọn -o khác hoặc dùng --force để thay; "
+                                "không ghi gì")
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary: dict[Path, Path] = {}
     try:
@@ -201,8 +202,8 @@ def write_draft(draft: Draft, directory: Directory, out: Path, force: bool = Fal
             load_definitions(list(temporary.values()), directory.registry(),
                              directory.calendars)
         except DefinitionError as exc:
-            raise ImportProblem(f"the draft does not load (an importer bug; please report "
-                                f"it with the document): {exc}") from None
+            raise ImportProblem(f"dự thảo không nạp được (lỗi của chương trình nhập; xin báo "
+                                f"kèm văn bản): {exc}") from None
         for path, name in temporary.items():
             os.replace(name, path)
         temporary.clear()

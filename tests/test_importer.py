@@ -4,6 +4,7 @@ test per extraction rule with its variants, and the inputs that must be refused.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -84,7 +85,7 @@ def test_shipped_directive_agrees_with_its_definition(name: str, hand_code: str,
     agreement = agreement_of(written.directive, [], draft.code, hand, hand_code)
     assert_agrees(agreement, name)
     text = written.directive.read_text(encoding="utf-8")
-    assert "# line " in text  # every value says where it came from
+    assert "# dòng " in text  # every value says where it came from
 
 
 def test_drafts_load_and_instantiate_like_the_definitions(directory, tmp_path: Path) -> None:
@@ -123,27 +124,31 @@ def test_cli_import_writes_the_draft_and_reports(tmp_path: Path) -> None:
                             cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     report = result.stdout
-    assert "ke-hoach số /KH-UBND, 04/2022, year 2022" in report
-    assert "implements   ke-hoach 864/KH-UBND 12/04/2022 Ủy ban nhân dân tỉnh Cao Bằng" in report
+    assert "văn bản         Kế hoạch số /KH-UBND, tháng 04/2022, năm 2022" in report
+    assert "thực hiện       ke-hoach 864/KH-UBND 12/04/2022 Ủy ban nhân dân tỉnh Cao Bằng" \
+        in report
     assert "v.bao-cao: h1 05/06, year 05/12" in report
-    assert "II NỘI DUNG THỰC HIỆN: content described" in report
-    assert "line 3: number: the number is blank in the document" in report
+    assert "II NỘI DUNG THỰC HIỆN: phần nội dung" in report
+    assert "dòng 3: số: văn bản để trống số" in report
+    assert "Cần xem lại (" in report and "Kiểm tra: nhiemvu load --check" in report
+    assert not re.search(r"\b(?:line|task|found|review|agency)\b", report.replace(
+        "nhiemvu load --check", "")), report
     assert out.exists()
     clash = subprocess.run([*NHIEMVU, "import", str(DIRECTIVES / SHIPPED[0][0]), "-o",
                             str(tmp_path / "again.yaml"), "--code", "hq-2022"], cwd=ROOT,
                            env=clean_env(), capture_output=True, text=True, timeout=120)
-    assert "a directive 'hq-2022' is already defined in definitions/directives/" \
+    assert "văn bản 'hq-2022' đã có trong definitions/directives/" \
         "ha-quang-2022.yaml" in clash.stdout
     bad = subprocess.run([*NHIEMVU, "import", str(DIRECTIVES / SHIPPED[0][0]), "-o",
                           str(tmp_path / "bad.yaml"), "--code", "Hà Quảng"], cwd=ROOT,
                          env=clean_env(), capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 1 and "is not a code" in bad.stderr
+    assert bad.returncode == 1 and "không phải mã hợp lệ" in bad.stderr
     assert not (tmp_path / "bad.yaml").exists()
     again = subprocess.run([*NHIEMVU, "import", str(DIRECTIVES / SHIPPED[0][0]), "-o",
                             str(out)], cwd=ROOT, env=clean_env(), capture_output=True,
                            text=True, timeout=120)
     assert again.returncode == 1
-    assert "exists" in again.stderr and "--force" in again.stderr
+    assert "đã có" in again.stderr and "--force" in again.stderr
     as_json = subprocess.run([*NHIEMVU, "import", str(DIRECTIVES / SHIPPED[2][0]), "-o",
                                         str(out), "--force", "--json"],
                              cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=120)
@@ -239,18 +244,18 @@ def refused(path: Path, tmp_path: Path) -> str:
 def test_empty_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "trong.txt"
     path.write_text("  \n\n", encoding="utf-8")
-    assert "the file is empty" in refused(path, tmp_path)
+    assert "tệp rỗng" in refused(path, tmp_path)
 
 
 def test_binary_file_renamed_docx_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ke-hoach.docx"
     path.write_bytes(bytes(range(256)) * 40)
-    assert "not a Word document" in refused(path, tmp_path)
+    assert "không phải tài liệu Word" in refused(path, tmp_path)
     import zipfile
 
     with zipfile.ZipFile(path, "w") as archive:  # a zip, but not a Word package
         archive.writestr("readme.txt", "xin chào")
-    assert "not a Word document" in refused(path, tmp_path)
+    assert "không phải tài liệu Word" in refused(path, tmp_path)
 
 
 def test_scanned_pdf_without_text_is_refused(tmp_path: Path) -> None:
@@ -260,19 +265,19 @@ def test_scanned_pdf_without_text_is_refused(tmp_path: Path) -> None:
     ImageDraw.Draw(image).text((20, 20), "KE HOACH so 12/KH-UBND", fill="black")
     path = tmp_path / "scan.pdf"
     image.save(path, "PDF")
-    assert "no text layer" in refused(path, tmp_path)
+    assert "không có lớp chữ" in refused(path, tmp_path)
 
 
 def test_text_without_structure_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "thu.txt"
     path.write_text("Chào chị,\nHẹn gặp lại vào tuần sau để bàn về hội nghị.\n", "utf-8")
-    assert "no directive structure found" in refused(path, tmp_path)
+    assert "không nhận ra cấu trúc văn bản" in refused(path, tmp_path)
 
 
 def test_binary_text_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ke-hoach.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(100))
-    assert "binary data" in refused(path, tmp_path)
+    assert "dữ liệu nhị phân" in refused(path, tmp_path)
 
 
 # --- one rule at a time ---------------------------------------------------------------------
@@ -355,7 +360,7 @@ def test_issuer_from_the_header_block_and_from_the_preamble() -> None:
         - Việc.
         """)
     assert header.issuer.value == "Ban Vì sự tiến bộ của phụ nữ thành phố Hải Phòng"
-    assert header.issuer.review == "issuer taken from the preamble"
+    assert header.issuer.review == "cơ quan ban hành lấy từ phần mở đầu"
 
 
 @pytest.mark.parametrize(("lines", "signer"), [
@@ -621,7 +626,7 @@ def test_import_without_a_registry_drafts_every_agency(hand, tmp_path: Path) -> 
     assert "Phòng Lao động - Thương binh và Xã hội" in names
     assert "Ủy ban nhân dân các xã, thị trấn" in names
     collective = next(a for a in draft.new_agencies if a.name.startswith("Ủy ban nhân dân các"))
-    assert "group" in collective.review
+    assert "lập nhóm" in collective.review
     loaded = load_definitions([registry, written.directive, written.agencies])
     assert len(loaded.directives[draft.code].tasks) == len(draft.tasks)
 
@@ -631,7 +636,7 @@ def test_read_lines_keeps_line_numbers(tmp_path: Path) -> None:
     path.write_text("\ufeffSố: 1/KH-UBND\n\n## KẾ HOẠCH\n", encoding="utf-8")
     assert [(line.number, line.text) for line in read_lines(path)] == [
         (1, "Số: 1/KH-UBND"), (2, ""), (3, "## KẾ HOẠCH")]
-    with pytest.raises(ImportProblem, match="not UTF-8"):
+    with pytest.raises(ImportProblem, match="không phải văn bản UTF-8"):
         (tmp_path / "b.txt").write_bytes(b"S\xf4: 1/KH-UBND")  # Latin-1, not UTF-8
         read_lines(tmp_path / "b.txt")
 
@@ -756,7 +761,7 @@ def test_task_table_in_word(directory, tmp_path: Path) -> None:
     assert [(t.code, t.lead, t.due) for t in draft.tasks] == [
         ("i.1", ["hq.noi-vu"], "30/06/2024"),
         ("i.2", ["hq.tu-phap", "hq.cong-an"], "05/06/2024")]
-    assert any("last day" in note for note in draft.tasks[0].reviews)
+    assert any("ngày cuối" in note for note in draft.tasks[0].reviews)
 
 
 def test_utf16_text_from_windows_is_read(directory, tmp_path: Path) -> None:
@@ -774,13 +779,14 @@ def test_other_formats_and_a_missing_registry_are_refused(tmp_path: Path) -> Non
     assert "Rich Text" in refused(rtf, tmp_path)
     doc = tmp_path / "ke-hoach.doc"
     doc.write_bytes(b"\xd0\xcf\x11\xe0" + bytes(200))
-    assert "old Word format (.doc)" in refused(doc, tmp_path)
+    assert "định dạng Word cũ (.doc)" in refused(doc, tmp_path)
     plain = tmp_path / "ke-hoach.md"
     plain.write_text("Số: 1/KH-UBND\nI. NỘI DUNG\n- Việc.\n", encoding="utf-8")
     result = subprocess.run([*NHIEMVU, "import", str(plain), "-o", str(tmp_path / "x.yaml"),
                              "--registry", str(tmp_path / "khong-co")], cwd=ROOT,
                             env=clean_env(), capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1 and "khong-co not found" in result.stderr
+    assert result.returncode == 1 and "không tìm thấy danh mục" in result.stderr
+    assert "khong-co" in result.stderr
     assert not (tmp_path / "x.yaml").exists()
 
 
