@@ -16,10 +16,14 @@ from workflow.models import DirectiveRow
 
 Format = Literal["svg", "png"]
 COLOURS = {"verified": "#2e7d32", "reported": "#f2b705", "returned": "#ef6c00",
-           "assigned": "#90a4c8", "overdue": "#c62828"}
+           "assigned": "#90a4c8", "overdue": "#c62828", "not_done": "#6d4c41"}
 LABELS = {"verified": "Đã xác nhận", "reported": "Đã báo cáo (chờ xác nhận)",
           "returned": "Trả lại để bổ sung", "assigned": "Đã giao, chưa quá hạn",
-          "overdue": "Quá hạn"}
+          "overdue": "Quá hạn", "not_done": "Không hoàn thành"}
+# Series told apart without colour too: a hatch per bar state, a dash and marker per line.
+HATCHES = {"verified": "", "reported": "///", "returned": "\\\\", "assigned": "..",
+           "overdue": "xx", "not_done": "--"}
+BAR_STATES = ("verified", "reported", "returned", "assigned", "overdue", "not_done")
 
 
 def _pyplot():  # type: ignore[no-untyped-def]
@@ -40,12 +44,17 @@ def timeline_chart(line: Timeline, title: str, fmt: Format = "svg") -> bytes:
 
     figure, axes = plt.subplots(figsize=(8, 3.6), dpi=110)
     if line.days:
-        axes.plot(line.days, line.reported, color=COLOURS["reported"],
-                  label="Đã báo cáo (gồm đã xác nhận)", linewidth=2)
-        axes.plot(line.days, line.verified, color=COLOURS["verified"], label="Đã xác nhận",
-                  linewidth=2)
-        axes.plot(line.days, line.overdue, color=COLOURS["overdue"], label="Quá hạn",
-                  linewidth=2)
+        series = ((line.reported, "reported", "Đã báo cáo (gồm đã xác nhận)", "-", "o"),
+                  (line.verified, "verified", "Đã xác nhận", "--", "s"),
+                  (line.overdue, "overdue", "Quá hạn", ":", "^"))
+        every = max(1, len(line.days) // 12)
+        for values, state, label, dash, marker in series:
+            axes.plot(line.days, values, color=COLOURS[state], label=label, linewidth=2,
+                      linestyle=dash, marker=marker, markevery=every, markersize=4)
+            # The last figure written at the line's end: readable without the legend.
+            axes.annotate(f"{label}: {values[-1]}", (line.days[-1], values[-1]),
+                          textcoords="offset points", xytext=(4, 0), fontsize=7,
+                          color="#222222", va="center")
         axes.xaxis.set_major_formatter(DateFormatter("%d/%m/%Y"))
         figure.autofmt_xdate()
         axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, frameon=False)
@@ -65,10 +74,16 @@ def agency_chart(rows: list[AgencyCounts], title: str, fmt: Format = "svg",
     figure, axes = plt.subplots(figsize=(8, max(2.5, 0.28 * len(rows) + 1.2)), dpi=110)
     names = [r.name for r in rows][::-1]
     left = [0] * len(rows)
-    for state in ("verified", "reported", "returned", "assigned", "overdue"):
+    for state in BAR_STATES:
         values = [r.counts.get(state, 0) for r in rows][::-1]
-        axes.barh(names, values, left=left, color=COLOURS[state], label=LABELS[state])
+        if state == "not_done" and not any(values):
+            continue
+        axes.barh(names, values, left=left, color=COLOURS[state], label=LABELS[state],
+                  hatch=HATCHES[state], edgecolor="#ffffff", linewidth=0.5)
         left = [a + b for a, b in zip(left, values, strict=True)]
+    for y, total in enumerate(left):  # each bar's total at its end
+        axes.annotate(str(total), (total, y), textcoords="offset points", xytext=(3, 0),
+                      fontsize=7, va="center")
     axes.set_title(title)
     axes.set_xlabel("Số nhiệm vụ")
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / figure.get_figheight()),

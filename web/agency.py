@@ -93,11 +93,12 @@ def _browser_secret(request: Request) -> tuple[str, bool]:
 
 def _task_page(ctx: WebContext, request: Request, view: TaskView, status: int = 200,
                error: str | None = None, form: dict[str, Any] | None = None,
-               sent: bool = False) -> Response:
+               sent: bool = False, error_field: str | None = None) -> Response:
     secret, is_new = _browser_secret(request)
     response = ctx.pages.render(request, "agency_task", {
         "view": view, "csrf": form_token(ctx.ring(), secret, f"task:{view.task.id}"),
-        "error": error, "form": form or {"text": "", "figures": ""}, "sent": sent,
+        "error": error, "error_field": error_field,
+        "form": form or {"text": "", "figures": ""}, "sent": sent,
         "max_files": ctx.settings.upload_max_files, "allowed": ALLOWED_LABEL,
         "max_mb": ctx.settings.upload_max_bytes // (1024 * 1024)}, status)
     if is_new:
@@ -124,9 +125,10 @@ async def submit(request: Request) -> Response:
     except LinkRefused as refused:
         return _refuse(ctx, request, refused.reason)
 
-    async def form_again(status: int, error: str, kept: dict[str, Any]) -> Response:
+    async def form_again(status: int, error: str, kept: dict[str, Any], field: str
+                         ) -> Response:
         view = await run_in_threadpool(_load_view, ctx, claims)
-        return _task_page(ctx, request, view, status, error, kept)
+        return _task_page(ctx, request, view, status, error, kept, error_field=field)
 
     settings = ctx.settings
     try:
@@ -145,17 +147,17 @@ async def submit(request: Request) -> Response:
         figures_text = str(form.get("figures") or "")
         kept = {"text": text, "figures": figures_text}
         if not text:
-            return await form_again(400, "Hãy nhập nội dung báo cáo.", kept)
+            return await form_again(400, "Hãy nhập nội dung báo cáo.", kept, "text")
         try:
             figures = parse_figures(figures_text)
         except FiguresError as exc:
-            return await form_again(400, str(exc), kept)
+            return await form_again(400, str(exc), kept, "figures")
         uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         try:
             files = [await run_in_threadpool(ctx.store.put, f.filename or "", f.file)
                      for f in uploads]
         except UploadError as exc:
-            return await form_again(exc.status, str(exc), kept)
+            return await form_again(exc.status, str(exc), kept, "files")
     finally:
         await form.close()
     actor = Actor(claims.agency_code, "agency", "link", claims.agency_code)

@@ -13,6 +13,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from exports.chart import BAR_STATES
+from exports.chart import LABELS as CHART_LABELS
+from exports.progress import by_agency, timeline
 from web.context import WebContext, context_of
 from web.forms import FormRejected, read_form
 from web.security import (
@@ -91,11 +94,11 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(request: Request, status: int = 200, error: str | None = None,
-                username: str = "") -> Response:
+                username: str = "", field: str | None = None) -> Response:
     ctx = context_of(request)
     secret = request.cookies.get(CSRF_COOKIE) or new_browser_secret()
     response = ctx.pages.render(request, "login", {
-        "csrf": form_token(ctx.ring(), secret, "login"), "error": error,
+        "csrf": form_token(ctx.ring(), secret, "login"), "error": error, "error_field": field,
         "username": username, "next": _safe_next(request.query_params.get("next"))}, status)
     set_browser_secret(response, secret, ctx.settings.secure_cookies)
     return response
@@ -140,7 +143,8 @@ async def login(request: Request) -> Response:
         return _login_page(request, 429, "Có quá nhiều lần đăng nhập sai từ địa chỉ này. Hãy "
                                          "thử lại sau 15 phút.", username)
     if not isinstance(user, UserRow):
-        return _login_page(request, 401, "Tên đăng nhập hoặc mật khẩu không đúng.", username)
+        return _login_page(request, 401, "Tên đăng nhập hoặc mật khẩu không đúng.", username,
+                           "username")
     response = RedirectResponse(_safe_next(str(form.get("next") or "")), 303)
     response.set_cookie(SESSION_COOKIE, new_session(ctx.ring(), user.id or 0),
                         max_age=ctx.settings.session_hours * 3600, httponly=True,
@@ -186,21 +190,28 @@ async def matrix_page(request: Request) -> Response:
     if state and state not in [*STATES, "overdue"]:
         state = None
 
-    def load() -> tuple[Any, Any]:
+    def load() -> tuple[Any, Any, Any, Any]:
         with db_read(ctx.engine) as session:
             directive = session.get(DirectiveRow, code)
             if directive is None:
-                return None, None
-            return matrix(session, directive, year, ctx.now(), agency, state), \
-                filter_choices(session)
+                return None, None, None, None
+            now = ctx.now()
+            line = timeline(session, code, year, now)
+            progress = {"day": line.days[-1], "reported": line.reported[-1],
+                        "verified": line.verified[-1], "overdue": line.overdue[-1]} \
+                if line.days else None
+            return matrix(session, directive, year, now, agency, state), \
+                filter_choices(session), by_agency(session, code, year, now), progress
 
-    result, choices = await run_in_threadpool(load)
+    result, choices, agencies, progress = await run_in_threadpool(load)
     if result is None or (not result.columns and not agency):
         return ctx.pages.error(request, 404, "Không tìm thấy",
                                f"Không có nhiệm vụ nào của văn bản «{code}» năm {year}.")
     return ctx.pages.render(request, "dash_matrix", {
         "m": result, "document": document_label(result.directive), "choices": choices,
-        "agency": agency or "", "state": state or "", "states": STATES})
+        "agency": agency or "", "state": state or "", "states": STATES,
+        "by_agency": agencies, "progress": progress,
+        "chart_states": [(s, CHART_LABELS[s]) for s in BAR_STATES]})
 
 
 @secretariat
@@ -221,7 +232,7 @@ async def overdue_page(request: Request) -> Response:
 
 
 async def _task_page(request: Request, status: int = 200, error: str | None = None,
-                     reason: str = "") -> Response:
+                     reason: str = "", field: str | None = None) -> Response:
     ctx = context_of(request)
     try:
         task_id = int(request.path_params["task_id"])
@@ -236,7 +247,8 @@ async def _task_page(request: Request, status: int = 200, error: str | None = No
     if view is None:
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có nhiệm vụ này.")
     return ctx.pages.render(request, "dash_task", {"view": view, "error": error,
-                                                   "reason": reason}, status)
+                                                   "error_field": field, "reason": reason},
+                            status)
 
 
 @secretariat
@@ -254,7 +266,7 @@ async def _transition(request: Request, trigger: str) -> Response:
     reason = str(form.get("reason") or "").strip()
     if trigger == "return" and not reason:
         return await _task_page(request, 400, "Hãy ghi lý do trả lại để cơ quan biết cần "
-                                              "bổ sung gì.")
+                                              "bổ sung gì.", field="reason")
     try:
         version = int(str(form.get("version")))
     except ValueError:

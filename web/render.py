@@ -41,8 +41,9 @@ class Pages:
     def render(self, request: Request, name: str, context: dict[str, Any],
                status: int = 200) -> HTMLResponse:
         template = self.env.get_template(f"{name}.html.j2")
+        # `error_field`: the id of the form field an error belongs to, if any.
         context = {"request": request, "user": getattr(request.state, "user", None),
-                   **context}
+                   "error": None, "error_field": None, **context}
         return HTMLResponse(template.render(context), status_code=status)
 
     def error(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:
