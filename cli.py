@@ -642,7 +642,8 @@ def agencies(app: App, group: str | None, as_json: bool) -> None:
     with read_session(app.ready_engine()) as session:
         registry = load_registry(session)
     if group is not None and group not in registry.groups:
-        raise NhiemvuError(f"group {group} not found (known: {', '.join(sorted(registry.groups))})")
+        raise NhiemvuError(f"không tìm thấy nhóm {group} (các nhóm: "
+                           f"{', '.join(sorted(registry.groups))})")
     codes = registry.groups[group].members if group else sorted(registry.agencies)
     rows = [registry.agencies[code] for code in codes]
     if as_json:

@@ -10,7 +10,7 @@ from typing import Literal
 from sqlmodel import Session
 
 from exports.progress import AgencyCounts, Timeline, by_agency, timeline
-from workflow.errors import NhiemvuError
+from workflow.errors import NotFoundError
 from workflow.labels import document_label
 from workflow.models import DirectiveRow
 
@@ -105,7 +105,7 @@ def directive_chart(session: Session, directive_code: str, year: int, now: datet
     """A directive's progress over time, or where each agency stands now."""
     directive = session.get(DirectiveRow, directive_code)
     if directive is None:
-        raise NhiemvuError(f"directive {directive_code} not found")
+        raise NotFoundError("directive", directive_code)
     title = f"{document_label(directive)} năm {year}"
     if by == "time":
         return timeline_chart(timeline(session, directive_code, year, now),

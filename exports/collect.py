@@ -16,7 +16,7 @@ from sqlmodel import Session
 from exports.cells import neutralise
 from workflow.clock import to_local
 from workflow.dates import format_date, format_datetime
-from workflow.errors import NhiemvuError
+from workflow.errors import NhiemvuError, NotFoundError
 from workflow.labels import ROLE_LABELS, STATE_LABELS, document_label
 from workflow.models import (
     AgencyRow,
@@ -91,7 +91,7 @@ def collect(session: Session, directive_code: str, year: int, now: datetime
             ) -> StatusReport:
     directive = session.get(DirectiveRow, directive_code)
     if directive is None:
-        raise NhiemvuError(f"directive {directive_code} not found")
+        raise NotFoundError("directive", directive_code)
     count = session.scalar(select(func.count()).select_from(TaskRow).where(
         TaskRow.directive_code == directive_code, TaskRow.year == year)) or 0
     if count == 0:

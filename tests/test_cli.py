@@ -115,7 +115,7 @@ def test_conflicting_version_and_unknown_task(workdir: Path) -> None:
     stale = run(["cancel", "#2", "--reason", "trùng", "--version", "7"], workdir, ok=False)
     assert stale.returncode == 1 and "changed concurrently" in stale.stderr
     missing = run(["show", "#999999"], workdir, ok=False)
-    assert missing.stderr.strip() == "error: task #999999 not found"
+    assert missing.stderr.strip() == "error: không tìm thấy nhiệm vụ #999999"
 
 
 def test_bad_definition_stores_nothing(tmp_path: Path) -> None:
@@ -181,7 +181,7 @@ def test_agencies_listing(workdir: Path) -> None:
                                             "hq.hoi-ccb", "hq.ldld"]
     assert members[0]["name"] == "Hội Liên hiệp Phụ nữ huyện Hà Quảng"
     unknown = run(["agencies", "--group", "hq.nope"], workdir, ok=False)
-    assert unknown.returncode == 1 and "group hq.nope not found" in unknown.stderr
+    assert unknown.returncode == 1 and "không tìm thấy nhóm hq.nope" in unknown.stderr
 
 
 def test_long_instantiation_shows_a_progress_bar(tmp_path: Path) -> None:

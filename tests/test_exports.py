@@ -219,7 +219,7 @@ def test_export_commands(workdir: Path) -> None:  # noqa: F811
     assert "Quá hạn" in (workdir / "a.svg").read_text(encoding="utf-8")
     failed = run(["export", "xlsx", "--directive", "khong-co", "--year", "2022", "-o",
                   "x.xlsx"], workdir, ok=False)
-    assert failed.returncode == 1 and "directive khong-co not found" in failed.stderr
+    assert failed.returncode == 1 and "không tìm thấy văn bản khong-co" in failed.stderr
     assert not (workdir / "x.xlsx").exists() and not list(workdir.glob(".x.xlsx*"))
     empty = run(["export", "docx", "--directive", "hq-2022", "--year", "2030", "-o",
                  "y.docx"], workdir, ok=False)

@@ -117,7 +117,7 @@ def test_every_instance_has_its_assign_audit_row(loaded: Engine) -> None:
 def test_year_outside_the_directive(loaded: Engine) -> None:
     with pytest.raises(InstantiationError, match="covers 2022, not 2023"):
         instantiate(loaded, "hq-2022", 2023, NOW)
-    with pytest.raises(NotFoundError, match="directive nope not found"):
+    with pytest.raises(NotFoundError, match="không tìm thấy văn bản nope"):
         instantiate(loaded, "nope", 2022, NOW)
     assert counts(loaded, "hq-2022") == Counter()
 

@@ -36,9 +36,14 @@ class DefinitionError(NhiemvuError):
         super().__init__(f"{first}{more}")
 
 
+NOT_FOUND_KINDS = {"directive": "văn bản", "task": "nhiệm vụ", "agency": "cơ quan",
+                   "group": "nhóm", "user": "người dùng", "calendar": "lịch"}
+
+
 class NotFoundError(NhiemvuError):
     def __init__(self, kind: str, ident: object) -> None:
-        super().__init__(f"{kind} {ident!s} not found")
+        self.kind, self.ident = kind, ident
+        super().__init__(f"không tìm thấy {NOT_FOUND_KINDS.get(kind, kind)} {ident!s}")
 
 
 class IllegalTransitionError(NhiemvuError):

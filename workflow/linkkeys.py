@@ -50,7 +50,7 @@ def revoke(session: Session, key_id: int, now: datetime) -> LinkKeyRow:
     """Every link and session signed with this key stops working at once."""
     row = session.get(LinkKeyRow, key_id)
     if row is None:
-        raise NhiemvuError(f"link key {key_id} not found")
+        raise NhiemvuError(f"không tìm thấy khóa ký liên kết {key_id}")
     if row.revoked_at is not None:
         raise NhiemvuError(f"link key {key_id} is already revoked")
     if len(active_keys(session)) == 1:

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlmodel import Session
 
-from workflow.errors import NhiemvuError
+from workflow.errors import NhiemvuError, NotFoundError
 from workflow.models import UserRow
 
 MIN_PASSWORD_LENGTH = 10
@@ -78,5 +78,5 @@ def _check_password(password: str) -> None:
 def _existing(session: Session, username: str) -> UserRow:
     row = find_user(session, username)
     if row is None:
-        raise NhiemvuError(f"user '{username}' not found")
+        raise NotFoundError("user", f"'{username}'")
     return row
