@@ -516,12 +516,12 @@ def test_matrix_and_overdue_list(app: LiveApp, client: httpx.Client) -> None:
     assert 'class="c s-reported' in matrix.text and " late" in matrix.text
     police_only = client.get("/quan-ly/ma-tran/hq-2022/2022",
                              params={"co_quan": "hq.cong-an"}).text
-    assert police_only.count('<tr><th class="sticky">') == 1 + 1  # header + one agency
+    assert police_only.count('<th scope="row" class="sticky">') == 1  # one agency
     communes = client.get("/quan-ly/ma-tran/hq-2022/2022",
                           params={"co_quan": "hq.xa-thi-tran", "trang_thai": "overdue"}).text
-    assert communes.count('<tr><th class="sticky">') == 1 + 21
+    assert communes.count('<th scope="row" class="sticky">') == 21
     overdue = client.get("/quan-ly/qua-han", params={"chi_dao": "hq-2022"}).text
-    days = [int(d) for d in re.findall(r'<tr><td class="num">(\d+)</td>', overdue)]
+    days = [int(d) for d in re.findall(r'data-label="Quá hạn">(\d+) ngày</td>', overdue)]
     assert days and days == sorted(days, reverse=True) and days[0] == 16
     assert client.get("/quan-ly/ma-tran/khong-co/2022").status_code == 404
 
