@@ -273,17 +273,16 @@ class ContextBuilder:
         return [self._task(task, spec, name) for task, spec, name in self.session.execute(query)]
 
     def _task(self, task: TaskRow, spec: TaskSpecRow, agency_name: str) -> dict[str, Any]:
+        label = period_label(task, self.calendars.get(
+            self.directives[task.directive_code].calendar_code))
         return {
             "id": task.id, "title": spec.title, "text": spec.text, "due_on": task.due_on,
             "period": task.period, "agency_code": task.agency_code, "agency_name": agency_name,
             "directive_code": task.directive_code, "state": task.state,
-            "period_label": period_label(task, self.calendars.get(
-                self.directives[task.directive_code].calendar_code)),
+            "period_label": label,
             "role_label": ROLE_LABELS.get(task.role, task.role),
             # A period worth naming in a list: one of the year's reports or action months.
-            "recurrence": period_label(task, self.calendars.get(
-                self.directives[task.directive_code].calendar_code)) if "-" in task.period
-            else None,
+            "recurrence": label if "-" in task.period else None,
             "reported_at": task.reported_at, "report_text": task.report_text,
             "late": bool(task.reported_at and task.due_at and task.reported_at > task.due_at),
             "action_month": (spec.due or {}).get("action_month"),

@@ -24,7 +24,7 @@ from exports.progress import by_agency, timeline
 from exports.xlsx import write_xlsx
 from tests.simulation import START, days, task_id
 from tests.test_cli import run, workdir  # noqa: F401  (fixture)
-from tests.tools import require_tool
+from tests.tools import require_tool, to_pdf
 from workflow.actions import fire
 from workflow.actors import Actor
 from workflow.attachments import StoredFile
@@ -228,17 +228,14 @@ def test_export_commands(workdir: Path) -> None:  # noqa: F811
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_docx_renders_to_pdf_and_png(year: Engine, tmp_path: Path) -> None:
-    office, pdftoppm = require_tool("libreoffice"), require_tool("pdftoppm")
+    pdftoppm = require_tool("pdftoppm")
     pdftotext = require_tool("pdftotext")
     with read_session(year) as session:
         report = collect(session, "hq-2022", 2022, AS_OF)
     source = tmp_path / "bao-cao.docx"
     with source.open("wb") as out:
         write_docx(report, out)
-    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-                   check=True, capture_output=True, timeout=180)
-    pdf = tmp_path / "bao-cao.pdf"
+    pdf = to_pdf(source, tmp_path)
     text = subprocess.run([pdftotext, str(pdf), "-"], check=True, capture_output=True,
                           text=True).stdout
     text = " ".join(text.split())  # a line may wrap where the fonts are wider than Word's
@@ -273,7 +270,7 @@ def test_action_months_read_as_written_and_in_date_order(loaded: Engine) -> None
 def test_workbook_prints_landscape_one_page_wide(year: Engine, tmp_path: Path) -> None:
     """Printed through LibreOffice, the status sheet is landscape A4, one page wide, with the
     header row on every page; before, it ran to 38 portrait pages, one column each."""
-    office, pdfinfo = require_tool("libreoffice"), require_tool("pdfinfo")
+    pdfinfo = require_tool("pdfinfo")
     pdftotext = require_tool("pdftotext")
     with read_session(year) as session:
         report = collect(session, "hq-2022", 2022, AS_OF)
@@ -288,11 +285,9 @@ def test_workbook_prints_landscape_one_page_wide(year: Engine, tmp_path: Path) -
     assert book["Quá hạn"].print_title_rows == "$1:$1"
     del book["Quá hạn"], book["Báo cáo"]  # print the matrix alone
     book.save(source)
-    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-                   check=True, capture_output=True, timeout=180)
-    info = subprocess.run([pdfinfo, str(tmp_path / "tinh-trang.pdf")], check=True,
-                          capture_output=True, text=True).stdout
+    pdf = to_pdf(source, tmp_path)
+    info = subprocess.run([pdfinfo, str(pdf)], check=True, capture_output=True,
+                          text=True).stdout
     pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
     width, height = (float(v) for v in next(
         line for line in info.splitlines() if line.startswith("Page size:")).split()[2:5:2])
@@ -300,7 +295,7 @@ def test_workbook_prints_landscape_one_page_wide(year: Engine, tmp_path: Path) -
     assert pages <= 3
     for page in range(1, pages + 1):  # every page repeats the header and the agency column
         text = subprocess.run([pdftotext, "-f", str(page), "-l", str(page),
-                               str(tmp_path / "tinh-trang.pdf"), "-"], check=True,
+                               str(pdf), "-"], check=True,
                               capture_output=True, text=True).stdout
         assert "Cơ quan" in text
 

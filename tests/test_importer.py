@@ -19,7 +19,7 @@ from importer.layout import layout_of
 from importer.registry import read_directory
 from importer.source import ImportProblem, Line, read_lines
 from importer.writer import write_draft
-from tests.tools import require_tool
+from tests.tools import to_pdf
 from workflow.loader import load_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,11 +217,7 @@ def test_pdf_import_agrees_like_the_text(directory, hand, tmp_path: Path) -> Non
     """The Word file printed to PDF by LibreOffice, read back through its text layer."""
     source = tmp_path / "ke-hoach.docx"
     hq_docx(source)
-    office = require_tool("libreoffice")
-    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-                   check=True, capture_output=True, timeout=180)
-    pdf = tmp_path / "ke-hoach.pdf"
+    pdf = to_pdf(source, tmp_path)
     draft, written = import_to(pdf, tmp_path / "draft.yaml", directory)
     assert draft.header.number.value == "/KH-UBND"
     assert_agrees(agreement_of(written.directive, [], draft.code, hand, "hq-2022"), "pdf")

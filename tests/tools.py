@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,12 @@ def require_file(path: str, what: str) -> Path:
     if not Path(path).exists():
         missing(f"{what} not found at {path}")
     return Path(path)
+
+
+def to_pdf(source: Path, folder: Path) -> Path:
+    """A document printed to PDF by LibreOffice, as a person would print it."""
+    office = require_tool("libreoffice")
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{folder}/lo",
+                    "--convert-to", "pdf", "--outdir", str(folder), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    return folder / f"{source.stem}.pdf"

@@ -26,8 +26,12 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def _account_key(username: str) -> str:
+    return f"user:{username.strip().lower()[:150]}"
+
+
 def _keys(username: str, address: str) -> tuple[str, str]:
-    return f"user:{username.strip().lower()[:150]}", f"ip:{address[:150]}"
+    return _account_key(username), f"ip:{address[:150]}"
 
 
 def blocked(session: Session, username: str, address: str, limits: LoginLimits,
@@ -56,12 +60,12 @@ def record_failure(session: Session, username: str, address: str, limits: LoginL
 def record_success(session: Session, username: str) -> None:
     """A correct password clears the account's failures (not the address's)."""
     session.execute(delete(LoginFailureRow).where(
-        LoginFailureRow.key == _keys(username, "")[0]))
+        LoginFailureRow.key == _account_key(username)))
 
 
 def unlock(session: Session, username: str) -> int:
     """Forgets the account's failures (`nhiemvu user unlock`); returns how many."""
-    key = _keys(username, "")[0]
+    key = _account_key(username)
     count = session.scalar(select(func.count()).select_from(LoginFailureRow)
                            .where(LoginFailureRow.key == key)) or 0
     session.execute(delete(LoginFailureRow).where(LoginFailureRow.key == key))
