@@ -20,15 +20,26 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from workflow.actions import fire
-from workflow.actors import Actor
-from workflow.clock import Clock, clock_from_env
-from workflow.closing import close_year, closing_preview
-from workflow.dates import DateFormatError, format_date, format_datetime, parse_instant
-from workflow.db import make_engine, read_session, write_session
-from workflow.errors import DefinitionError, NhiemvuError
-from workflow.instantiate import instantiate
-from workflow.labels import (
+from workflow.clock import Clock, clock_from_env, parse_instant
+from workflow.dates import format_date, format_datetime
+from workflow.definitions.loader import load_definitions
+from workflow.definitions.store import load_calendars, load_registry, save_definitions
+from workflow.engine.actions import fire
+from workflow.engine.actors import Actor
+from workflow.engine.closing import close_year, closing_preview
+from workflow.engine.instantiate import instantiate
+from workflow.engine.machine import STATES
+from workflow.engine.taskref import find_task, task_key
+from workflow.errors import DateFormatError, DefinitionError, NhiemvuError
+from workflow.schedule.runner import run_scheduler
+from workflow.schedule.sweep import SweepReport, run_due
+from workflow.schedule.workdays import WEEKDAY_LABELS
+from workflow.schedule.yearview import year_events
+from workflow.settings import Settings
+from workflow.storage.db import make_engine, read_session, write_session
+from workflow.storage.migrate import check_schema, current_revision, head_revision, upgrade
+from workflow.storage.models import AgencyRow, DirectiveRow, TaskSpecRow
+from workflow.views.labels import (
     ACTOR_LABELS,
     CHANNEL_LABELS,
     ROLE_LABELS,
@@ -36,11 +47,7 @@ from workflow.labels import (
     TRIGGER_LABELS,
     issued_label,
 )
-from workflow.loader import load_definitions
-from workflow.machine import STATES
-from workflow.migrate import check_schema, current_revision, head_revision, upgrade
-from workflow.models import AgencyRow, DirectiveRow, TaskSpecRow
-from workflow.queries import (
+from workflow.views.queries import (
     TaskFilter,
     audit_as_dict,
     history,
@@ -49,13 +56,6 @@ from workflow.queries import (
     list_tasks,
     task_as_dict,
 )
-from workflow.runner import run_scheduler
-from workflow.settings import Settings
-from workflow.store import load_calendars, load_registry, save_definitions
-from workflow.sweep import SweepReport, run_due
-from workflow.taskref import find_task, task_key
-from workflow.workdays import WEEKDAY_LABELS
-from workflow.yearview import year_events
 
 PROGRESS_THRESHOLD = 5_000
 
@@ -105,7 +105,7 @@ def init(app: App) -> None:
     """Create the database schema, or upgrade it to this version's."""
     before = current_revision(app.engine)
     upgrade(app.engine)
-    from workflow.linkkeys import ensure_key
+    from workflow.access.linkkeys import ensure_key
 
     with write_session(app.engine) as session:
         ensure_key(session, app.clock.now())  # the first key that signs agencies' links
@@ -508,7 +508,7 @@ def outbox(app: App, state: str | None, kind: str | None, limit: int, as_json: b
     """Notification requests: queued, sent, or failed with the SMTP error."""
     from sqlalchemy import func, select
 
-    from workflow.models import OutboxRow
+    from workflow.storage.models import OutboxRow
 
     with read_session(app.ready_engine()) as session:
         query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)  # type: ignore[union-attr]
@@ -577,9 +577,9 @@ def send(app: App, once: bool, interval: float) -> None:
 @pass_app
 def digest(app: App, week: str, dry_run: bool) -> None:
     """Queue the weekly overdue digest of WEEK (one e-mail per recipient)."""
-    from workflow.ladder import Ladder
-    from workflow.specs import ReminderPolicy
-    from workflow.sweep import digest_recipients, queue_digests
+    from workflow.definitions.specs import ReminderPolicy
+    from workflow.schedule.ladder import Ladder
+    from workflow.schedule.sweep import digest_recipients, queue_digests
 
     try:
         monday = datetime.strptime(week + "-1", "%G-W%V-%u").date()

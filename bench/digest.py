@@ -38,13 +38,13 @@ from bench.synthetic import add_agencies, agency_code, bench_definitions, task_s
 from notifier.config import MailSettings
 from notifier.sender import send_due
 from notifier.transport import Outcome, Smtp
-from workflow.bulk import insert_tasks
 from workflow.clock import LOCAL_TZ
 from workflow.dates import deadline_instant
-from workflow.db import make_engine, write_session
-from workflow.models import OutboxRow
-from workflow.store import save_definitions
-from workflow.sweep import digest_recipients, queue_digests
+from workflow.definitions.store import save_definitions
+from workflow.engine.bulk import insert_tasks
+from workflow.schedule.sweep import digest_recipients, queue_digests
+from workflow.storage.db import make_engine, write_session
+from workflow.storage.models import OutboxRow
 
 DUE = date(2024, 3, 5)
 NOW = datetime(2024, 3, 11, 8, 30, tzinfo=LOCAL_TZ)

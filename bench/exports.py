@@ -26,10 +26,10 @@ from sqlalchemy.engine import make_url
 
 from bench.scratch import rss_kib, scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
-from workflow.db import make_engine, read_session, write_session
-from workflow.instantiate import instantiate
-from workflow.models import ReportRow, TaskRow
-from workflow.store import save_definitions
+from workflow.definitions.store import save_definitions
+from workflow.engine.instantiate import instantiate
+from workflow.storage.db import make_engine, read_session, write_session
+from workflow.storage.models import ReportRow, TaskRow
 
 SPECS = 5
 NOW = datetime(YEAR, 12, 20, 2, 0, tzinfo=UTC)

@@ -28,7 +28,7 @@ from importer.compare import compare
 from importer.registry import Directory, read_directory
 from importer.source import read_lines
 from importer.writer import write_draft
-from workflow.loader import load_definitions
+from workflow.definitions.loader import load_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"

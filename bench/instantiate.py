@@ -32,12 +32,12 @@ from sqlalchemy.engine import make_url
 
 from bench.scratch import rss_kib, scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
-from workflow.db import make_engine, write_session
-from workflow.instantiate import instantiate
-from workflow.specs import (
+from workflow.definitions.specs import (
     DefinitionSet,
 )
-from workflow.store import save_definitions
+from workflow.definitions.store import save_definitions
+from workflow.engine.instantiate import instantiate
+from workflow.storage.db import make_engine, write_session
 
 SPECS = 10
 NOW = datetime(2024, 1, 2, 8, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from workflow.db import make_engine, normalize_url
-from workflow.migrate import upgrade
+from workflow.storage.db import make_engine, normalize_url
+from workflow.storage.migrate import upgrade
 
 
 @contextmanager

@@ -30,16 +30,16 @@ from sqlalchemy.engine import make_url
 
 from bench.scratch import scratch_database
 from bench.synthetic import YEAR, add_agencies, agency_code, bench_definitions, task_spec
-from workflow.bulk import insert_tasks, refresh_statistics
 from workflow.clock import LOCAL_TZ
 from workflow.dates import deadline_instant
-from workflow.db import make_engine, write_session
-from workflow.ladder import Ladder
-from workflow.specs import (
+from workflow.definitions.specs import (
     ReminderPolicy,
 )
-from workflow.store import save_definitions
-from workflow.sweep import run_due
+from workflow.definitions.store import save_definitions
+from workflow.engine.bulk import insert_tasks, refresh_statistics
+from workflow.schedule.ladder import Ladder
+from workflow.schedule.sweep import run_due
+from workflow.storage.db import make_engine, write_session
 
 SPECS = 100
 FIRST_DEADLINE = date(2024, 3, 5)

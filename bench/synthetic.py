@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import Session
 
-from workflow.loader import load_definitions
-from workflow.specs import (
+from workflow.definitions.loader import load_definitions
+from workflow.definitions.specs import (
     Agency,
     AgencyGroup,
     DefinitionSet,

@@ -35,14 +35,14 @@ from bench.scratch import scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
 from tests.smtpserver import free_port
 from web.security import CSRF_COOKIE, form_token
-from workflow.actors import Actor
-from workflow.db import make_engine, read_session, write_session
-from workflow.instantiate import instantiate
-from workflow.linkkeys import load_ring
-from workflow.links import LinkMaker
-from workflow.models import TaskRow
-from workflow.reports import submit_report
-from workflow.store import save_definitions
+from workflow.access.linkkeys import load_ring
+from workflow.access.links import LinkMaker
+from workflow.definitions.store import save_definitions
+from workflow.engine.actors import Actor
+from workflow.engine.instantiate import instantiate
+from workflow.engine.reports import submit_report
+from workflow.storage.db import make_engine, read_session, write_session
+from workflow.storage.models import TaskRow
 
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
 SPECS = 5

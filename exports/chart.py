@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from exports.progress import AgencyCounts, Timeline, by_agency, timeline
 from workflow.errors import NotFoundError
-from workflow.labels import document_label
-from workflow.models import DirectiveRow
+from workflow.storage.models import DirectiveRow
+from workflow.views.labels import document_label
 
 Format = Literal["svg", "png"]
 COLOURS = {"verified": "#2e7d32", "reported": "#f2b705", "returned": "#ef6c00",

@@ -17,8 +17,7 @@ from exports.cells import neutralise
 from workflow.clock import to_local
 from workflow.dates import format_date, format_datetime
 from workflow.errors import NhiemvuError, NotFoundError
-from workflow.labels import ROLE_LABELS, STATE_LABELS, document_label
-from workflow.models import (
+from workflow.storage.models import (
     AgencyRow,
     AttachmentRow,
     DirectiveRow,
@@ -26,7 +25,8 @@ from workflow.models import (
     TaskRow,
     TaskSpecRow,
 )
-from workflow.status import Matrix, matrix
+from workflow.views.labels import ROLE_LABELS, STATE_LABELS, document_label
+from workflow.views.status import Matrix, matrix
 
 NUMBER = re.compile(r"^\s*(\d{1,3}(?:[.\s]\d{3})+|\d+)(?:,(\d+))?\s*(\S.*)?$")
 

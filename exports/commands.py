@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from workflow.db import read_session
 from workflow.errors import NhiemvuError
+from workflow.storage.db import read_session
 
 
 def atomic_write(path: Path, data: bytes) -> None:

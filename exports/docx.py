@@ -22,7 +22,7 @@ from docx.text.paragraph import Paragraph
 from exports.collect import StatusReport, TaskLine
 from workflow.clock import to_local
 from workflow.dates import format_date
-from workflow.labels import STATE_LABELS, issued_label
+from workflow.views.labels import STATE_LABELS, issued_label
 
 FONT = "Times New Roman"
 SUMMARY_CHARS = 700

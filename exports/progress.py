@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from workflow.clock import to_local
-from workflow.models import AgencyRow, AuditRow, TaskRow
-from workflow.queries import OWED_STATES
+from workflow.engine.machine import OWED_STATES
+from workflow.storage.models import AgencyRow, AuditRow, TaskRow
 
 TRACKED = ("report", "return", "verify", "cancel", "assign")
 

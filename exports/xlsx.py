@@ -15,7 +15,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from exports.cells import is_formula_like
 from exports.collect import StatusReport
 from workflow.dates import format_date, format_datetime
-from workflow.labels import STATE_LABELS
+from workflow.views.labels import STATE_LABELS
 
 FILLS = {state: PatternFill("solid", fgColor=colour) for state, colour in {
     "assigned": "E8EEF9", "reported": "FFF4CC", "returned": "FFE0CC", "verified": "D9F2DF",

@@ -18,8 +18,8 @@ from importer.registry import AgencyFile, Directory, slug
 from importer.source import ImportProblem, read_lines
 from importer.tasks import AGENCY_HEADS, Context, TaskDraft, tasks_of
 from importer.textkey import capitalise, expand, fold, key
-from workflow.fieldreader import CODE_PATTERN
-from workflow.specs import Calendar
+from workflow.definitions.fieldreader import CODE_PATTERN
+from workflow.definitions.specs import Calendar
 
 SKIP_RECIPIENTS = {"luu", "nhu", "ct", "pct", "chu", "tt", "tttu", "thuong", "lanh", "vp", "van",
                    "website", "cong", "cv", "bt", "btc"}

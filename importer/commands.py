@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # the CLI starts without loading the importer
     from importer.writer import Written
 
 from importer import REVIEW
-from workflow.labels import DOCUMENT_LABELS
+from workflow.views.labels import DOCUMENT_LABELS
 
 
 def register(cli: click.Group) -> None:

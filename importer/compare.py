@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from importer.textkey import key
 from workflow.dates import format_date
-from workflow.deadlines import due_date
-from workflow.specs import ActionMonthDue, Calendar, Directive, TaskSpec
+from workflow.definitions.deadlines import due_date
+from workflow.definitions.specs import ActionMonthDue, Calendar, Directive, TaskSpec
 
 
 @dataclass

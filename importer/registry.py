@@ -13,9 +13,9 @@ from pathlib import Path
 
 from importer.source import ImportProblem
 from importer.textkey import LEVEL_WORDS, key
+from workflow.definitions.loader import definition_files, load_definitions
+from workflow.definitions.specs import Agency, AgencyGroup, Calendar, Registry
 from workflow.errors import DefinitionError
-from workflow.loader import definition_files, load_definitions
-from workflow.specs import Agency, AgencyGroup, Calendar, Registry
 
 
 @dataclass

@@ -25,7 +25,7 @@ from importer.layout import Block, Section
 from importer.tables import cells_of, column_roles, is_separator, row_due
 from importer.textkey import key
 from importer.timing import action_months, deadlines, planning_only
-from workflow.specs import Calendar
+from workflow.definitions.specs import Calendar
 
 OBJECTIVES = ("muc dich", "yeu cau", "muc tieu", "quan diem", "can cu")
 ORGANISATION = ("to chuc thuc hien", "phan cong", "trach nhiem")

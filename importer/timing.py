@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from importer.textkey import clean, key
-from workflow.specs import Calendar
+from workflow.definitions.specs import Calendar
 
 DAY_MONTH = r"(?P<{d}>\d{{1,2}})\s*[/.\-]\s*(?P<{m}>\d{{1,2}})(?:\s*[/.\-]\s*(?P<{y}>\d{{4}}))?"
 RANGES = (

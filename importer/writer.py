@@ -24,8 +24,8 @@ from importer.build import Draft
 from importer.header import Found
 from importer.registry import Directory, slug
 from importer.source import ImportProblem
+from workflow.definitions.loader import load_definitions
 from workflow.errors import DefinitionError
-from workflow.loader import load_definitions
 
 
 @dataclass(frozen=True)

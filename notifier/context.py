@@ -11,21 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from workflow.access.links import LinkMaker
 from workflow.clock import to_local
-from workflow.codec import calendar_from_dict
 from workflow.dates import deadline_instant
-from workflow.digests import digest_window
-from workflow.labels import (
-    DOCUMENT_LABELS,
-    ROLE_LABELS,
-    document_label,
-    greeting,
-    issued_label,
-    period_label,
-    week_label,
-)
-from workflow.links import LinkMaker
-from workflow.models import (
+from workflow.definitions.codec import calendar_from_dict
+from workflow.engine.machine import OWED_STATES
+from workflow.schedule.digests import digest_window
+from workflow.storage.models import (
     AgencyRow,
     AttachmentRow,
     CalendarRow,
@@ -35,7 +27,16 @@ from workflow.models import (
     TaskRow,
     TaskSpecRow,
 )
-from workflow.queries import OWED_STATES, overdue_days
+from workflow.views.labels import (
+    DOCUMENT_LABELS,
+    ROLE_LABELS,
+    document_label,
+    greeting,
+    issued_label,
+    period_label,
+    week_label,
+)
+from workflow.views.queries import overdue_days
 
 
 @dataclass

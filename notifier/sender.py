@@ -24,11 +24,11 @@ from notifier.context import ContextBuilder, DigestData
 from notifier.message import build
 from notifier.templating import environment, render
 from notifier.transport import Outcome, Transport
+from workflow.access.linkkeys import load_ring
+from workflow.access.links import LinkMaker
 from workflow.clock import SystemClock
-from workflow.db import read_session, write_session
-from workflow.linkkeys import load_ring
-from workflow.links import LinkMaker
-from workflow.models import OutboxRow
+from workflow.storage.db import read_session, write_session
+from workflow.storage.models import OutboxRow
 
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)

@@ -16,7 +16,7 @@ import jinja2
 
 from workflow.dates import format_date, format_datetime
 from workflow.errors import NhiemvuError
-from workflow.labels import size_label
+from workflow.views.labels import size_label
 
 SHIPPED = Path(__file__).parent / "templates"
 

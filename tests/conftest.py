@@ -17,11 +17,11 @@ from sqlalchemy.engine import make_url
 
 from tests.tools import missing
 from workflow.clock import LOCAL_TZ
-from workflow.db import make_engine, normalize_url, write_session
-from workflow.loader import load_definitions
-from workflow.migrate import upgrade
-from workflow.specs import DefinitionSet
-from workflow.store import save_definitions
+from workflow.definitions.loader import load_definitions
+from workflow.definitions.specs import DefinitionSet
+from workflow.definitions.store import save_definitions
+from workflow.storage.db import make_engine, normalize_url, write_session
+from workflow.storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"

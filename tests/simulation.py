@@ -10,11 +10,11 @@ from sqlalchemy import Engine, func, select
 
 from tests.conftest import DEFINITIONS
 from workflow.clock import LOCAL_TZ
-from workflow.db import read_session, write_session
-from workflow.loader import load_definitions
-from workflow.models import AuditRow, OutboxRow, TaskRow
-from workflow.store import save_definitions
-from workflow.sweep import run_due
+from workflow.definitions.loader import load_definitions
+from workflow.definitions.store import save_definitions
+from workflow.schedule.sweep import run_due
+from workflow.storage.db import read_session, write_session
+from workflow.storage.models import AuditRow, OutboxRow, TaskRow
 
 START = datetime(2022, 1, 1, 8, 0, tzinfo=LOCAL_TZ)
 END = datetime(2023, 12, 31, 8, 0, tzinfo=LOCAL_TZ)

@@ -18,17 +18,17 @@ from tests.simulation import task_id
 from tests.test_browser import ARTIFACTS, browser  # noqa: F401  (fixture)
 from tests.test_web import PASSWORD
 from tests.webserver import LiveApp, live_app
-from workflow.actions import fire
-from workflow.actors import Actor
+from workflow.access.linkkeys import load_ring
+from workflow.access.links import LinkMaker
+from workflow.access.users import add_user
 from workflow.clock import LOCAL_TZ, FixedClock
-from workflow.db import read_session, write_session
-from workflow.instantiate import instantiate
-from workflow.linkkeys import load_ring
-from workflow.links import LinkMaker
-from workflow.models import TaskRow
-from workflow.reports import submit_report
-from workflow.sweep import run_due
-from workflow.users import add_user
+from workflow.engine.actions import fire
+from workflow.engine.actors import Actor
+from workflow.engine.instantiate import instantiate
+from workflow.engine.reports import submit_report
+from workflow.schedule.sweep import run_due
+from workflow.storage.db import read_session, write_session
+from workflow.storage.models import TaskRow
 
 NOW = datetime(2022, 6, 20, 9, 0, tzinfo=LOCAL_TZ)
 POLICE = "hq-2022/v.bao-cao/hq.cong-an/2022-h1"

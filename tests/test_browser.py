@@ -22,11 +22,11 @@ from tests.test_notifier import smtp
 from tests.test_web import PASSWORD, PDF
 from tests.tools import require_tool
 from tests.webserver import live_app
+from workflow.access.users import add_user
 from workflow.clock import LOCAL_TZ, FixedClock
-from workflow.db import read_session, write_session
-from workflow.instantiate import instantiate
-from workflow.models import AuditRow, TaskRow
-from workflow.users import add_user
+from workflow.engine.instantiate import instantiate
+from workflow.storage.db import read_session, write_session
+from workflow.storage.models import AuditRow, TaskRow
 
 CHROMIUM = os.environ.get("NHIEMVU_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"

@@ -155,7 +155,7 @@ def test_database_url_from_option_and_environment(tmp_path: Path) -> None:
     url = postgres_url_or_skip()
     from sqlalchemy import text
 
-    from workflow.db import make_engine
+    from workflow.storage.db import make_engine
 
     name = f"nhiemvu_cli_{os.getpid()}"
     admin = make_engine(url, isolation_level="AUTOCOMMIT")

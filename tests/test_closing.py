@@ -15,17 +15,17 @@ from notifier.transport import EmlFolder
 from tests.simulation import days, load_shipped, task_id
 from tests.test_cli import run, workdir  # noqa: F401  (fixture)
 from tests.test_notifier import eml_messages
-from workflow.actions import fire
-from workflow.actors import Actor
 from workflow.clock import LOCAL_TZ
-from workflow.closing import close_year
-from workflow.db import read_session, write_session
+from workflow.engine.actions import fire
+from workflow.engine.actors import Actor
+from workflow.engine.closing import close_year
+from workflow.engine.instantiate import instantiate
+from workflow.engine.reports import submit_report
 from workflow.errors import NhiemvuError
-from workflow.instantiate import instantiate
-from workflow.labels import week_label
-from workflow.models import AuditRow, ClosedYearRow, OutboxRow, TaskRow
-from workflow.reports import submit_report
-from workflow.sweep import run_due
+from workflow.schedule.sweep import run_due
+from workflow.storage.db import read_session, write_session
+from workflow.storage.models import AuditRow, ClosedYearRow, OutboxRow, TaskRow
+from workflow.views.labels import week_label
 
 SECRETARIAT = Actor("Thư ký Ban", "secretariat", "cli")
 POLICE = "hq-2022/v.bao-cao/hq.cong-an/2022-h1"

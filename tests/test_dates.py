@@ -2,17 +2,16 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from workflow.clock import LOCAL_TZ, FixedClock, ensure_aware
+from workflow.clock import LOCAL_TZ, FixedClock, ensure_aware, parse_instant
 from workflow.dates import (
-    DateFormatError,
     deadline_instant,
     format_date,
     format_datetime,
     parse_date,
     parse_day_month,
-    parse_instant,
     parse_partial_date,
 )
+from workflow.errors import DateFormatError
 
 
 def test_parses_vietnamese_dates() -> None:

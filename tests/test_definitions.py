@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEFINITIONS
+from workflow.definitions.heads import head_title
+from workflow.definitions.loader import load_definitions
+from workflow.definitions.specs import ActionMonthDue, Agency, FixedDue, YearlyDue
 from workflow.errors import DefinitionError, Problem
-from workflow.labels import greeting, head_title
-from workflow.loader import load_definitions
-from workflow.specs import ActionMonthDue, Agency, FixedDue, YearlyDue
+from workflow.views.labels import greeting
 
 AGENCIES = """\
 kind: agencies

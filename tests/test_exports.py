@@ -25,17 +25,17 @@ from exports.xlsx import write_xlsx
 from tests.simulation import START, days, task_id
 from tests.test_cli import run, workdir  # noqa: F401  (fixture)
 from tests.tools import require_tool, to_pdf
-from workflow.actions import fire
-from workflow.actors import Actor
-from workflow.attachments import StoredFile
 from workflow.clock import LOCAL_TZ
-from workflow.db import read_session
-from workflow.instantiate import instantiate
-from workflow.models import DirectiveRow, TaskRow
-from workflow.queries import OWED_STATES
-from workflow.reports import submit_report
-from workflow.status import matrix
-from workflow.sweep import run_due
+from workflow.engine.actions import fire
+from workflow.engine.actors import Actor
+from workflow.engine.instantiate import instantiate
+from workflow.engine.machine import OWED_STATES
+from workflow.engine.reports import submit_report
+from workflow.schedule.sweep import run_due
+from workflow.storage.attachments import StoredFile
+from workflow.storage.db import read_session
+from workflow.storage.models import DirectiveRow, TaskRow
+from workflow.views.status import matrix
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 AS_OF = datetime(2022, 12, 20, 9, 0, tzinfo=LOCAL_TZ)

@@ -20,7 +20,7 @@ from importer.registry import read_directory
 from importer.source import ImportProblem, Line, read_lines
 from importer.writer import write_draft
 from tests.tools import to_pdf
-from workflow.loader import load_definitions
+from workflow.definitions.loader import load_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.conftest import NOW
-from workflow.db import read_session
+from workflow.engine.instantiate import instantiate
 from workflow.errors import InstantiationError, NotFoundError
-from workflow.instantiate import instantiate
-from workflow.models import AuditRow, OutboxRow, TaskRow
+from workflow.storage.db import read_session
+from workflow.storage.models import AuditRow, OutboxRow, TaskRow
 
 HQ_COMMUNES = 21
 HQ_EXPECTED = {
@@ -125,10 +125,10 @@ def test_year_outside_the_directive(loaded: Engine) -> None:
 def test_removing_a_spec_with_instances_is_refused(loaded: Engine, shipped) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
-    from workflow.db import write_session
+    from workflow.definitions.specs import DefinitionSet
+    from workflow.definitions.store import load_directive, save_definitions
     from workflow.errors import NhiemvuError
-    from workflow.specs import DefinitionSet
-    from workflow.store import load_directive, save_definitions
+    from workflow.storage.db import write_session
 
     instantiate(loaded, "hp-2022", 2022, NOW)
     directive = shipped.directives["hp-2022"]

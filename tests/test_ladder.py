@@ -8,9 +8,9 @@ from datetime import date, datetime
 import pytest
 
 from workflow.clock import LOCAL_TZ
-from workflow.ladder import Ladder
-from workflow.specs import ActionMonth, DefinitionSet, MovedDay, ReminderPolicy
-from workflow.workdays import WorkCalendar
+from workflow.definitions.specs import ActionMonth, DefinitionSet, MovedDay, ReminderPolicy
+from workflow.schedule.ladder import Ladder
+from workflow.schedule.workdays import WorkCalendar
 
 LADDER = Ladder.from_policy(ReminderPolicy())
 STEPS = {step.code: step for step in ReminderPolicy().steps}

@@ -10,10 +10,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-import workflow.models  # noqa: F401
-from workflow.db import make_engine
+import workflow.storage.models  # noqa: F401
 from workflow.errors import SchemaError
-from workflow.migrate import check_schema, current_revision, head_revision, upgrade
+from workflow.storage.db import make_engine
+from workflow.storage.migrate import check_schema, current_revision, head_revision, upgrade
 
 
 def schema_diff(engine: Engine) -> list[object]:
@@ -31,7 +31,7 @@ def test_downgrade_and_upgrade_round_trip(engine: Engine) -> None:
     upgrade_to = head_revision()
     from alembic import command
 
-    from workflow.migrate import _config
+    from workflow.storage.migrate import _config
 
     config = _config()
     with engine.begin() as connection:

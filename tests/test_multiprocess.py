@@ -23,12 +23,12 @@ from sqlalchemy import Engine, func, select
 
 from tests.smtpserver import free_port, smtp_process
 from tests.test_cli import NHIEMVU
+from workflow.access.linkkeys import load_ring
+from workflow.access.links import LinkMaker
+from workflow.access.users import add_user
 from workflow.clock import LOCAL_TZ
-from workflow.db import read_session, write_session
-from workflow.linkkeys import load_ring
-from workflow.links import LinkMaker
-from workflow.models import OutboxRow, TaskRow
-from workflow.users import add_user
+from workflow.storage.db import read_session, write_session
+from workflow.storage.models import OutboxRow, TaskRow
 
 START = datetime(2022, 5, 25, 8, 0, tzinfo=LOCAL_TZ)
 DAYS = 32

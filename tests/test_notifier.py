@@ -27,15 +27,15 @@ from notifier.transport import EmlFolder, Smtp
 from tests.conftest import DEFINITIONS
 from tests.simulation import count, load_shipped, outbox_keys, task_id
 from tests.smtpserver import free_port, smtp_process, smtp_server
-from workflow.actors import Actor
-from workflow.attachments import StoredFile
 from workflow.clock import LOCAL_TZ
-from workflow.db import read_session
+from workflow.engine.actors import Actor
+from workflow.engine.instantiate import instantiate
+from workflow.engine.reports import submit_report
 from workflow.errors import NhiemvuError
-from workflow.instantiate import instantiate
-from workflow.models import OutboxRow
-from workflow.reports import submit_report
-from workflow.sweep import run_due
+from workflow.schedule.sweep import run_due
+from workflow.storage.attachments import StoredFile
+from workflow.storage.db import read_session
+from workflow.storage.models import OutboxRow
 
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
 JUNE_6 = datetime(2022, 6, 6, 9, 0, tzinfo=LOCAL_TZ)

@@ -27,12 +27,12 @@ from tests.simulation import (
     simulate,
     task_id,
 )
-from workflow.actions import fire
-from workflow.actors import Actor
 from workflow.clock import LOCAL_TZ
-from workflow.db import read_session
-from workflow.models import OutboxRow, SweepMarkRow, TaskRow
-from workflow.sweep import run_due
+from workflow.engine.actions import fire
+from workflow.engine.actors import Actor
+from workflow.schedule.sweep import run_due
+from workflow.storage.db import read_session
+from workflow.storage.models import OutboxRow, SweepMarkRow, TaskRow
 
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
 SECRETARIAT = Actor("Thư ký", "secretariat", "web")

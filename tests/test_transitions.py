@@ -11,9 +11,10 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from tests.conftest import NOW
-from workflow.actions import apply_transition, fire, plan_transition
-from workflow.actors import Actor
-from workflow.db import read_session, write_session
+from workflow.engine.actions import apply_transition, fire, plan_transition
+from workflow.engine.actors import Actor
+from workflow.engine.instantiate import instantiate
+from workflow.engine.machine import STATES, TRIGGERS, allowed_triggers
 from workflow.errors import (
     ConflictError,
     IllegalTransitionError,
@@ -22,10 +23,9 @@ from workflow.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from workflow.instantiate import instantiate
-from workflow.machine import STATES, TRIGGERS, allowed_triggers
-from workflow.models import AuditRow, OutboxRow, TaskRow
-from workflow.queries import history, is_late, is_overdue
+from workflow.storage.db import read_session, write_session
+from workflow.storage.models import AuditRow, OutboxRow, TaskRow
+from workflow.views.queries import history, is_late, is_overdue
 
 SECRETARIAT = Actor("Nguyễn Văn Thư", "secretariat", "cli")
 NOI_VU = Actor("Phòng Nội vụ", "agency", "link", agency_code="hq.noi-vu")

@@ -19,14 +19,15 @@ from tests.simulation import count, task_id
 from tests.test_cli import run
 from tests.webserver import LiveApp, live_app
 from web.security import CSRF_COOKIE, SESSION_COOKIE
-from workflow.actions import fire
-from workflow.actors import Actor
+from workflow.access.linkkeys import KeyRing, active_keys, revoke, rotate
+from workflow.access.links import LinkSigner, task_url
+from workflow.access.users import add_user
 from workflow.clock import LOCAL_TZ, FixedClock
-from workflow.db import read_session, write_session
-from workflow.instantiate import instantiate
-from workflow.linkkeys import KeyRing, active_keys, revoke, rotate
-from workflow.links import LinkSigner, task_url
-from workflow.models import (
+from workflow.engine.actions import fire
+from workflow.engine.actors import Actor
+from workflow.engine.instantiate import instantiate
+from workflow.storage.db import read_session, write_session
+from workflow.storage.models import (
     AttachmentRow,
     AuditRow,
     LoginFailureRow,
@@ -34,7 +35,6 @@ from workflow.models import (
     ReportRow,
     TaskRow,
 )
-from workflow.users import add_user
 
 NOW = datetime(2022, 5, 20, 9, 0, tzinfo=LOCAL_TZ)
 POLICE = "hq-2022/v.bao-cao/hq.cong-an/2022-h1"
@@ -448,7 +448,7 @@ def test_user_unlock_command(app: LiveApp, client: httpx.Client, tmp_path: Path)
 
 
 def test_disabled_user_is_out_at_once(app: LiveApp, client: httpx.Client) -> None:
-    from workflow.users import set_active
+    from workflow.access.users import set_active
     login(client)
     assert client.get("/quan-ly").status_code == 200
     with write_session(app.engine) as session:

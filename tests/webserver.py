@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 
 from web.app import create_app
 from web.config import WebSettings
+from workflow.access.linkkeys import load_ring
+from workflow.access.links import LinkMaker
 from workflow.clock import FixedClock
-from workflow.linkkeys import load_ring
-from workflow.links import LinkMaker
 
 
 @dataclass

@@ -22,15 +22,15 @@ from web.security import (
     set_browser_secret,
 )
 from web.views import TaskView, agency_tasks, task_view
-from workflow.actors import Actor
-from workflow.attachments import ALLOWED_LABEL, UploadError
+from workflow.access.links import AGENCY, TASK, LinkClaims, LinkError
 from workflow.clock import to_local
-from workflow.db import read_session
+from workflow.engine.actors import Actor
+from workflow.engine.machine import OWED_STATES
+from workflow.engine.reports import FiguresError, parse_figures, submit_report
 from workflow.errors import ConflictError, IllegalTransitionError
-from workflow.links import AGENCY, TASK, LinkClaims, LinkError
-from workflow.models import AgencyRow, TaskRow
-from workflow.queries import OWED_STATES
-from workflow.reports import FiguresError, parse_figures, submit_report
+from workflow.storage.attachments import ALLOWED_LABEL, UploadError
+from workflow.storage.db import read_session
+from workflow.storage.models import AgencyRow, TaskRow
 
 LINK_ERRORS = {
     "invalid": (403, "Liên kết không hợp lệ",

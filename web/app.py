@@ -17,11 +17,11 @@ from web.config import WebSettings
 from web.context import WebContext, context_of
 from web.render import Pages
 from web.security import BodyLimit, SecurityHeaders
-from workflow.attachments import AttachmentStore
+from workflow.access.linkkeys import CachedKeyRing
 from workflow.clock import Clock, clock_from_env
-from workflow.db import make_engine
-from workflow.linkkeys import CachedKeyRing
-from workflow.migrate import check_schema
+from workflow.storage.attachments import AttachmentStore
+from workflow.storage.db import make_engine
+from workflow.storage.migrate import check_schema
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 

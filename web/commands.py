@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from workflow.db import read_session, write_session
 from workflow.errors import NhiemvuError
+from workflow.storage.db import read_session, write_session
 
 
 def register(cli: click.Group, pass_app: Any) -> None:
@@ -33,7 +33,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
         """Run the web app: agencies' report pages and the secretariat's dashboard."""
         from notifier.config import MailSettings
         from web.server import BackgroundWork, listening_socket, serve
-        from workflow.db import is_sqlite
+        from workflow.storage.db import is_sqlite
 
         engine = app.ready_engine()
         if workers > 1 and is_sqlite(engine):
@@ -62,9 +62,9 @@ def register(cli: click.Group, pass_app: Any) -> None:
 
         from notifier.config import MailSettings
         from web.config import WebSettings, base_url_problems
-        from workflow.labels import STATE_LABELS
-        from workflow.migrate import current_revision, head_revision
-        from workflow.models import DirectiveRow, OutboxRow, TaskRow
+        from workflow.storage.migrate import current_revision, head_revision
+        from workflow.storage.models import DirectiveRow, OutboxRow, TaskRow
+        from workflow.views.labels import STATE_LABELS
 
         engine = app.engine
         warnings: list[str] = []
@@ -126,7 +126,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
     def user_add(app: Any, username: str, display_name: str | None,
                  password_stdin: bool) -> None:
         """Create a user; asks for the password twice unless --password-stdin."""
-        from workflow.users import add_user
+        from workflow.access.users import add_user
 
         password = _password(password_stdin)
         with write_session(app.ready_engine()) as session:
@@ -139,7 +139,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
     @pass_app
     def user_password(app: Any, username: str, password_stdin: bool) -> None:
         """Set a new password."""
-        from workflow.users import set_password
+        from workflow.access.users import set_password
 
         password = _password(password_stdin)
         with write_session(app.ready_engine()) as session:
@@ -147,7 +147,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
         click.echo(f"password of {username} changed")
 
     def set_user_active(app: Any, username: str, active: bool) -> None:
-        from workflow.users import set_active
+        from workflow.access.users import set_active
 
         with write_session(app.ready_engine()) as session:
             set_active(session, username, active)
@@ -172,8 +172,8 @@ def register(cli: click.Group, pass_app: Any) -> None:
     @pass_app
     def user_unlock(app: Any, username: str) -> None:
         """Let a user locked out by wrong passwords try again at once."""
-        from workflow.logins import unlock
-        from workflow.users import find_user
+        from workflow.access.logins import unlock
+        from workflow.access.users import find_user
 
         with write_session(app.ready_engine()) as session:
             if find_user(session, username.strip().lower()) is None:
@@ -188,7 +188,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
         from sqlalchemy import select
 
         from workflow.dates import format_datetime
-        from workflow.models import UserRow
+        from workflow.storage.models import UserRow
 
         with read_session(app.ready_engine()) as session:
             rows = list(session.scalars(select(UserRow).order_by(UserRow.username)))
@@ -208,7 +208,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
         from sqlalchemy import select
 
         from workflow.dates import format_datetime
-        from workflow.models import LinkKeyRow
+        from workflow.storage.models import LinkKeyRow
 
         with read_session(app.ready_engine()) as session:
             rows = list(session.scalars(select(LinkKeyRow).order_by(LinkKeyRow.id)))
@@ -222,7 +222,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
     @pass_app
     def keys_rotate(app: Any) -> None:
         """New links are signed with a new key; links already sent keep working."""
-        from workflow.linkkeys import rotate
+        from workflow.access.linkkeys import rotate
 
         with write_session(app.ready_engine()) as session:
             row = rotate(session, app.clock.now())
@@ -234,7 +234,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
     @pass_app
     def keys_revoke(app: Any, key_id: int) -> None:
         """Links and sessions signed with KEY_ID stop working."""
-        from workflow.linkkeys import revoke
+        from workflow.access.linkkeys import revoke
 
         with write_session(app.ready_engine()) as session:
             revoke(session, key_id, app.clock.now())
@@ -246,9 +246,9 @@ def register(cli: click.Group, pass_app: Any) -> None:
     def link(app: Any, task: str) -> None:
         """Print the signed report link of TASK (to send it by another channel)."""
         from notifier.config import MailSettings
-        from workflow.linkkeys import load_ring
-        from workflow.links import LinkMaker
-        from workflow.taskref import find_task
+        from workflow.access.linkkeys import load_ring
+        from workflow.access.links import LinkMaker
+        from workflow.engine.taskref import find_task
 
         engine = app.ready_engine()
         with read_session(engine) as session:

@@ -10,11 +10,11 @@ from starlette.requests import Request
 
 from web.config import WebSettings
 from web.render import Pages
-from workflow.attachments import AttachmentStore
+from workflow.access.linkkeys import CachedKeyRing, KeyRing
+from workflow.access.links import LinkMaker, LinkSigner
+from workflow.access.logins import LoginLimits
 from workflow.clock import Clock
-from workflow.linkkeys import CachedKeyRing, KeyRing
-from workflow.links import LinkMaker, LinkSigner
-from workflow.logins import LoginLimits
+from workflow.storage.attachments import AttachmentStore
 
 
 @dataclass

@@ -30,17 +30,17 @@ from web.security import (
     set_browser_secret,
 )
 from web.views import task_view
-from workflow.actions import fire
-from workflow.actors import Actor
-from workflow.db import read_session as db_read
-from workflow.db import write_session
+from workflow.access.logins import blocked, record_failure, record_success, wall_clock
+from workflow.access.users import authenticate
+from workflow.engine.actions import fire
+from workflow.engine.actors import Actor
+from workflow.engine.machine import STATES
 from workflow.errors import ConflictError, IllegalTransitionError, NhiemvuError
-from workflow.labels import document_label
-from workflow.logins import blocked, record_failure, record_success, wall_clock
-from workflow.machine import STATES
-from workflow.models import AttachmentRow, DirectiveRow, UserRow
-from workflow.status import filter_choices, matrix, overdue_list, overview
-from workflow.users import authenticate
+from workflow.storage.db import read_session as db_read
+from workflow.storage.db import write_session
+from workflow.storage.models import AttachmentRow, DirectiveRow, UserRow
+from workflow.views.labels import document_label
+from workflow.views.status import filter_choices, matrix, overdue_list, overview
 
 Handler = Callable[[Request], Awaitable[Response]]
 DASHBOARD_SCOPE = "dashboard"

@@ -15,8 +15,8 @@ from starlette.routing import Route
 from exports.collect import as_rows, as_table, collect, csv_bytes
 from web.context import context_of
 from web.dashboard import secretariat
-from workflow.db import read_session
 from workflow.errors import NhiemvuError
+from workflow.storage.db import read_session
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

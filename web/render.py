@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from workflow.dates import format_date, format_datetime
-from workflow.labels import (
+from workflow.views.labels import (
     ROLE_LABELS,
     STATE_LABELS,
     TRIGGER_LABELS,

@@ -16,7 +16,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workflow.linkkeys import KeyRing
+from workflow.access.linkkeys import KeyRing
 
 SESSION_COOKIE = "nv_phien"
 CSRF_COOKIE = "nv_csrf"

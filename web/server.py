@@ -22,7 +22,7 @@ from web.app import create_app
 from web.config import WebSettings
 from workflow.clock import Clock
 from workflow.errors import NhiemvuError
-from workflow.sweep import run_due
+from workflow.schedule.sweep import run_due
 
 log = logging.getLogger("nhiemvu.serve")
 

@@ -9,8 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from workflow.labels import document_label, period_label, period_labeler
-from workflow.models import (
+from workflow.definitions.specs import Calendar
+from workflow.definitions.store import load_calendars
+from workflow.engine.machine import OWED_STATES
+from workflow.engine.reports import reports_of
+from workflow.storage.models import (
     AgencyRow,
     AttachmentRow,
     AuditRow,
@@ -19,10 +22,8 @@ from workflow.models import (
     TaskRow,
     TaskSpecRow,
 )
-from workflow.queries import OWED_STATES, history, is_overdue, overdue_days
-from workflow.reports import reports_of
-from workflow.specs import Calendar
-from workflow.store import load_calendars
+from workflow.views.labels import document_label, period_label, period_labeler
+from workflow.views.queries import history, is_overdue, overdue_days
 
 # Audit rows that people act on; the scheduler's reminders stay in the CLI history.
 PEOPLE_TRIGGERS = {"assign", "report", "return", "verify", "cancel"}

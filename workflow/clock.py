@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from workflow.errors import DateFormatError
+
 LOCAL_TZ: tzinfo = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -56,8 +58,6 @@ class FileClock:
         self._seen: tuple[float, datetime] | None = None
 
     def now(self) -> datetime:
-        from workflow.dates import parse_instant
-
         changed = self.path.stat().st_mtime
         if self._seen is None or self._seen[0] != changed:
             self._seen = (changed, parse_instant(self.path.read_text(encoding="utf-8").strip()))
@@ -68,9 +68,24 @@ def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
     """NHIEMVU_NOW pins the clock; NHIEMVU_CLOCK_FILE follows a file; else the real time."""
     env = os.environ if environ is None else environ
     if pinned := env.get("NHIEMVU_NOW"):
-        from workflow.dates import parse_instant
-
         return FixedClock(parse_instant(pinned))
     if path := env.get("NHIEMVU_CLOCK_FILE"):
         return FileClock(Path(path))
     return SystemClock()
+
+
+def parse_instant(text: str) -> datetime:
+    """An operator's instant: 'dd/mm/yyyy', 'dd/mm/yyyy HH:MM' or ISO, local time."""
+    text = text.strip()
+    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=LOCAL_TZ)
+        except ValueError:
+            pass
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise DateFormatError(
+            f"'{text}' is not an instant (expected dd/mm/yyyy [HH:MM] or yyyy-mm-dd HH:MM)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)

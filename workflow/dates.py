@@ -12,15 +12,12 @@ from datetime import date, datetime, time
 from functools import lru_cache
 
 from workflow.clock import LOCAL_TZ, to_local
+from workflow.errors import DateFormatError
 
 _FULL = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})/(\d{1,2})\s*$")
 _MONTH_YEAR = re.compile(r"^\s*(\d{1,2})/(\d{4})\s*$")
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
-
-
-class DateFormatError(ValueError):
-    pass
 
 
 def parse_date(text: str) -> date:
@@ -88,20 +85,3 @@ def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     return to_local(value).strftime("%d/%m/%Y %H:%M")
-
-
-def parse_instant(text: str) -> datetime:
-    """An operator's instant: 'dd/mm/yyyy', 'dd/mm/yyyy HH:MM' or ISO, local time."""
-    text = text.strip()
-    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=LOCAL_TZ)
-        except ValueError:
-            pass
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise DateFormatError(
-            f"'{text}' is not an instant (expected dd/mm/yyyy [HH:MM] or yyyy-mm-dd HH:MM)"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)

@@ -11,6 +11,10 @@ class NhiemvuError(Exception):
     """Base of every error the engine raises on purpose."""
 
 
+class DateFormatError(ValueError):
+    """A date or instant written in no format the product reads."""
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One validation problem in a definition file."""

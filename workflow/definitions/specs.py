@@ -1,0 +1,244 @@
+"""Immutable spec objects: what the definitions say, validated once, never persisted state.
+
+The loader builds these from YAML; instantiation turns them into task rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    code: str
+    name: str
+    level: str
+    emails: tuple[str, ...]
+    head_name: str | None = None
+    head_email: str | None = None
+    short_name: str | None = None
+    head_title: str | None = None  # full: "Trưởng phòng Nội vụ huyện Hà Quảng"
+    head_salutation: str | None = None  # "Ông", "Bà", "Đồng chí"
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyGroup:
+    code: str
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FixedDue:
+    """A deadline on one calendar date."""
+
+    on: date
+
+
+@dataclass(frozen=True, slots=True)
+class YearlyDue:
+    """A deadline on the same day every year, e.g. 05/06."""
+
+    day: int
+    month: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActionMonthDue:
+    """A deadline relative to an action month's start or end."""
+
+    action_month: str
+    anchor: str  # "start" | "end"
+    offset_days: int = 0
+
+
+DueRule = FixedDue | YearlyDue | ActionMonthDue
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodDue:
+    """One recurrence of a periodic task: the calendar period and its deadline."""
+
+    period: str
+    due: DueRule
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    code: str
+    title: str
+    text: str
+    lead: tuple[str, ...]
+    coordinating: tuple[str, ...] = ()
+    due: DueRule | None = None
+    recurs: tuple[PeriodDue, ...] = ()
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An upper directive this one implements ("Thực hiện Công văn số …")."""
+
+    kind: str
+    number: str
+    date: date | None
+    issuer: str
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    code: str
+    kind: str
+    number: str
+    issued_on: date
+    date_precision: str
+    issuer: str
+    title: str
+    year: int
+    until_year: int
+    implements: tuple[Reference, ...]
+    tasks: tuple[TaskSpec, ...]
+    signer: str | None = None
+    secretariat: str | None = None
+    source_file: str | None = None
+    calendar: str = "default"
+    chair: str | None = None  # the agency whose head chairs the committee (escalations)
+
+    def task(self, code: str) -> TaskSpec:
+        for spec in self.tasks:
+            if spec.code == code:
+                return spec
+        raise KeyError(code)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionMonth:
+    code: str
+    name: str
+    start: tuple[int, int]  # (day, month)
+    end: tuple[int, int]
+    results_due_days: int = 5  # the results report is due this many days after the end
+
+    def start_date(self, year: int) -> date:
+        return date(year, self.start[1], self.start[0])
+
+    def end_date(self, year: int) -> date:
+        return date(year, self.end[1], self.end[0])
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPeriod:
+    code: str
+    name: str
+    due: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Observance:
+    day: int
+    month: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderStep:
+    """One rung of the reminder ladder, relative to a task's deadline day D.
+
+    reminder: `days` before D (negative); overdue: the notice on D + `days`;
+    escalation: `working_days` after D, raising the task to `level` and telling `notify`.
+    """
+
+    code: str
+    kind: str  # "reminder" | "overdue" | "escalation"
+    days: int = 0
+    working_days: int = 0
+    level: int = 0
+    notify: str = "agency"  # "agency" | "head" | "chair"
+
+
+DEFAULT_STEPS = (
+    ReminderStep("before-7", "reminder", days=-7),
+    ReminderStep("last-day", "reminder", days=-1),
+    ReminderStep("overdue", "overdue", days=0),
+    ReminderStep("escalation-1", "escalation", working_days=3, level=1, notify="head"),
+    ReminderStep("escalation-2", "escalation", working_days=7, level=2, notify="chair"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MovedDay:
+    """A day the government moves around a holiday: a Saturday worked ("làm bù") or a
+    working day given off in exchange; the `holidays` package does not know the former."""
+
+    day: date
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPolicy:
+    """When the scheduler speaks: the ladder, the hour, the days it keeps silent.
+    State offices work Monday to Friday, hence the default rest days."""
+
+    steps: tuple[ReminderStep, ...] = DEFAULT_STEPS
+    send_at: tuple[int, int] = (8, 0)  # (hour, minute), local time
+    rest_days: tuple[str, ...] = ("saturday", "sunday")
+    national_holidays: bool = True
+    digest_weekday: str = "monday"
+    digest_at: tuple[int, int] = (8, 0)
+    opening_days_ahead: int = 14
+    extra_working_days: tuple[MovedDay, ...] = ()
+    extra_days_off: tuple[MovedDay, ...] = ()
+    # Digests stop listing a task this long after its deadline, even if the year was never
+    # closed: a 2023 plan must not write to agencies every week of 2025.
+    digest_stop_after_days: int = 90
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    code: str
+    action_months: tuple[ActionMonth, ...]
+    report_periods: tuple[ReportPeriod, ...]
+    observances: tuple[Observance, ...] = ()
+    policy: ReminderPolicy = ReminderPolicy()
+
+    def action_month(self, code: str) -> ActionMonth:
+        return next(m for m in self.action_months if m.code == code)
+
+    def find_action_month(self, code: str) -> ActionMonth | None:
+        return next((m for m in self.action_months if m.code == code), None)
+
+    def period_codes(self) -> set[str]:
+        return {p.code for p in self.report_periods} | {m.code for m in self.action_months}
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """All agencies and groups known to one load."""
+
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    groups: dict[str, AgencyGroup] = field(default_factory=dict)
+
+    def knows(self, code: str) -> bool:
+        return code in self.agencies or code in self.groups
+
+    def expand(self, codes: tuple[str, ...]) -> tuple[str, ...]:
+        """Agency and group codes to distinct agency codes, in first-seen order."""
+        seen: dict[str, None] = {}
+        for code in codes:
+            members = self.groups[code].members if code in self.groups else (code,)
+            for member in members:
+                seen.setdefault(member, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionSet:
+    """Everything one `load` produced, validated as a whole."""
+
+    registry: Registry
+    calendars: dict[str, Calendar]
+    directives: dict[str, Directive]

@@ -1,0 +1,151 @@
+"""Definitions into the database (one transaction per load) and back out as specs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from workflow.definitions.codec import (
+    calendar_from_dict,
+    calendar_to_dict,
+    due_from_dict,
+    due_to_dict,
+    recurs_from_list,
+    recurs_to_list,
+    reference_from_dict,
+    reference_to_dict,
+)
+from workflow.definitions.specs import (
+    Agency,
+    AgencyGroup,
+    Calendar,
+    DefinitionSet,
+    Directive,
+    Registry,
+    TaskSpec,
+)
+from workflow.errors import NhiemvuError, NotFoundError
+from workflow.storage.models import (
+    AgencyGroupMemberRow,
+    AgencyGroupRow,
+    AgencyRow,
+    CalendarRow,
+    DirectiveRow,
+    TaskRow,
+    TaskSpecRow,
+)
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    agencies: int
+    groups: int
+    calendars: int
+    directives: int
+    task_specs: int
+
+
+def save_definitions(session: Session, source: DefinitionSet, now: datetime) -> LoadSummary:
+    """Upsert what the files defined (already validated against the database)."""
+    for agency in source.registry.agencies.values():
+        session.merge(AgencyRow(code=agency.code, name=agency.name, short_name=agency.short_name,
+                                level=agency.level, emails=list(agency.emails),
+                                head_name=agency.head_name, head_email=agency.head_email,
+                                head_title=agency.head_title,
+                                head_salutation=agency.head_salutation))
+    session.flush()
+    for group in source.registry.groups.values():
+        session.merge(AgencyGroupRow(code=group.code, name=group.name))
+        session.flush()
+        session.execute(delete(AgencyGroupMemberRow).where(
+            AgencyGroupMemberRow.group_code == group.code))  # type: ignore[arg-type]
+        session.add_all(AgencyGroupMemberRow(group_code=group.code, agency_code=member,
+                                             position=index)
+                        for index, member in enumerate(group.members))
+    for calendar in source.calendars.values():
+        session.merge(CalendarRow(code=calendar.code, body=calendar_to_dict(calendar)))
+    session.flush()
+    specs = 0
+    for directive in source.directives.values():
+        _save_directive(session, directive, now)
+        specs += len(directive.tasks)
+    session.flush()
+    return LoadSummary(len(source.registry.agencies), len(source.registry.groups),
+                       len(source.calendars), len(source.directives), specs)
+
+
+def _save_directive(session: Session, directive: Directive, now: datetime) -> None:
+    session.merge(DirectiveRow(
+        code=directive.code, kind=directive.kind, number=directive.number,
+        issued_on=directive.issued_on, date_precision=directive.date_precision,
+        issuer=directive.issuer, title=directive.title, year=directive.year,
+        until_year=directive.until_year, signer=directive.signer,
+        secretariat=directive.secretariat, chair=directive.chair,
+        calendar_code=directive.calendar,
+        implements=[reference_to_dict(r) for r in directive.implements],
+        source_file=directive.source_file, loaded_at=now))
+    session.flush()
+    existing = {row.code: row for row in session.scalars(
+        select(TaskSpecRow).where(TaskSpecRow.directive_code == directive.code))}
+    for position, spec in enumerate(directive.tasks):
+        row = existing.pop(spec.code, None) or TaskSpecRow(directive_code=directive.code,
+                                                           code=spec.code, position=position,
+                                                           title="", text="", lead=[],
+                                                           coordinating=[], recurs=[])
+        row.position, row.title, row.text, row.source = position, spec.title, spec.text, \
+            spec.source
+        row.lead, row.coordinating = list(spec.lead), list(spec.coordinating)
+        row.due, row.recurs = due_to_dict(spec.due), recurs_to_list(spec.recurs)
+        session.add(row)
+    for stale in existing.values():  # specs removed from the definition
+        used = session.scalar(select(func.count()).select_from(TaskRow).where(
+            TaskRow.directive_code == directive.code, TaskRow.spec_code == stale.code))
+        if used:
+            raise NhiemvuError(
+                f"{directive.source_file}: task '{stale.code}' of directive {directive.code} "
+                f"was removed but has {used} task instances; keep it in the file (the "
+                "secretariat can cancel its tasks) so their history stays readable")
+        session.delete(stale)
+
+
+def load_registry(session: Session) -> Registry:
+    agencies = {row.code: Agency(row.code, row.name, row.level, tuple(row.emails), row.head_name,
+                                 row.head_email, row.short_name, row.head_title,
+                                 row.head_salutation)
+                for row in session.scalars(select(AgencyRow))}
+    members: dict[str, list[str]] = {}
+    for member in session.scalars(select(AgencyGroupMemberRow).order_by(
+            AgencyGroupMemberRow.group_code, AgencyGroupMemberRow.position)):
+        members.setdefault(member.group_code, []).append(member.agency_code)
+    groups = {row.code: AgencyGroup(row.code, row.name, tuple(members.get(row.code, ())))
+              for row in session.scalars(select(AgencyGroupRow))}
+    return Registry(agencies, groups)
+
+
+def load_calendars(session: Session) -> dict[str, Calendar]:
+    return {row.code: calendar_from_dict(row.code, row.body)
+            for row in session.scalars(select(CalendarRow))}
+
+
+def load_directive(session: Session, code: str) -> tuple[Directive, Calendar]:
+    row = session.get(DirectiveRow, code)
+    if row is None:
+        raise NotFoundError("directive", code)
+    specs = session.scalars(select(TaskSpecRow).where(TaskSpecRow.directive_code == code)
+                            .order_by(TaskSpecRow.position))
+    tasks = tuple(TaskSpec(s.code, s.title, s.text, tuple(s.lead), tuple(s.coordinating),
+                           due_from_dict(s.due), recurs_from_list(s.recurs), s.source)
+                  for s in specs)
+    directive = Directive(
+        code=row.code, kind=row.kind, number=row.number, issued_on=row.issued_on,
+        date_precision=row.date_precision, issuer=row.issuer, title=row.title, year=row.year,
+        until_year=row.until_year, implements=tuple(reference_from_dict(r)
+                                                    for r in row.implements),
+        tasks=tasks, signer=row.signer, secretariat=row.secretariat,
+        source_file=row.source_file, calendar=row.calendar_code, chair=row.chair)
+    calendar_row = session.get(CalendarRow, row.calendar_code)
+    assert calendar_row is not None
+    return directive, calendar_from_dict(calendar_row.code, calendar_row.body)

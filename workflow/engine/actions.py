@@ -1,0 +1,161 @@
+"""Firing a trigger on a task: the transition, its audit row and its outbox rows are one
+database transaction, guarded by an optimistic lock on the task's version.
+
+`plan_transition` reads and decides; `apply_transition` writes only if nobody changed the
+task since the plan was made. `fire` does both in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from workflow.engine.actors import Actor
+from workflow.engine.closing import is_closed
+from workflow.engine.machine import (
+    NEEDS_REASON,
+    TRIGGER_ROLES,
+    TRIGGERS,
+    TaskFlow,
+    allowed_triggers,
+    run_trigger,
+)
+from workflow.engine.taskref import find_task, task_key
+from workflow.errors import (
+    ConflictError,
+    IllegalTransitionError,
+    MissingReasonError,
+    NhiemvuError,
+    PermissionDeniedError,
+)
+from workflow.storage.db import write_session
+from workflow.storage.models import AuditRow, DirectiveRow, OutboxRow, TaskRow
+
+# Which notification each trigger asks for, and whom it goes to.
+NOTIFY: dict[str, tuple[str, str]] = {
+    "report": ("task_reported", "secretariat"),
+    "verify": ("task_verified", "agency"),
+    "return": ("task_returned", "agency"),
+    "cancel": ("task_cancelled", "agency"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    task_id: int
+    key: str
+    trigger: str
+    actor: Actor
+    now: datetime
+    from_state: str
+    read_version: int
+    flow: TaskFlow
+    reason: str | None
+
+
+def plan_transition(session: Session, ref: str | int, trigger: str, actor: Actor,
+                    now: datetime, *, text: str | None = None, reason: str | None = None,
+                    expected_version: int | None = None) -> Plan:
+    if trigger not in TRIGGERS:
+        raise NhiemvuError(f"unknown trigger '{trigger}' (expected one of: {', '.join(TRIGGERS)})")
+    row = find_task(session, ref)
+    key = task_key(row)
+    if expected_version is not None and expected_version != row.version:
+        raise ConflictError(key, expected_version, row.version, row.state)
+    _check_actor(row, key, trigger, actor)
+    reason = (reason or "").strip() or None
+    if trigger in NEEDS_REASON and reason is None:
+        raise MissingReasonError(key, trigger)
+    if trigger == "report" and not (text or "").strip():
+        raise NhiemvuError(f"task {key}: a report needs a non-empty text")
+    if trigger == "return" and is_closed(session, row.directive_code, row.year):
+        raise NhiemvuError(f"task {key}: năm {row.year} đã kết thúc, không trả lại báo cáo "
+                           f"được nữa (chỉ xác nhận)")
+    allowed = allowed_triggers(row.state)
+    if trigger not in allowed:
+        raise IllegalTransitionError(key, trigger, row.state, allowed)
+    flow = TaskFlow(row.state, row.reported_at, row.verified_at, row.closed_at, row.report_text,
+                    row.last_reason)
+    run_trigger(flow, trigger, now=now, text=(text or "").strip() or None, reason=reason)
+    assert row.id is not None
+    return Plan(row.id, key, trigger, actor, now, row.state, row.version, flow, reason)
+
+
+def _check_actor(row: TaskRow, key: str, trigger: str, actor: Actor) -> None:
+    if actor.role not in TRIGGER_ROLES[trigger]:
+        roles = " or ".join(sorted(TRIGGER_ROLES[trigger]))
+        raise PermissionDeniedError(key, trigger, actor.name, f"needs the role {roles}, "
+                                                              f"not {actor.role}")
+    if actor.role == "agency" and actor.agency_code != row.agency_code:
+        raise PermissionDeniedError(key, trigger, actor.name,
+                                    f"the task belongs to {row.agency_code}, "
+                                    f"not {actor.agency_code}")
+
+
+def apply_transition(session: Session, plan: Plan) -> TaskRow:
+    """Writes the plan if the task is still at the version it was read at."""
+    flow = plan.flow
+    statement = (
+        update(TaskRow)
+        .where(TaskRow.id == plan.task_id, TaskRow.version == plan.read_version)  # type: ignore[arg-type]
+        .values(state=flow.state, reported_at=flow.reported_at, verified_at=flow.verified_at,
+                closed_at=flow.closed_at, report_text=flow.report_text,
+                last_reason=flow.last_reason, version=plan.read_version + 1,
+                updated_at=plan.now)
+        .execution_options(synchronize_session=False)
+    )
+    try:
+        result = session.execute(statement)
+    except OperationalError as exc:  # SQLite: our read snapshot is stale, someone wrote
+        if "locked" not in str(exc) and "busy" not in str(exc).lower():
+            raise
+        session.rollback()
+        current = session.get(TaskRow, plan.task_id, populate_existing=True)
+        assert current is not None
+        raise ConflictError(plan.key, plan.read_version, current.version, current.state) from None
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        current = session.get(TaskRow, plan.task_id, populate_existing=True)
+        assert current is not None
+        raise ConflictError(plan.key, plan.read_version, current.version, current.state)
+    new_version = plan.read_version + 1
+    session.add(AuditRow(task_id=plan.task_id, at=plan.now, actor=plan.actor.name,
+                         role=plan.actor.role, channel=plan.actor.channel, trigger=plan.trigger,
+                         from_state=plan.from_state, to_state=flow.state, reason=plan.reason,
+                         task_version=new_version))
+    row = session.get(TaskRow, plan.task_id, populate_existing=True)
+    assert row is not None
+    if plan.trigger in NOTIFY:  # a task closed as not done is not announced
+        session.add(_notification(session, row, plan, new_version))
+    session.flush()
+    return row
+
+
+def _notification(session: Session, row: TaskRow, plan: Plan, version: int) -> OutboxRow:
+    kind, recipient = NOTIFY[plan.trigger]
+    agency = row.agency_code
+    if recipient == "secretariat":
+        directive = session.get(DirectiveRow, row.directive_code)
+        agency = directive.secretariat if directive else None
+    payload: dict[str, Any] = {"task_id": plan.task_id, "task": plan.key,
+                               "from": plan.from_state, "to": row.state,
+                               "actor": plan.actor.name}
+    if plan.reason:
+        payload["reason"] = plan.reason
+    return OutboxRow(key=f"{kind}:{plan.task_id}:{version}", kind=kind, task_id=plan.task_id,
+                     agency_code=agency, recipient_role=recipient, payload=payload,
+                     created_at=plan.now, next_attempt_at=plan.now)
+
+
+def fire(engine: Engine, ref: str | int, trigger: str, actor: Actor, now: datetime, *,
+         text: str | None = None, reason: str | None = None,
+         expected_version: int | None = None) -> TaskRow:
+    """One trigger, one transaction: state, audit row and outbox row commit together."""
+    with write_session(engine) as session:
+        plan = plan_transition(session, ref, trigger, actor, now, text=text, reason=reason,
+                               expected_version=expected_version)
+        return apply_transition(session, plan)

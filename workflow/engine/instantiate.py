@@ -1,0 +1,153 @@
+"""Specs to task instances: one row per (task spec, agency, period), created in bulk.
+
+Idempotent: instances are keyed by (directive, spec, agency, period); existing keys are
+skipped and the insert itself ignores conflicts, so a rerun, or two runs at once, create
+each instance exactly once. Each new instance gets its 'assign' audit row, and each
+agency that received new tasks gets one notification request, in the same transaction.
+Rows go in with the driver's bulk path (workflow.engine.bulk), in chunks, never one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from workflow.dates import deadline_instant
+from workflow.definitions.deadlines import due_date
+from workflow.definitions.specs import Calendar, Directive, DueRule, Registry
+from workflow.definitions.store import load_directive, load_registry
+from workflow.engine.bulk import (
+    ANALYZE_AFTER_ROWS,
+    audit_new_tasks,
+    insert_tasks,
+    refresh_statistics,
+)
+from workflow.engine.outbox import notice, queue
+from workflow.errors import InstantiationError
+from workflow.storage.db import write_session
+from workflow.storage.models import ClosedYearRow, TaskRow
+
+CHUNK = 20_000
+Progress = Callable[[int, int], None]  # (rows just handled, rows in all)
+
+
+@dataclass(frozen=True)
+class Instance:
+    spec_code: str
+    agency_code: str
+    role: str
+    period: str
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class InstantiationResult:
+    directive: str
+    year: int
+    planned: int
+    created: int
+    closed: bool = False  # the year was closed: nothing was created
+
+    @property
+    def existing(self) -> int:
+        return self.planned - self.created
+
+
+def plan_instances(directive: Directive, calendar: Calendar, registry: Registry, year: int
+                   ) -> list[Instance]:
+    """Every instance the directive asks for in `year`, in definition order."""
+    if not directive.year <= year <= directive.until_year:
+        span = str(directive.year) if directive.year == directive.until_year else \
+            f"{directive.year}-{directive.until_year}"
+        raise InstantiationError(f"directive {directive.code} covers {span}, not {year}")
+    instances: list[Instance] = []
+    for spec in directive.tasks:
+        periods: list[tuple[str, DueRule | None]] = (
+            [(f"{year}-{p.period}", p.due) for p in spec.recurs] if spec.recurs
+            else [(str(year), spec.due)])
+        lead = registry.expand(spec.lead)
+        coordinating = [c for c in registry.expand(spec.coordinating) if c not in lead]
+        for period, rule in periods:
+            due_on = due_date(rule, year, calendar) if rule is not None else None
+            instances.extend(Instance(spec.code, agency, "lead", period, due_on)
+                             for agency in lead)
+            instances.extend(Instance(spec.code, agency, "coordinating", period, due_on)
+                             for agency in coordinating)
+    return instances
+
+
+def instantiate(engine: Engine, directive_code: str, year: int, now: datetime,
+                progress: Progress | None = None) -> InstantiationResult:
+    """Creates the missing instances of one directive and year in one transaction."""
+    with write_session(engine) as session:
+        return instantiate_in(session, directive_code, year, now, progress)
+
+
+def instantiate_in(session: Session, directive_code: str, year: int, now: datetime,
+                   progress: Progress | None = None, created_at: datetime | None = None
+                   ) -> InstantiationResult:
+    """The same inside a caller's transaction (the scheduler claims its unit first).
+
+    `created_at` dates the tasks when they should have appeared, if the scheduler creates
+    them late after downtime; the audit row still says when it really happened.
+    """
+    created_at = created_at or now
+    directive, calendar = load_directive(session, directive_code)
+    instances = plan_instances(directive, calendar, load_registry(session), year)
+    if session.get(ClosedYearRow, (directive_code, year)) is not None:
+        return InstantiationResult(directive_code, year, len(instances), 0, closed=True)
+    existing = _existing_keys(session, directive_code, year)
+    if progress:
+        progress(len(existing), len(instances))
+    missing = (i for i in instances if (i.spec_code, i.agency_code, i.period) not in existing)
+    agencies: set[str] = set()
+    for chunk in _chunks(missing, CHUNK):
+        agencies |= insert_tasks(session, [_task_tuple(directive_code, year, i, created_at)
+                                           for i in chunk])
+        if progress:
+            progress(len(chunk), len(instances))
+    created = audit_new_tasks(session, directive_code, year, now, "nhiemvu instantiate")
+    if created >= ANALYZE_AFTER_ROWS:
+        refresh_statistics(session)
+    _request_assignment_notices(session, directive_code, year, sorted(agencies), now)
+    return InstantiationResult(directive_code, year, len(instances), created)
+
+
+def _task_tuple(directive_code: str, year: int, instance: Instance, now: datetime
+                ) -> tuple[Any, ...]:
+    due_at = deadline_instant(instance.due_on) if instance.due_on else None
+    return (directive_code, instance.spec_code, instance.agency_code, instance.role, year,
+            instance.period, "assigned", instance.due_on, due_at, 0, 1, now, now)
+
+
+def _existing_keys(session: Session, directive_code: str, year: int
+                   ) -> set[tuple[str, str, str]]:
+    query = select(TaskRow.spec_code, TaskRow.agency_code, TaskRow.period).where(
+        TaskRow.directive_code == directive_code, TaskRow.year == year)
+    return {(s, a, p) for s, a, p in session.execute(query)}
+
+
+def _request_assignment_notices(session: Session, directive_code: str, year: int,
+                                agencies: list[str], now: datetime) -> None:
+    """One 'you have new tasks' request per agency and run, not one e-mail per task."""
+    if not agencies:
+        return
+    batch = now.isoformat()
+    requests = [notice(f"tasks_assigned:{directive_code}:{year}:{agency}:{batch}",
+                       "tasks_assigned", None, agency, "agency",
+                       {"directive": directive_code, "year": year}, now)
+                for agency in agencies]
+    for chunk in _chunks(requests, CHUNK):
+        queue(session, chunk)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,68 @@
+"""An agency's report: the `report` transition plus the report's text, figures and
+attachments, in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from workflow.engine.actions import apply_transition, plan_transition
+from workflow.engine.actors import Actor
+from workflow.storage.attachments import StoredFile
+from workflow.storage.db import write_session
+from workflow.storage.models import AttachmentRow, ReportRow, TaskRow
+
+Figures = list[dict[str, str]]
+
+
+class FiguresError(ValueError):
+    """A figures line that is not 'label: value'; the message is shown to the agency."""
+
+
+def parse_figures(text: str) -> Figures:
+    """One figure per line, 'Chỉ tiêu: giá trị' (e.g. 'Số lớp tập huấn: 12')."""
+    figures: Figures = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, sep, value = line.partition(":")
+        if not sep or not label.strip() or not value.strip():
+            raise FiguresError(f"Số liệu, dòng {number}: cần dạng «tên chỉ tiêu: giá trị», "
+                               f"nhận được «{line.strip()[:80]}».")
+        figures.append({"label": label.strip()[:200], "value": value.strip()[:200]})
+    return figures
+
+
+def submit_report(engine: Engine, task_id: int, actor: Actor, now: datetime, text: str,
+                  figures: Figures, files: list[StoredFile]) -> tuple[TaskRow, ReportRow]:
+    with write_session(engine) as session:
+        plan = plan_transition(session, task_id, "report", actor, now, text=text)
+        task = apply_transition(session, plan)
+        report = ReportRow(task_id=task_id, submitted_at=now, actor=actor.name,
+                           channel=actor.channel, text=text.strip(), figures=figures or None,
+                           task_version=task.version)
+        session.add(report)
+        session.flush()
+        assert report.id is not None
+        for stored in files:
+            session.add(AttachmentRow(report_id=report.id, task_id=task_id,
+                                      filename=stored.filename,
+                                      stored_name=stored.stored_name,
+                                      content_type=stored.content_type, size=stored.size,
+                                      uploaded_at=now))
+        return task, report
+
+
+def reports_of(session: Session, task_id: int) -> list[tuple[ReportRow, list[AttachmentRow]]]:
+    """Every report of a task, oldest first, with its attachments."""
+    reports = list(session.scalars(select(ReportRow).where(ReportRow.task_id == task_id)
+                                   .order_by(ReportRow.id)))  # type: ignore[arg-type]
+    if not reports:
+        return []
+    files: dict[int, list[AttachmentRow]] = {}
+    for row in session.scalars(select(AttachmentRow).where(AttachmentRow.task_id == task_id)
+                               .order_by(AttachmentRow.id)):  # type: ignore[arg-type]
+        files.setdefault(row.report_id, []).append(row)
+    return [(report, files.get(report.id or 0, [])) for report in reports]

@@ -1,0 +1,2 @@
+"""Storage: the engine, the tables, their column types, the migrations, and the
+attachment files kept beside the database."""

@@ -1,0 +1,179 @@
+"""Where a directive stands: overview, agencies x tasks matrix, overdue list. Read by the
+dashboard and by the exports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from workflow.engine.machine import OWED_STATES
+from workflow.storage.models import (
+    AgencyGroupMemberRow,
+    AgencyRow,
+    DirectiveRow,
+    TaskRow,
+    TaskSpecRow,
+)
+from workflow.views.labels import document_label, period_labeler
+from workflow.views.queries import is_overdue, overdue_days
+
+
+def overview(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Per directive and year: counts by state and how many are overdue now."""
+    counts: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for code, year, state, n in session.execute(
+            select(TaskRow.directive_code, TaskRow.year, TaskRow.state, func.count())
+            .group_by(TaskRow.directive_code, TaskRow.year, TaskRow.state)):
+        counts[(code, year)][state] = n
+    for code, year, n in session.execute(
+            select(TaskRow.directive_code, TaskRow.year, func.count())
+            .where(TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
+                   TaskRow.due_at <= now)  # type: ignore[operator]
+            .group_by(TaskRow.directive_code, TaskRow.year)):
+        counts[(code, year)]["overdue"] = n
+    directives = {d.code: d for d in session.scalars(select(DirectiveRow))}
+    rows = []
+    for (code, year), by_state in sorted(counts.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
+        directive = directives[code]
+        rows.append({"code": code, "year": year, "title": directive.title,
+                     "document": document_label(directive), "counts": dict(by_state),
+                     "total": sum(v for k, v in by_state.items() if k != "overdue")})
+    return rows
+
+
+@dataclass
+class Matrix:
+    directive: DirectiveRow
+    year: int
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def agency_filter_codes(session: Session, code: str) -> set[str]:
+    """An agency code, or a group code for all its members."""
+    members = set(session.scalars(select(AgencyGroupMemberRow.agency_code)
+                                  .where(AgencyGroupMemberRow.group_code == code)))
+    return members or {code}
+
+
+TASK_COLUMNS = (TaskRow.id, TaskRow.directive_code, TaskRow.spec_code, TaskRow.agency_code,
+                TaskRow.role, TaskRow.year, TaskRow.period, TaskRow.state, TaskRow.due_on,
+                TaskRow.due_at, TaskRow.reported_at, TaskRow.verified_at,
+                TaskRow.escalation_level, TaskRow.version)
+AGENCY_COLUMNS = (AgencyRow.code, AgencyRow.name, AgencyRow.short_name, AgencyRow.level)
+
+
+def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
+           agency: str | None, state: str | None) -> Matrix:
+    """Agencies x (task spec, period), each cell the task's state; `state` keeps only the
+    agencies that have a task in that state ('overdue' counts as a state here). Reads
+    plain rows, not ORM objects: a national directive has hundreds of thousands."""
+    query = (select(*TASK_COLUMNS, TaskSpecRow.position, TaskSpecRow.title,
+                    *AGENCY_COLUMNS)
+             .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
+                   & (TaskSpecRow.code == TaskRow.spec_code))
+             .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
+             .where(TaskRow.directive_code == directive.code, TaskRow.year == year))
+    if agency:
+        query = query.where(TaskRow.agency_code.in_(  # type: ignore[attr-defined]
+            agency_filter_codes(session, agency)))
+    result = Matrix(directive, year)
+    label = period_labeler(session)
+    columns: dict[tuple[int, str, str], dict[str, Any]] = {}
+    cells: dict[str, dict[tuple[int, str, str], dict[str, Any]]] = defaultdict(dict)
+    agencies: dict[str, Any] = {}
+    counts: dict[str, int] = defaultdict(int)
+    width = len(TASK_COLUMNS)
+    for row in session.execute(query):
+        task = _Record(row[:width], TASK_NAMES)
+        position, title = row[width], row[width + 1]
+        agency_row = _Record(row[width + 2:], AGENCY_NAMES)
+        key = (position, task.spec_code, task.period)
+        if key not in columns:
+            columns[key] = {"spec": task.spec_code, "title": title, "period": task.period,
+                            "period_label": label(task), "due_on": task.due_on,
+                            "number": len(columns) + 1}
+        overdue = is_overdue(task, now)
+        cells[agency_row.code][key] = {"task": task, "overdue": overdue,
+                                       "days": overdue_days(now, task.due_on)
+                                       if overdue and task.due_on else 0}
+        agencies[agency_row.code] = agency_row
+        counts[task.state] += 1
+        counts["overdue"] += overdue
+    # A spec's periods in the order they fall in the year: June before November.
+    ordered = sorted(columns, key=lambda k: (k[0], columns[k]["due_on"] or date.max, k))
+    for number, key in enumerate(ordered, start=1):
+        columns[key]["number"] = number
+    result.columns = [columns[k] for k in ordered]
+    for code, agency_row in sorted(agencies.items(), key=lambda kv: (kv[1].level, kv[1].name)):
+        row_cells = [cells[code].get(k) for k in ordered]
+        present = [c for c in row_cells if c]
+        if state == "overdue" and not any(c["overdue"] for c in present):
+            continue
+        if state and state != "overdue" and not any(c["task"].state == state for c in present):
+            continue
+        result.rows.append({"agency": agency_row, "cells": row_cells,
+                            "done": sum(c["task"].state in {"reported", "verified"}
+                                        for c in present), "total": len(present)})
+    result.counts = dict(counts)
+    return result
+
+
+TASK_NAMES = tuple(c.key for c in TASK_COLUMNS)  # type: ignore[attr-defined]
+AGENCY_NAMES = tuple(c.key for c in AGENCY_COLUMNS)  # type: ignore[attr-defined]
+
+
+class _Record:
+    """A read-only row with attribute access, far lighter than an ORM instance."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Any, names: tuple[str, ...]) -> None:
+        self._values = dict(zip(names, values, strict=True))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def overdue_list(session: Session, now: datetime, directive: str | None, agency: str | None,
+                 limit: int = 1000) -> tuple[list[dict[str, Any]], int]:
+    """Overdue tasks, most days overdue first, then highest escalation level."""
+    where: list[Any] = [TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
+                        TaskRow.due_at <= now]  # type: ignore[operator]
+    if directive:
+        where.append(TaskRow.directive_code == directive)
+    if agency:
+        where.append(TaskRow.agency_code.in_(  # type: ignore[attr-defined]
+            agency_filter_codes(session, agency)))
+    total = session.scalar(select(func.count()).select_from(TaskRow).where(*where)) or 0
+    query = (select(TaskRow, TaskSpecRow.title, AgencyRow.name)
+             .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
+                   & (TaskSpecRow.code == TaskRow.spec_code))
+             .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
+             .where(*where)
+             .order_by(TaskRow.due_at, TaskRow.escalation_level.desc(),  # type: ignore[attr-defined]
+                       AgencyRow.name)
+             .limit(limit))
+    rows = [{"task": task, "title": title, "agency": name,
+             "days": overdue_days(now, task.due_on) if task.due_on else 0}
+            for task, title, name in session.execute(query)]
+    return rows, total
+
+
+def filter_choices(session: Session) -> dict[str, Any]:
+    from workflow.storage.models import AgencyGroupRow
+    return {"agencies": list(session.execute(select(AgencyRow.code, AgencyRow.name)
+                                             .order_by(AgencyRow.name))),
+            "groups": list(session.execute(select(AgencyGroupRow.code, AgencyGroupRow.name)
+                                           .order_by(AgencyGroupRow.name))),
+            "directives": list(session.execute(select(DirectiveRow.code, DirectiveRow.number)
+                                               .order_by(DirectiveRow.code)))}
