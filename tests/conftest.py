@@ -28,7 +28,7 @@ DEFINITIONS = ROOT / "definitions"
 PG_ENV = "NHIEMVU_TEST_POSTGRES_URL"
 TABLES = ["closed_year", "login_failure", "attachment", "report", "web_user", "link_key",
           "sweep_mark", "outbox", "audit", "task", "task_spec", "directive",
-          "agency_group_member", "agency_group", "calendar", "agency"]
+          "agency_group_member", "agency_group", "calendar", "agency", "committee"]
 NOW = datetime(2022, 4, 20, 9, 0, tzinfo=LOCAL_TZ)
 
 

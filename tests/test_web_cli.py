@@ -21,19 +21,39 @@ from tests.test_cli import NHIEMVU, run, workdir  # noqa: F401  (fixture)
 
 
 def test_users_keys_and_links(workdir: Path) -> None:  # noqa: F811
+    unscoped = subprocess.run([NHIEMVU, "user", "add", "thuky", "--password-stdin"],
+                              cwd=workdir, input="mat-khau-du-dai-1\n", capture_output=True,
+                              text=True, env=_env())
+    assert unscoped.returncode == 1 and unscoped.stderr.strip() == (
+        "error: có 3 Ban trong hệ thống: chọn --committee (hp, hq, th) hoặc --all-committees")
     added = subprocess.run([NHIEMVU, "user", "add", "thuky", "--name", "Nguyễn Thị Thư",
-                            "--password-stdin"], cwd=workdir, input="mat-khau-du-dai-1\n",
-                           capture_output=True, text=True, env=_env())
+                            "--committee", "hq", "--password-stdin"], cwd=workdir,
+                           input="mat-khau-du-dai-1\n", capture_output=True, text=True,
+                           env=_env())
     assert added.returncode == 0, added.stderr
-    short = subprocess.run([NHIEMVU, "user", "add", "ngan", "--password-stdin"], cwd=workdir,
+    short = subprocess.run([NHIEMVU, "user", "add", "ngan", "--committee", "hq",
+                            "--password-stdin"], cwd=workdir,
                            input="ngan\n", capture_output=True, text=True, env=_env())
     assert short.returncode == 1 and "at least 10 characters" in short.stderr
-    again = subprocess.run([NHIEMVU, "user", "add", "thuky", "--password-stdin"],
+    again = subprocess.run([NHIEMVU, "user", "add", "thuky", "--committee", "hq",
+                            "--password-stdin"],
                            cwd=workdir, input="mat-khau-du-dai-2\n", capture_output=True,
                            text=True, env=_env())
     assert again.returncode == 1 and "already exists" in again.stderr
-    assert "thuky" in run(["user", "list"], workdir).stdout
-    no_terminal = subprocess.run([NHIEMVU, "user", "add", "thuky2", "--name", "Lê Văn B"],
+    leader = subprocess.run([NHIEMVU, "user", "add", "chutich", "--committee", "th", "--role",
+                             "leader", "--password-stdin"], cwd=workdir,
+                            input="mat-khau-du-dai-3\n", capture_output=True, text=True,
+                            env=_env())
+    assert leader.stdout.strip() == "user chutich created (leader, committee th)"
+    unknown = subprocess.run([NHIEMVU, "user", "add", "x1", "--committee", "khong-co",
+                              "--password-stdin"], cwd=workdir, input="mat-khau-du-dai-4\n",
+                             capture_output=True, text=True, env=_env())
+    assert unknown.stderr.strip() == "error: không tìm thấy Ban khong-co"
+    listing = run(["user", "list"], workdir).stdout
+    assert re.search(r"thuky\s+active\s+secretariat\s+hq\s", listing), listing
+    assert re.search(r"chutich\s+active\s+leader\s+th\s", listing), listing
+    no_terminal = subprocess.run([NHIEMVU, "user", "add", "thuky2", "--name", "Lê Văn B",
+                                  "--committee", "hq"],
                                  cwd=workdir, stdin=subprocess.DEVNULL, capture_output=True,
                                  text=True, env=_env())
     assert no_terminal.returncode == 1, no_terminal

@@ -122,16 +122,38 @@ def register(cli: click.Group, pass_app: Any) -> None:
     @click.option("--name", "display_name", help="Full name shown on the dashboard.")
     @click.option("--password-stdin", is_flag=True,
                   help="Read the password from standard input (for scripts).")
+    @click.option("--committee", help="The committee (Ban) the user works for; needed when "
+                                      "the deployment holds several.")
+    @click.option("--all-committees", is_flag=True,
+                  help="A user of the whole deployment instead of one committee.")
+    @click.option("--role", type=click.Choice(["secretariat", "leader", "admin"]),
+                  default="secretariat", show_default=True,
+                  help="secretariat acts; leader reads everything; admin also manages.")
     @pass_app
-    def user_add(app: Any, username: str, display_name: str | None,
-                 password_stdin: bool) -> None:
+    def user_add(app: Any, username: str, display_name: str | None, password_stdin: bool,
+                 committee: str | None, all_committees: bool, role: str) -> None:
         """Create a user; asks for the password twice unless --password-stdin."""
-        from workflow.access.users import add_user
+        from sqlalchemy import select
 
+        from workflow.access.users import add_user
+        from workflow.storage.models import CommitteeRow
+
+        engine = app.ready_engine()
+        if committee and all_committees:
+            raise NhiemvuError("chọn --committee hoặc --all-committees, không cả hai")
+        if committee is None and not all_committees:
+            with read_session(engine) as session:
+                codes = list(session.scalars(select(CommitteeRow.code)))
+            if len(codes) > 1:
+                raise NhiemvuError(f"có {len(codes)} Ban trong hệ thống: chọn --committee "
+                                   f"({', '.join(sorted(codes))}) hoặc --all-committees")
+            committee = codes[0] if codes else None
         password = _password(password_stdin)
-        with write_session(app.ready_engine()) as session:
-            add_user(session, username, password, display_name, app.clock.now())
-        click.echo(f"user {username} created")
+        with write_session(engine) as session:
+            add_user(session, username, password, display_name, app.clock.now(), committee,
+                     role)
+        click.echo(f"user {username} created ({role}, "
+                   f"{'committee ' + committee if committee else 'every committee'})")
 
     @user.command(name="password")
     @click.argument("username")
@@ -194,7 +216,8 @@ def register(cli: click.Group, pass_app: Any) -> None:
             rows = list(session.scalars(select(UserRow).order_by(UserRow.username)))
         for row in rows:
             state = "active" if row.active else "disabled"
-            click.echo(f"{row.username:<20} {state:<9} {row.display_name}  "
+            click.echo(f"{row.username:<20} {state:<9} {row.role:<12} "
+                       f"{row.committee_code or '*':<12} {row.display_name}  "
                        f"last login {format_datetime(row.last_login_at) or 'never'}")
         click.echo(f"{len(rows)} users")
 

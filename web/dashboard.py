@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -31,6 +32,7 @@ from web.security import (
 )
 from web.views import task_view
 from workflow.access.logins import blocked, record_failure, record_success, wall_clock
+from workflow.access.scope import Scope
 from workflow.access.users import authenticate
 from workflow.engine.actions import fire
 from workflow.engine.actors import Actor
@@ -38,7 +40,7 @@ from workflow.engine.machine import STATES
 from workflow.errors import ConflictError, IllegalTransitionError, NhiemvuError
 from workflow.storage.db import read_session as db_read
 from workflow.storage.db import write_session
-from workflow.storage.models import AttachmentRow, DirectiveRow, UserRow
+from workflow.storage.models import AttachmentRow, DirectiveRow, TaskRow, UserRow
 from workflow.views.labels import document_label
 from workflow.views.status import filter_choices, matrix, overdue_list, overview
 
@@ -68,6 +70,7 @@ def secretariat(handler: Handler) -> Handler:
             return ctx.pages.error(request, 403, "Cần đăng nhập",
                                    "Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.")
         request.state.user, request.state.session = found
+        request.state.scope = Scope.of(found[0])
         request.state.csrf = form_token(ctx.ring(), found[1].csrf, DASHBOARD_SCOPE)
         return await handler(request)
 
@@ -166,13 +169,42 @@ async def logout(request: Request) -> Response:
 
 # -- pages ----------------------------------------------------------------------------
 
+def scope_of(request: Request) -> Scope:
+    scope: Scope = request.state.scope
+    return scope
+
+
+def forbidden(request: Request) -> Response:
+    """Another committee's work: refused, and nothing said about what it holds."""
+    return context_of(request).pages.error(
+        request, 403, "Không có quyền",
+        "Trang này thuộc Ban khác; tài khoản của bạn chỉ xem được việc của Ban mình.")
+
+
+def _task_committee(ctx: WebContext, task_id: int) -> tuple[str | None] | None:
+    """(committee,) of a task's directive; None when there is no such task."""
+    with db_read(ctx.engine) as session:
+        found = session.execute(select(DirectiveRow.committee_code).join(
+            TaskRow, TaskRow.directive_code == DirectiveRow.code)
+            .where(TaskRow.id == task_id)).first()
+        return (found[0],) if found else None
+
+
+def directive_committee(ctx: WebContext, code: str) -> tuple[bool, str | None]:
+    """(exists, committee) of a directive."""
+    with db_read(ctx.engine) as session:
+        row = session.get(DirectiveRow, code)
+        return (row is not None, row.committee_code if row else None)
+
 @secretariat
 async def home(request: Request) -> Response:
     ctx = context_of(request)
 
+    scope = scope_of(request)
+
     def load() -> list[dict[str, Any]]:
         with db_read(ctx.engine) as session:
-            return overview(session, ctx.now())
+            return overview(session, ctx.now(), scope.directives(session))
 
     return ctx.pages.render(request, "dash_home", {"rows": await run_in_threadpool(load)})
 
@@ -190,6 +222,11 @@ async def matrix_page(request: Request) -> Response:
     if state and state not in [*STATES, "overdue"]:
         state = None
 
+    scope = scope_of(request)
+    exists, committee = await run_in_threadpool(directive_committee, ctx, code)
+    if exists and not scope.sees(committee):
+        return forbidden(request)
+
     def load() -> tuple[Any, Any, Any, Any]:
         with db_read(ctx.engine) as session:
             directive = session.get(DirectiveRow, code)
@@ -201,7 +238,8 @@ async def matrix_page(request: Request) -> Response:
                         "verified": line.verified[-1], "overdue": line.overdue[-1]} \
                 if line.days else None
             return matrix(session, directive, year, now, agency, state), \
-                filter_choices(session), by_agency(session, code, year, now), progress
+                filter_choices(session, scope.committee), by_agency(session, code, year, now), \
+                progress
 
     result, choices, agencies, progress = await run_in_threadpool(load)
     if result is None or (not result.columns and not agency):
@@ -220,10 +258,13 @@ async def overdue_page(request: Request) -> Response:
     directive = request.query_params.get("chi_dao") or None
     agency = request.query_params.get("co_quan") or None
 
+    scope = scope_of(request)
+
     def load() -> tuple[Any, int, Any]:
         with db_read(ctx.engine) as session:
-            rows, total = overdue_list(session, ctx.now(), directive, agency)
-            return rows, total, filter_choices(session)
+            rows, total = overdue_list(session, ctx.now(), directive, agency,
+                                       visible=scope.directives(session))
+            return rows, total, filter_choices(session, scope.committee)
 
     rows, total, choices = await run_in_threadpool(load)
     return ctx.pages.render(request, "dash_overdue", {
@@ -246,9 +287,12 @@ async def _task_page(request: Request, status: int = 200, error: str | None = No
     view = await run_in_threadpool(load)
     if view is None:
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có nhiệm vụ này.")
-    return ctx.pages.render(request, "dash_task", {"view": view, "error": error,
-                                                   "error_field": field, "reason": reason},
-                            status)
+    scope = scope_of(request)
+    if not scope.sees(view.directive.committee_code):
+        return forbidden(request)
+    return ctx.pages.render(request, "dash_task", {
+        "view": view, "error": error, "error_field": field, "reason": reason,
+        "can_act": scope.acts_on(view.directive.committee_code)}, status)
 
 
 @secretariat
@@ -262,7 +306,15 @@ async def _transition(request: Request, trigger: str) -> Response:
         form = await _checked_form(request)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
-    task_id = int(request.path_params["task_id"])
+    try:
+        task_id = int(request.path_params["task_id"])
+    except ValueError:
+        task_id = 0
+    committee = await run_in_threadpool(_task_committee, ctx, task_id)
+    if committee is None:
+        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có nhiệm vụ này.")
+    if not scope_of(request).acts_on(committee[0]):
+        return forbidden(request)
     reason = str(form.get("reason") or "").strip()
     if trigger == "return" and not reason:
         return await _task_page(request, 400, "Hãy ghi lý do trả lại để cơ quan biết cần "
@@ -314,6 +366,9 @@ async def attachment(request: Request) -> Response:
     path = ctx.store.path(row.stored_name) if row else None
     if row is None or path is None or not path.exists():
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có tệp đính kèm này.")
+    committee = await run_in_threadpool(_task_committee, ctx, row.task_id)
+    if committee is None or not scope_of(request).sees(committee[0]):
+        return forbidden(request)
     # Always a download with the type found from the content: never rendered as a page.
     return FileResponse(path, media_type=row.content_type, filename=row.filename,
                         content_disposition_type="attachment",

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from exports.collect import as_rows, as_table, collect, csv_bytes
 from web.context import context_of
-from web.dashboard import secretariat
+from web.dashboard import directive_committee, forbidden, scope_of, secretariat
 from workflow.errors import NhiemvuError
 from workflow.storage.db import read_session
 
@@ -58,6 +58,9 @@ async def download(request: Request) -> Response:
         year = 0
     if kind not in KINDS:
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có mẫu xuất này.")
+    exists, committee = await run_in_threadpool(directive_committee, ctx, directive)
+    if exists and not scope_of(request).sees(committee):
+        return forbidden(request)
 
     def build() -> tuple[bytes, str]:
         with read_session(ctx.engine) as session:

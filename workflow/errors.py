@@ -41,7 +41,8 @@ class DefinitionError(NhiemvuError):
 
 
 NOT_FOUND_KINDS = {"directive": "văn bản", "task": "nhiệm vụ", "agency": "cơ quan",
-                   "group": "nhóm", "user": "người dùng", "calendar": "lịch"}
+                   "group": "nhóm", "user": "người dùng", "calendar": "lịch",
+                   "committee": "Ban"}
 
 
 class NotFoundError(NhiemvuError):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from workflow.errors import NhiemvuError, NotFoundError
-from workflow.storage.models import UserRow
+from workflow.storage.models import CommitteeRow, UserRow
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
@@ -19,16 +19,28 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+# secretariat: acts on its committee's tasks; leader: reads all of it (the chair);
+# admin: also manages users and keys.
+ROLES = {"secretariat": "thường trực", "leader": "lãnh đạo", "admin": "quản trị"}
+
+
 def add_user(session: Session, username: str, password: str, display_name: str | None,
-             now: datetime) -> UserRow:
+             now: datetime, committee: str | None = None, role: str = "secretariat"
+             ) -> UserRow:
+    """`committee` None: a user of the whole deployment (every committee)."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,79}", username):
         raise NhiemvuError(f"user name '{username}': use 2-80 lower-case letters, digits, "
                            "'.', '_' or '-'")
     _check_password(password)
     if find_user(session, username) is not None:
         raise NhiemvuError(f"user '{username}' already exists")
+    if role not in ROLES:
+        raise NhiemvuError(f"vai trò '{role}' không có (chọn một trong: {', '.join(ROLES)})")
+    if committee is not None and session.get(CommitteeRow, committee) is None:
+        raise NotFoundError("committee", committee)
     row = UserRow(username=username, display_name=display_name or username,
-                  password_hash=_hasher.hash(password), created_at=now)
+                  password_hash=_hasher.hash(password), created_at=now,
+                  committee_code=committee, role=role)
     session.add(row)
     session.flush()
     return row

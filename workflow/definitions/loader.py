@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from workflow.dates import (
-    DateFormatError,
     format_date,
     parse_date,
     parse_day_month,
@@ -23,12 +22,14 @@ from workflow.definitions.deadlines import due_date, period_default_due
 from workflow.definitions.fieldreader import EMAIL_PATTERN, MISSING, Fields, FileProblems
 from workflow.definitions.heads import head_title
 from workflow.definitions.specs import (
+    COMMITTEE_LEVELS,
     WEEKDAYS,
     ActionMonth,
     ActionMonthDue,
     Agency,
     AgencyGroup,
     Calendar,
+    Committee,
     DefinitionSet,
     Directive,
     DueRule,
@@ -45,7 +46,7 @@ from workflow.definitions.specs import (
     YearlyDue,
 )
 from workflow.definitions.yamlsource import read_yaml
-from workflow.errors import DefinitionError, Problem
+from workflow.errors import DateFormatError, DefinitionError, Problem
 
 LEVELS = {"trung-uong", "tinh", "huyen", "xa"}
 DOCUMENT_KINDS = {"ke-hoach", "chuong-trinh", "cong-van", "quyet-dinh", "chi-thi",
@@ -86,6 +87,7 @@ class _Pending:
 
     agencies: dict[str, tuple[Agency, _Origin]] = field(default_factory=dict)
     groups: dict[str, _PendingGroup] = field(default_factory=dict)
+    committees: dict[str, tuple[Committee, Fields]] = field(default_factory=dict)
     calendars: dict[str, Calendar] = field(default_factory=dict)
     directives: list[_PendingDirective] = field(default_factory=list)
 
@@ -167,8 +169,35 @@ def _parse_document(document: Any, sink: FileProblems, pending: _Pending, displa
         top.problem("kind", f"unknown kind '{kind}' (expected agencies, calendar or directive)")
 
 
+def _parse_committee(top: Fields, pending: _Pending) -> str | None:
+    """The committee an agency file is the registry of: its agencies are its members."""
+    item = top.child("committee", required=False)
+    if item is None or not item.ok:
+        return None
+    item.only({"code", "name", "level", "parent", "secretariat", "chair"})
+    code, name, level = item.code(), item.text("name"), item.text("level")
+    if level is not None and level not in COMMITTEE_LEVELS:
+        item.problem("level", f"'{level}' is not a committee level (expected one of: "
+                              f"{', '.join(COMMITTEE_LEVELS)})")
+        level = None
+    locality = top.text("locality", required=False)
+    if locality is None:
+        top.problem("locality", "a committee's registry needs its locality")
+    optional = {key: item.code(key) if item.raw(key, False) is not MISSING else None
+                for key in ("parent", "secretariat", "chair")}
+    if code is None or name is None or level is None or locality is None:
+        return None
+    if code in pending.committees:
+        item.problem("code", f"duplicate committee code '{code}'")
+        return None
+    pending.committees[code] = (Committee(code, name, level, locality, optional["parent"],
+                                          optional["secretariat"], optional["chair"]), item)
+    return code
+
+
 def _parse_agencies(top: Fields, sink: FileProblems, pending: _Pending) -> None:
-    top.only({"kind", "locality", "agencies", "groups"})
+    top.only({"kind", "locality", "committee", "agencies", "groups"})
+    committee = _parse_committee(top, pending)
     for node, path in top.items("agencies"):
         item = Fields(node, path, sink)
         item.only({"code", "name", "short_name", "level", "emails", "head"})
@@ -197,7 +226,7 @@ def _parse_agencies(top: Fields, sink: FileProblems, pending: _Pending) -> None:
         if _duplicate(code, pending, item):
             continue
         agency = Agency(code, name, level, tuple(emails), head_name, head_email,
-                        item.text("short_name", required=False), title, salutation)
+                        item.text("short_name", required=False), title, salutation, committee)
         pending.agencies[code] = (agency, _Origin(sink.display, item.line()))
     for node, path in top.items("groups", required=False):
         item = Fields(node, path, sink)
@@ -421,7 +450,7 @@ def _seen(code: str, seen: set[str], item: Fields) -> bool:
 def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
     top.only({"kind", "code", "document", "number", "date", "issuer", "title", "year",
               "until_year", "implements", "signer", "secretariat", "chair", "calendar",
-              "tasks"})
+              "committee", "tasks"})
     code = top.code()
     document = top.text("document")
     if document is not None and document not in DOCUMENT_KINDS:
@@ -444,6 +473,7 @@ def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
     if chair:
         refs.append(_CodeRef(chair, top.line("chair"), top.at("chair")))
     calendar = top.code("calendar") if top.raw("calendar", False) is not MISSING else "default"
+    committee = top.code("committee") if top.raw("committee", False) is not MISSING else None
     implements = [_reference(Fields(node, path, top.sink))
                   for node, path in top.items("implements", required=False)]
     tasks: list[TaskSpec] = []
@@ -466,7 +496,7 @@ def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
         issuer=issuer, title=title, year=year, until_year=until_year or year,
         implements=tuple(r for r in implements if r is not None), tasks=tuple(tasks),
         signer=top.text("signer", required=False), secretariat=secretariat,
-        source_file=display, calendar=calendar, chair=chair,
+        source_file=display, calendar=calendar, chair=chair, committee=committee,
     )
     pending.directives.append(_PendingDirective(directive, top, refs, calendar, due_checks))
 
@@ -565,7 +595,13 @@ def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, 
                              {code: entry.group for code, entry in pending.groups.items()})
     agencies = {**known.agencies, **file_registry.agencies}
     groups = {**known.groups, **file_registry.groups}
-    registry = Registry(agencies, groups)
+    committees = {**known.committees,
+                  **{code: entry[0] for code, entry in pending.committees.items()}}
+    registry = Registry(agencies, groups, committees)
+    for committee, fields in pending.committees.values():
+        _check_committee(committee, fields, agencies, committees)
+    file_registry = Registry(file_registry.agencies, file_registry.groups,
+                             {code: entry[0] for code, entry in pending.committees.items()})
     for code, pending_group in pending.groups.items():
         file = pending_group.origin.file
         for ref in pending_group.members:
@@ -592,6 +628,7 @@ def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, 
         for role in ("secretariat", "chair"):
             if getattr(directive, role) in groups:
                 item.top.problem(role, "expected one agency, not a group")
+        directive = _with_committee(directive, item.top, agencies, committees)
         calendar = calendars.get(item.calendar)
         if calendar is None:
             item.top.problem("calendar", f"unknown calendar '{item.calendar}' (expected one of: "
@@ -601,6 +638,55 @@ def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, 
         if resolved is not None:
             directives[directive.code] = resolved
     return DefinitionSet(file_registry, dict(pending.calendars), directives), problems
+
+
+def _check_committee(committee: Committee, fields: Fields, agencies: dict[str, Agency],
+                     committees: dict[str, Committee]) -> None:
+    """A committee's parent is a known committee one level up; its secretariat and chair
+    are its own member agencies."""
+    if committee.parent is not None:
+        parent = committees.get(committee.parent)
+        if parent is None:
+            fields.problem("parent", f"unknown committee '{committee.parent}' (expected one "
+                                     f"of: {', '.join(sorted(committees)) or 'none loaded'})")
+        elif parent.level != "province" or committee.level == "province":
+            fields.problem("parent", f"a {committee.level} committee cannot sit under the "
+                                     f"{parent.level} committee '{parent.code}' (expected a "
+                                     "province above a commune or district)")
+        else:
+            seen, step = {committee.code}, parent
+            while step is not None and step.parent is not None:
+                if step.code in seen:
+                    fields.problem("parent", "committees form a loop")
+                    break
+                seen.add(step.code)
+                step = committees.get(step.parent)
+    for role in ("secretariat", "chair"):
+        code = getattr(committee, role)
+        if code is None:
+            continue
+        agency = agencies.get(code)
+        if agency is None:
+            fields.problem(role, f"unknown agency code '{code}' (expected an agency of this "
+                                 "registry)")
+        elif agency.committee != committee.code:
+            fields.problem(role, f"'{code}' is not a member of committee '{committee.code}'")
+
+
+def _with_committee(directive: Directive, top: Fields, agencies: dict[str, Agency],
+                    committees: dict[str, Committee]) -> Directive:
+    """A directive belongs to the committee it names, else to its secretariat's."""
+    secretariat = agencies.get(directive.secretariat or "")
+    derived = secretariat.committee if secretariat else None
+    if directive.committee is None:
+        return replace(directive, committee=derived)
+    if directive.committee not in committees:
+        top.problem("committee", f"unknown committee '{directive.committee}' (expected one "
+                                 f"of: {', '.join(sorted(committees)) or 'none loaded'})")
+    elif derived is not None and derived != directive.committee:
+        top.problem("secretariat", f"'{directive.secretariat}' belongs to committee "
+                                   f"'{derived}', not '{directive.committee}'")
+    return directive
 
 
 def _resolve_periods(directive: Directive, calendar: Calendar, checks: list[_DueCheck]

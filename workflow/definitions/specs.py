@@ -22,6 +22,25 @@ class Agency:
     short_name: str | None = None
     head_title: str | None = None  # full: "Trưởng phòng Nội vụ huyện Hà Quảng"
     head_salutation: str | None = None  # "Ông", "Bà", "Đồng chí"
+    committee: str | None = None  # the committee whose registry lists it
+
+
+COMMITTEE_LEVELS = {"province": "tỉnh", "commune": "xã", "district": "huyện"}
+
+
+@dataclass(frozen=True, slots=True)
+class Committee:
+    """A Ban Vì sự tiến bộ của phụ nữ: it issues directives to its member agencies (the
+    agencies of its registry file); a commune's parent is its province. District
+    committees are kept for the directives of 2022-2025."""
+
+    code: str
+    name: str
+    level: str  # one of COMMITTEE_LEVELS
+    locality: str
+    parent: str | None = None
+    secretariat: str | None = None  # cơ quan thường trực
+    chair: str | None = None  # the agency whose head chairs it
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +126,7 @@ class Directive:
     source_file: str | None = None
     calendar: str = "default"
     chair: str | None = None  # the agency whose head chairs the committee (escalations)
+    committee: str | None = None  # the issuing committee: given, or the secretariat's
 
     def task(self, code: str) -> TaskSpec:
         for spec in self.tasks:
@@ -221,6 +241,7 @@ class Registry:
 
     agencies: dict[str, Agency] = field(default_factory=dict)
     groups: dict[str, AgencyGroup] = field(default_factory=dict)
+    committees: dict[str, Committee] = field(default_factory=dict)
 
     def knows(self, code: str) -> bool:
         return code in self.agencies or code in self.groups

@@ -22,6 +22,7 @@ from workflow.definitions.specs import (
     Agency,
     AgencyGroup,
     Calendar,
+    Committee,
     DefinitionSet,
     Directive,
     Registry,
@@ -33,6 +34,7 @@ from workflow.storage.models import (
     AgencyGroupRow,
     AgencyRow,
     CalendarRow,
+    CommitteeRow,
     DirectiveRow,
     TaskRow,
     TaskSpecRow,
@@ -50,12 +52,19 @@ class LoadSummary:
 
 def save_definitions(session: Session, source: DefinitionSet, now: datetime) -> LoadSummary:
     """Upsert what the files defined (already validated against the database)."""
+    for committee in _parents_first(source.registry.committees):
+        session.merge(CommitteeRow(code=committee.code, name=committee.name,
+                                   level=committee.level, locality=committee.locality,
+                                   parent_code=committee.parent,
+                                   secretariat=committee.secretariat, chair=committee.chair))
+        session.flush()
     for agency in source.registry.agencies.values():
         session.merge(AgencyRow(code=agency.code, name=agency.name, short_name=agency.short_name,
                                 level=agency.level, emails=list(agency.emails),
                                 head_name=agency.head_name, head_email=agency.head_email,
                                 head_title=agency.head_title,
-                                head_salutation=agency.head_salutation))
+                                head_salutation=agency.head_salutation,
+                                committee_code=agency.committee))
     session.flush()
     for group in source.registry.groups.values():
         session.merge(AgencyGroupRow(code=group.code, name=group.name))
@@ -84,7 +93,7 @@ def _save_directive(session: Session, directive: Directive, now: datetime) -> No
         issuer=directive.issuer, title=directive.title, year=directive.year,
         until_year=directive.until_year, signer=directive.signer,
         secretariat=directive.secretariat, chair=directive.chair,
-        calendar_code=directive.calendar,
+        calendar_code=directive.calendar, committee_code=directive.committee,
         implements=[reference_to_dict(r) for r in directive.implements],
         source_file=directive.source_file, loaded_at=now))
     session.flush()
@@ -111,18 +120,31 @@ def _save_directive(session: Session, directive: Directive, now: datetime) -> No
         session.delete(stale)
 
 
+def _parents_first(committees: dict[str, Committee]) -> list[Committee]:
+    """A parent stored before its children (its row is their foreign key)."""
+    def depth(committee: Committee) -> int:
+        steps, parent = 0, committee.parent
+        while parent in committees and steps < len(committees):
+            steps, parent = steps + 1, committees[parent].parent
+        return steps
+    return sorted(committees.values(), key=lambda c: (depth(c), c.code))
+
+
 def load_registry(session: Session) -> Registry:
     agencies = {row.code: Agency(row.code, row.name, row.level, tuple(row.emails), row.head_name,
                                  row.head_email, row.short_name, row.head_title,
-                                 row.head_salutation)
+                                 row.head_salutation, row.committee_code)
                 for row in session.scalars(select(AgencyRow))}
+    committees = {row.code: Committee(row.code, row.name, row.level, row.locality,
+                                      row.parent_code, row.secretariat, row.chair)
+                  for row in session.scalars(select(CommitteeRow))}
     members: dict[str, list[str]] = {}
     for member in session.scalars(select(AgencyGroupMemberRow).order_by(
             AgencyGroupMemberRow.group_code, AgencyGroupMemberRow.position)):
         members.setdefault(member.group_code, []).append(member.agency_code)
     groups = {row.code: AgencyGroup(row.code, row.name, tuple(members.get(row.code, ())))
               for row in session.scalars(select(AgencyGroupRow))}
-    return Registry(agencies, groups)
+    return Registry(agencies, groups, committees)
 
 
 def load_calendars(session: Session) -> dict[str, Calendar]:
@@ -145,7 +167,8 @@ def load_directive(session: Session, code: str) -> tuple[Directive, Calendar]:
         until_year=row.until_year, implements=tuple(reference_from_dict(r)
                                                     for r in row.implements),
         tasks=tasks, signer=row.signer, secretariat=row.secretariat,
-        source_file=row.source_file, calendar=row.calendar_code, chair=row.chair)
+        source_file=row.source_file, calendar=row.calendar_code, chair=row.chair,
+        committee=row.committee_code)
     calendar_row = session.get(CalendarRow, row.calendar_code)
     assert calendar_row is not None
     return directive, calendar_from_dict(calendar_row.code, calendar_row.body)

@@ -33,6 +33,26 @@ class AgencyRow(SQLModel, table=True):
     # The head's full title ("Trưởng phòng Nội vụ huyện Hà Quảng") and how to address them.
     head_title: str | None = Field(default=None, max_length=300)
     head_salutation: str | None = Field(default=None, max_length=40)
+    # The committee whose registry lists it; none for bodies outside every committee.
+    committee_code: str | None = Field(default=None, sa_column=Column(
+        String(80), ForeignKey("committee.code", name="fk_agency_committee"), nullable=True,
+        index=True))
+
+
+class CommitteeRow(SQLModel, table=True):
+    """A Ban Vì sự tiến bộ của phụ nữ (province, commune; district for history)."""
+
+    __tablename__ = "committee"
+
+    code: str = Field(primary_key=True, max_length=80)
+    name: str = Field(max_length=300)
+    level: str = Field(max_length=20)
+    locality: str = Field(max_length=300)
+    parent_code: str | None = Field(default=None, sa_column=Column(
+        String(80), ForeignKey("committee.code", name="fk_committee_parent"), nullable=True))
+    # Agency codes, not foreign keys: the agencies are stored after their committee.
+    secretariat: str | None = Field(default=None, max_length=80)
+    chair: str | None = Field(default=None, max_length=80)
 
 
 class AgencyGroupRow(SQLModel, table=True):
@@ -80,6 +100,9 @@ class DirectiveRow(SQLModel, table=True):
             "agency.code", name="fk_directive_chair_agency"), nullable=True))
     calendar_code: str = Field(
         sa_column=Column(String(80), ForeignKey("calendar.code"), nullable=False))
+    committee_code: str | None = Field(default=None, sa_column=Column(
+        String(80), ForeignKey("committee.code", name="fk_directive_committee"),
+        nullable=True, index=True))
     implements: list[dict[str, Any]] = _json()
     source_file: str | None = Field(default=None, max_length=500)
     loaded_at: datetime = _utc(nullable=False)
@@ -253,6 +276,11 @@ class UserRow(SQLModel, table=True):
     active: bool = True
     created_at: datetime = _utc(nullable=False)
     last_login_at: datetime | None = _utc()
+    # The committee the user works for; none: every committee of the deployment.
+    committee_code: str | None = Field(default=None, sa_column=Column(
+        String(80), ForeignKey("committee.code", name="fk_user_committee"), nullable=True))
+    role: str = Field(default="secretariat", sa_column=Column(
+        String(20), nullable=False, server_default="secretariat"))
 
 
 class LinkKeyRow(SQLModel, table=True):

@@ -23,8 +23,10 @@ from workflow.views.labels import document_label, period_labeler
 from workflow.views.queries import is_overdue, overdue_days
 
 
-def overview(session: Session, now: datetime) -> list[dict[str, Any]]:
-    """Per directive and year: counts by state and how many are overdue now."""
+def overview(session: Session, now: datetime, visible: set[str] | None = None
+             ) -> list[dict[str, Any]]:
+    """Per directive and year: counts by state and how many are overdue now; `visible`
+    keeps only those directives (None: all)."""
     counts: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for code, year, state, n in session.execute(
             select(TaskRow.directive_code, TaskRow.year, TaskRow.state, func.count())
@@ -39,6 +41,8 @@ def overview(session: Session, now: datetime) -> list[dict[str, Any]]:
     directives = {d.code: d for d in session.scalars(select(DirectiveRow))}
     rows = []
     for (code, year), by_state in sorted(counts.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
+        if visible is not None and code not in visible:
+            continue
         directive = directives[code]
         rows.append({"code": code, "year": year, "title": directive.title,
                      "document": document_label(directive), "counts": dict(by_state),
@@ -145,10 +149,14 @@ class _Record:
 
 
 def overdue_list(session: Session, now: datetime, directive: str | None, agency: str | None,
-                 limit: int = 1000) -> tuple[list[dict[str, Any]], int]:
-    """Overdue tasks, most days overdue first, then highest escalation level."""
+                 limit: int = 1000, visible: set[str] | None = None
+                 ) -> tuple[list[dict[str, Any]], int]:
+    """Overdue tasks, most days overdue first, then highest escalation level; `visible`
+    keeps only those directives' tasks (None: all)."""
     where: list[Any] = [TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
                         TaskRow.due_at <= now]  # type: ignore[operator]
+    if visible is not None:
+        where.append(TaskRow.directive_code.in_(visible))  # type: ignore[attr-defined]
     if directive:
         where.append(TaskRow.directive_code == directive)
     if agency:
@@ -169,11 +177,18 @@ def overdue_list(session: Session, now: datetime, directive: str | None, agency:
     return rows, total
 
 
-def filter_choices(session: Session) -> dict[str, Any]:
-    from workflow.storage.models import AgencyGroupRow
-    return {"agencies": list(session.execute(select(AgencyRow.code, AgencyRow.name)
-                                             .order_by(AgencyRow.name))),
-            "groups": list(session.execute(select(AgencyGroupRow.code, AgencyGroupRow.name)
-                                           .order_by(AgencyGroupRow.name))),
-            "directives": list(session.execute(select(DirectiveRow.code, DirectiveRow.number)
-                                               .order_by(DirectiveRow.code)))}
+def filter_choices(session: Session, committee: str | None = None) -> dict[str, Any]:
+    """The filters' options: one committee's agencies, groups and directives (None: all)."""
+    from workflow.storage.models import AgencyGroupMemberRow, AgencyGroupRow
+    agencies = select(AgencyRow.code, AgencyRow.name).order_by(AgencyRow.name)
+    groups = select(AgencyGroupRow.code, AgencyGroupRow.name).order_by(AgencyGroupRow.name)
+    directives = select(DirectiveRow.code, DirectiveRow.number).order_by(DirectiveRow.code)
+    if committee is not None:
+        members = select(AgencyRow.code).where(AgencyRow.committee_code == committee)
+        agencies = agencies.where(AgencyRow.committee_code == committee)
+        groups = groups.where(AgencyGroupRow.code.in_(  # type: ignore[attr-defined]
+            select(AgencyGroupMemberRow.group_code).where(
+                AgencyGroupMemberRow.agency_code.in_(members))))  # type: ignore[attr-defined]
+        directives = directives.where(DirectiveRow.committee_code == committee)
+    return {"agencies": list(session.execute(agencies)), "groups": list(session.execute(groups)),
+            "directives": list(session.execute(directives))}
