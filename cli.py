@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from workflow.clock import Clock, clock_from_env, parse_instant
-from workflow.dates import format_date, format_datetime
+from workflow.dates import format_date, format_datetime, parse_date
 from workflow.definitions.loader import load_definitions
 from workflow.definitions.store import load_calendars, load_registry, save_definitions
 from workflow.engine.actions import fire
@@ -663,6 +663,89 @@ from web.commands import register as _register_web  # noqa: E402
 _register_web(cli, pass_app)
 _register_exports(cli, pass_app)
 _register_import(cli)
+
+
+@cli.group()
+def agency() -> None:
+    """Agencies that change: rename, dissolve, merge, split (open tasks move)."""
+
+
+def _on(text: str) -> date:
+    try:
+        return parse_date(text)
+    except DateFormatError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+_on_option = click.option("--on", "on", required=True, metavar="DD/MM/YYYY",
+                          help="The day the change takes effect.")
+_reason_option = click.option("--reason", help="The decision (số quyết định…) or why.")
+
+
+@agency.command(name="rename")
+@click.argument("code")
+@click.option("--name", "new_name", required=True)
+@_on_option
+@_reason_option
+@pass_app
+def agency_rename(app: App, code: str, new_name: str, on: str, reason: str | None) -> None:
+    """Same code, a new name (the change keeps the old one)."""
+    from workflow.engine.agency_changes import rename_agency
+
+    rename_agency(app.ready_engine(), code, new_name, _on(on), app.operator(),
+                  app.clock.now(), reason)
+    click.echo(f"Đã đổi tên {code} thành «{' '.join(new_name.split())}» từ ngày {on}")
+
+
+@agency.command(name="dissolve")
+@click.argument("code")
+@click.option("--to", "successor", help="The agency that takes over its open tasks.")
+@_on_option
+@_reason_option
+@pass_app
+def agency_dissolve(app: App, code: str, successor: str | None, on: str,
+                    reason: str | None) -> None:
+    """The agency ends; its open tasks go to --to, or are cancelled."""
+    from workflow.engine.agency_changes import dissolve_agency
+
+    result = dissolve_agency(app.ready_engine(), code, _on(on), app.operator(),
+                             app.clock.now(), successor, reason)
+    click.echo(f"Đã ghi nhận {code} giải thể từ ngày {on}: {result.line()}")
+
+
+@agency.command(name="merge")
+@click.argument("codes", nargs=-1, required=True)
+@click.option("--into", required=True, help="The agency they become.")
+@_on_option
+@_reason_option
+@pass_app
+def agency_merge(app: App, codes: tuple[str, ...], into: str, on: str,
+                 reason: str | None) -> None:
+    """Several agencies become one; their open tasks go to it."""
+    from workflow.engine.agency_changes import merge_agencies
+
+    result = merge_agencies(app.ready_engine(), list(codes), into, _on(on), app.operator(),
+                            app.clock.now(), reason)
+    click.echo(f"Đã ghi nhận sáp nhập {', '.join(codes)} vào {into} từ ngày {on}: "
+               f"{result.line()}")
+
+
+@agency.command(name="split")
+@click.argument("code")
+@click.option("--into", "into", required=True, multiple=True, help="A new agency (repeat).")
+@click.option("--tasks-to", required=True, help="The new agency that takes the open tasks.")
+@_on_option
+@_reason_option
+@pass_app
+def agency_split(app: App, code: str, into: tuple[str, ...], tasks_to: str, on: str,
+                 reason: str | None) -> None:
+    """One agency becomes several; its open tasks go to --tasks-to."""
+    from workflow.engine.agency_changes import split_agency
+
+    result = split_agency(app.ready_engine(), code, list(into), tasks_to, _on(on),
+                          app.operator(), app.clock.now(), reason)
+    click.echo(f"Đã ghi nhận chia tách {code} thành {', '.join(into)} từ ngày {on}: "
+               f"{result.line()}")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -24,13 +25,15 @@ from web.security import (
 from web.views import TaskView, agency_tasks, task_view
 from workflow.access.links import AGENCY, TASK, LinkClaims, LinkError
 from workflow.clock import to_local
+from workflow.dates import format_date
 from workflow.engine.actors import Actor
+from workflow.engine.agency_changes import KINDS as CHANGE_KINDS
 from workflow.engine.machine import OWED_STATES
 from workflow.engine.reports import FiguresError, parse_figures, submit_report
 from workflow.errors import ConflictError, IllegalTransitionError
 from workflow.storage.attachments import ALLOWED_LABEL, UploadError
 from workflow.storage.db import read_session
-from workflow.storage.models import AgencyRow, TaskRow
+from workflow.storage.models import AgencyChangeRow, AgencyRow, TaskRow, TaskTransferRow
 
 LINK_ERRORS = {
     "invalid": (403, "Liên kết không hợp lệ",
@@ -49,13 +52,33 @@ ALREADY_REPORTED = ("Báo cáo đã được gửi",
 
 
 class LinkRefused(Exception):
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        self.reason, self.message = reason, message
 
 
-def _refuse(ctx: WebContext, request: Request, reason: str) -> Response:
-    status, title, message = LINK_ERRORS[reason]
-    return ctx.pages.error(request, status, title, message)
+def _refuse(ctx: WebContext, request: Request, reason: str, message: str | None = None
+            ) -> Response:
+    if reason == "moved":
+        return ctx.pages.error(request, 410, "Nhiệm vụ đã được chuyển giao", message or "")
+    status, title, text = LINK_ERRORS[reason]
+    return ctx.pages.error(request, status, title, text)
+
+
+def _moved(session: Any, task_id: int, agency_code: str) -> LinkRefused:
+    """A link of the agency a task was moved away from: say where it went."""
+    found = session.execute(
+        select(AgencyRow.name, AgencyChangeRow.kind, AgencyChangeRow.effective_on)
+        .select_from(TaskTransferRow)
+        .join(AgencyRow, AgencyRow.code == TaskTransferRow.to_agency)
+        .join(AgencyChangeRow, AgencyChangeRow.id == TaskTransferRow.change_id)
+        .where(TaskTransferRow.task_id == task_id, TaskTransferRow.from_agency == agency_code)
+        .order_by(TaskTransferRow.id.desc())).first()  # type: ignore[union-attr]
+    if found is None:
+        return LinkRefused("scope")
+    name, kind, on = found
+    return LinkRefused("moved", f"Từ ngày {format_date(on)}, do {CHANGE_KINDS[kind]}, nhiệm "
+                                f"vụ này do {name} thực hiện. Liên kết mới đã được gửi đến "
+                                f"{name}; liên kết này không còn dùng được.")
 
 
 def _task_claims(ctx: WebContext, request: Request) -> LinkClaims:
@@ -72,7 +95,9 @@ def _task_claims(ctx: WebContext, request: Request) -> LinkClaims:
 def _load_view(ctx: WebContext, claims: LinkClaims) -> TaskView:
     with read_session(ctx.engine) as session:
         view = task_view(session, claims.task_id or 0, ctx.now())
-    if view is None or view.task.agency_code != claims.agency_code:
+        if view is not None and view.task.agency_code != claims.agency_code:
+            raise _moved(session, claims.task_id or 0, claims.agency_code)
+    if view is None:
         raise LinkRefused("scope")
     return view
 
@@ -81,7 +106,9 @@ def _load_task(ctx: WebContext, claims: LinkClaims) -> TaskRow:
     """Only the task row: what a POST needs before it writes."""
     with read_session(ctx.engine) as session:
         task = session.get(TaskRow, claims.task_id or 0)
-    if task is None or task.agency_code != claims.agency_code:
+        if task is not None and task.agency_code != claims.agency_code:
+            raise _moved(session, claims.task_id or 0, claims.agency_code)
+    if task is None:
         raise LinkRefused("scope")
     return task
 
@@ -112,7 +139,7 @@ async def task_page(request: Request) -> Response:
         claims = _task_claims(ctx, request)
         view = await run_in_threadpool(_load_view, ctx, claims)
     except LinkRefused as refused:
-        return _refuse(ctx, request, refused.reason)
+        return _refuse(ctx, request, refused.reason, refused.message)
     sent = request.query_params.get("da-gui") == "1" and not view.owed
     return _task_page(ctx, request, view, sent=sent)
 
@@ -123,7 +150,7 @@ async def submit(request: Request) -> Response:
         claims = _task_claims(ctx, request)
         task = await run_in_threadpool(_load_task, ctx, claims)
     except LinkRefused as refused:
-        return _refuse(ctx, request, refused.reason)
+        return _refuse(ctx, request, refused.reason, refused.message)
 
     async def form_again(status: int, error: str, kept: dict[str, Any], field: str
                          ) -> Response:

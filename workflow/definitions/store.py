@@ -59,7 +59,10 @@ def save_definitions(session: Session, source: DefinitionSet, now: datetime) -> 
                                    secretariat=committee.secretariat, chair=committee.chair))
         session.flush()
     for agency in source.registry.agencies.values():
-        session.merge(AgencyRow(code=agency.code, name=agency.name, short_name=agency.short_name,
+        # The day an agency ended is the engine's record (`nhiemvu agency …`), not the file's.
+        existing = session.get(AgencyRow, agency.code)
+        session.merge(AgencyRow(valid_until=existing.valid_until if existing else None,
+                                code=agency.code, name=agency.name, short_name=agency.short_name,
                                 level=agency.level, emails=list(agency.emails),
                                 head_name=agency.head_name, head_email=agency.head_email,
                                 head_title=agency.head_title,

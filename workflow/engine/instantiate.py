@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from workflow.clock import to_local
 from workflow.dates import deadline_instant
 from workflow.definitions.deadlines import due_date
 from workflow.definitions.specs import Calendar, Directive, DueRule, Registry
@@ -31,7 +32,7 @@ from workflow.engine.bulk import (
 from workflow.engine.outbox import notice, queue
 from workflow.errors import InstantiationError
 from workflow.storage.db import write_session
-from workflow.storage.models import ClosedYearRow, TaskRow
+from workflow.storage.models import AgencyRow, ClosedYearRow, TaskRow
 
 CHUNK = 20_000
 Progress = Callable[[int, int], None]  # (rows just handled, rows in all)
@@ -102,6 +103,10 @@ def instantiate_in(session: Session, directive_code: str, year: int, now: dateti
     instances = plan_instances(directive, calendar, load_registry(session), year)
     if session.get(ClosedYearRow, (directive_code, year)) is not None:
         return InstantiationResult(directive_code, year, len(instances), 0, closed=True)
+    # An agency that has ended (dissolved, merged, split) gets no new task.
+    ended = set(session.scalars(select(AgencyRow.code).where(
+        AgencyRow.valid_until < to_local(now).date())))  # type: ignore[operator]
+    instances = [i for i in instances if i.agency_code not in ended]
     existing = _existing_keys(session, directive_code, year)
     if progress:
         progress(len(existing), len(instances))

@@ -37,6 +37,8 @@ class AgencyRow(SQLModel, table=True):
     committee_code: str | None = Field(default=None, sa_column=Column(
         String(80), ForeignKey("committee.code", name="fk_agency_committee"), nullable=True,
         index=True))
+    # The last day it existed (dissolved, merged or split on the next): no new tasks after.
+    valid_until: date | None = None
 
 
 class CommitteeRow(SQLModel, table=True):
@@ -304,6 +306,43 @@ class LoginFailureRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(String(200), nullable=False, index=True))
+    at: datetime = _utc(nullable=False)
+
+
+class AgencyChangeRow(SQLModel, table=True):
+    """A rename, dissolution, merge or split, effective on a day, as the secretariat
+    recorded it; the tasks it moved are in `task_transfer`."""
+
+    __tablename__ = "agency_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # rename | dissolve | merge | split
+    effective_on: date
+    agency_code: str = Field(
+        sa_column=Column(String(80), ForeignKey("agency.code"), nullable=False, index=True))
+    successors: list[str] = _json()
+    old_name: str | None = Field(default=None, max_length=300)
+    new_name: str | None = Field(default=None, max_length=300)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    actor: str = Field(max_length=200)
+    at: datetime = _utc(nullable=False)
+
+
+class TaskTransferRow(SQLModel, table=True):
+    """A task moved from an agency to its successor ("chuyển giao"): the old link finds
+    where it went."""
+
+    __tablename__ = "task_transfer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("task.id"), nullable=False, index=True))
+    from_agency: str = Field(
+        sa_column=Column(String(80), ForeignKey("agency.code"), nullable=False))
+    to_agency: str = Field(sa_column=Column(
+        String(80), ForeignKey("agency.code", name="fk_transfer_to_agency"), nullable=False))
+    change_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("agency_change.id"), nullable=False))
     at: datetime = _utc(nullable=False)
 
 
