@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
@@ -18,12 +19,21 @@ from tests.simulation import task_id
 from tests.test_web import PASSWORD, PDF, csrf_of, login, report, snapshot
 from tests.webserver import LiveApp, live_app
 from workflow.access.users import add_user
-from workflow.clock import FixedClock
+from workflow.clock import LOCAL_TZ, FixedClock
 from workflow.definitions.loader import load_definitions
+from workflow.definitions.store import save_definitions
+from workflow.engine.actors import Actor
+from workflow.engine.agency_changes import dissolve_agency
 from workflow.engine.instantiate import instantiate
 from workflow.errors import DefinitionError, NhiemvuError
 from workflow.storage.db import read_session, write_session
-from workflow.storage.models import AttachmentRow, CommitteeRow, DirectiveRow, UserRow
+from workflow.storage.models import (
+    AttachmentRow,
+    CommitteeRow,
+    DirectiveRow,
+    TaskRow,
+    UserRow,
+)
 
 HQ_POLICE = "hq-2022/v.bao-cao/hq.cong-an/2022-h1"
 TH_TASK = "th-2023/1.1/th.hoi-nong-dan/2023"
@@ -114,7 +124,6 @@ def two(loaded: Engine, tmp_path: Path) -> Iterator[LiveApp]:
     with live_app(loaded, FixedClock(NOW), tmp_path / "attachments") as app:
         ident = task_id(loaded, HQ_POLICE)
         with read_session(loaded) as session:
-            from workflow.storage.models import TaskRow
             row = session.get(TaskRow, ident)
             assert row is not None
             url = app.links().task(ident, row.agency_code, row.due_at)
@@ -195,3 +204,50 @@ def test_users_belong_to_a_known_committee(loaded: Engine) -> None:
         assert (user.committee_code, user.role) == ("hq", "leader")
     with read_session(loaded) as session:
         assert re.fullmatch(r"x\.\w", session.scalars(select(UserRow.username)).one())
+
+
+# -- tasks given to a function across communes ----------------------------------------------
+
+PROVINCE = Path(__file__).parent / "data" / "province"
+
+
+def load_province(engine: Engine) -> None:
+    with write_session(engine) as session:
+        save_definitions(session, load_definitions([DEFINITIONS / "calendar.yaml", PROVINCE]),
+                         NOW)
+
+
+def test_a_function_expands_to_each_communes_agency(loaded: Engine) -> None:
+    """'Công an các xã' (chuc-nang.cong-an) is each commune's police, not the province's;
+    an agency that has ended gets no task."""
+    load_province(loaded)
+    with read_session(loaded) as session:
+        assert session.get(DirectiveRow, "tm-2026").committee_code == "tm"  # type: ignore[union-attr]
+    dissolve_agency(loaded, "xm3.cong-an", date(2026, 1, 1), Actor("x", "secretariat", "cli"),
+                    NOW)
+
+    instantiate(loaded, "tm-2026", 2026, datetime(2026, 1, 20, 9, 0, tzinfo=LOCAL_TZ))
+    with read_session(loaded) as session:
+        rows = set(session.execute(select(TaskRow.spec_code, TaskRow.agency_code, TaskRow.role,
+                                          TaskRow.period).where(
+            TaskRow.directive_code == "tm-2026")))
+    assert {(a, r) for s, a, r, _ in rows if s == "1"} == {
+        ("xm1.cong-an", "lead"), ("xm2.cong-an", "lead"),
+        ("xm1.vhxh", "coordinating"), ("xm2.vhxh", "coordinating"),
+        ("xm3.vhxh", "coordinating")}
+    assert {(a, p) for s, a, _, p in rows if s == "2"} == {
+        (a, p) for a in ("xm1.vhxh", "xm2.vhxh", "xm3.vhxh", "tm.cong-an")
+        for p in ("2026-h1", "2026-year")}
+
+
+def test_a_function_nobody_holds_is_a_problem(tmp_path: Path) -> None:
+    text = (PROVINCE / "tm-2026.yaml").read_text(encoding="utf-8")
+    wrong = tmp_path / "sai.yaml"
+    wrong.write_text(text.replace("chuc-nang.cong-an", "chuc-nang.kiem-lam"),
+                     encoding="utf-8")
+    files = [DEFINITIONS / "calendar.yaml", *sorted(PROVINCE.glob("*mau*.yaml")), wrong]
+    with pytest.raises(DefinitionError) as info:
+        load_definitions(files)
+    assert any("no agency has the function 'kiem-lam' in the communes of committee 'tm'"
+               in str(p) and ".lead[0]" in str(p) for p in info.value.problems), \
+        info.value.problems

@@ -23,6 +23,7 @@ from workflow.definitions.fieldreader import EMAIL_PATTERN, MISSING, Fields, Fil
 from workflow.definitions.heads import head_title
 from workflow.definitions.specs import (
     COMMITTEE_LEVELS,
+    FUNCTION_PREFIX,
     WEEKDAYS,
     ActionMonth,
     ActionMonthDue,
@@ -200,7 +201,9 @@ def _parse_agencies(top: Fields, sink: FileProblems, pending: _Pending) -> None:
     committee = _parse_committee(top, pending)
     for node, path in top.items("agencies"):
         item = Fields(node, path, sink)
-        item.only({"code", "name", "short_name", "level", "emails", "head"})
+        item.only({"code", "name", "short_name", "level", "emails", "head", "function"})
+        function = item.code("function") if item.raw("function", False) is not MISSING \
+            else None
         code, name = item.code(), item.text("name")
         level = item.text("level")
         if level is not None and level not in LEVELS:
@@ -226,7 +229,8 @@ def _parse_agencies(top: Fields, sink: FileProblems, pending: _Pending) -> None:
         if _duplicate(code, pending, item):
             continue
         agency = Agency(code, name, level, tuple(emails), head_name, head_email,
-                        item.text("short_name", required=False), title, salutation, committee)
+                        item.text("short_name", required=False), title, salutation, committee,
+                        function)
         pending.agencies[code] = (agency, _Origin(sink.display, item.line()))
     for node, path in top.items("groups", required=False):
         item = Fields(node, path, sink)
@@ -620,15 +624,22 @@ def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, 
         if directive.code in directives:
             item.top.problem("code", f"duplicate directive code '{directive.code}'")
             continue
+        directive = _with_committee(directive, item.top, agencies, committees)
         for ref in item.refs:
-            if not registry.knows(ref.code):
+            if ref.code.startswith(FUNCTION_PREFIX):
+                function = ref.code.removeprefix(FUNCTION_PREFIX)
+                if not registry.function_holders(function, directive.committee):
+                    problems.append(Problem(sink.display, ref.line, ref.path, f"no agency has "
+                                            f"the function '{function}' in the communes of "
+                                            f"committee '{directive.committee}' (expected a "
+                                            "commune registry under it naming that function)"))
+            elif not registry.knows(ref.code):
                 problems.append(Problem(sink.display, ref.line, ref.path, f"unknown agency code "
                                         f"'{ref.code}' (expected an agency or group code from "
                                         "the registry)"))
         for role in ("secretariat", "chair"):
             if getattr(directive, role) in groups:
                 item.top.problem(role, "expected one agency, not a group")
-        directive = _with_committee(directive, item.top, agencies, committees)
         calendar = calendars.get(item.calendar)
         if calendar is None:
             item.top.problem("calendar", f"unknown calendar '{item.calendar}' (expected one of: "

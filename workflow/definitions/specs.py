@@ -23,7 +23,12 @@ class Agency:
     head_title: str | None = None  # full: "Trưởng phòng Nội vụ huyện Hà Quảng"
     head_salutation: str | None = None  # "Ông", "Bà", "Đồng chí"
     committee: str | None = None  # the committee whose registry lists it
+    function: str | None = None  # what it does in its commune: "cong-an", "vhxh"…
 
+
+# "chuc-nang.cong-an" in a task's agencies: the agencies holding that function in each
+# commune of the directive's committee ("Công an các xã").
+FUNCTION_PREFIX = "chuc-nang."
 
 COMMITTEE_LEVELS = {"province": "tỉnh", "commune": "xã", "district": "huyện"}
 
@@ -246,11 +251,22 @@ class Registry:
     def knows(self, code: str) -> bool:
         return code in self.agencies or code in self.groups
 
-    def expand(self, codes: tuple[str, ...]) -> tuple[str, ...]:
-        """Agency and group codes to distinct agency codes, in first-seen order."""
+    def function_holders(self, function: str, committee: str | None) -> tuple[str, ...]:
+        """The agencies holding `function` in the committees under `committee`."""
+        children = {c.code for c in self.committees.values()
+                    if committee is not None and c.parent == committee}
+        return tuple(sorted(a.code for a in self.agencies.values()
+                            if a.function == function and a.committee in children))
+
+    def expand(self, codes: tuple[str, ...], committee: str | None = None) -> tuple[str, ...]:
+        """Agency, group and function codes to distinct agency codes, in first-seen
+        order; a function expands within the communes of `committee`."""
         seen: dict[str, None] = {}
         for code in codes:
-            members = self.groups[code].members if code in self.groups else (code,)
+            if code.startswith(FUNCTION_PREFIX):
+                members = self.function_holders(code.removeprefix(FUNCTION_PREFIX), committee)
+            else:
+                members = self.groups[code].members if code in self.groups else (code,)
             for member in members:
                 seen.setdefault(member, None)
         return tuple(seen)

@@ -67,7 +67,7 @@ def save_definitions(session: Session, source: DefinitionSet, now: datetime) -> 
                                 head_name=agency.head_name, head_email=agency.head_email,
                                 head_title=agency.head_title,
                                 head_salutation=agency.head_salutation,
-                                committee_code=agency.committee))
+                                committee_code=agency.committee, function=agency.function))
     session.flush()
     for group in source.registry.groups.values():
         session.merge(AgencyGroupRow(code=group.code, name=group.name))
@@ -136,7 +136,7 @@ def _parents_first(committees: dict[str, Committee]) -> list[Committee]:
 def load_registry(session: Session) -> Registry:
     agencies = {row.code: Agency(row.code, row.name, row.level, tuple(row.emails), row.head_name,
                                  row.head_email, row.short_name, row.head_title,
-                                 row.head_salutation, row.committee_code)
+                                 row.head_salutation, row.committee_code, row.function)
                 for row in session.scalars(select(AgencyRow))}
     committees = {row.code: Committee(row.code, row.name, row.level, row.locality,
                                       row.parent_code, row.secretariat, row.chair)

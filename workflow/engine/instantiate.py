@@ -72,8 +72,9 @@ def plan_instances(directive: Directive, calendar: Calendar, registry: Registry,
         periods: list[tuple[str, DueRule | None]] = (
             [(f"{year}-{p.period}", p.due) for p in spec.recurs] if spec.recurs
             else [(str(year), spec.due)])
-        lead = registry.expand(spec.lead)
-        coordinating = [c for c in registry.expand(spec.coordinating) if c not in lead]
+        lead = registry.expand(spec.lead, directive.committee)
+        coordinating = [c for c in registry.expand(spec.coordinating, directive.committee)
+                        if c not in lead]
         for period, rule in periods:
             due_on = due_date(rule, year, calendar) if rule is not None else None
             instances.extend(Instance(spec.code, agency, "lead", period, due_on)

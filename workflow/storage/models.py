@@ -39,6 +39,7 @@ class AgencyRow(SQLModel, table=True):
         index=True))
     # The last day it existed (dissolved, merged or split on the next): no new tasks after.
     valid_until: date | None = None
+    function: str | None = Field(default=None, max_length=40)  # "cong-an", "vhxh"…
 
 
 class CommitteeRow(SQLModel, table=True):
