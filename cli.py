@@ -656,6 +656,33 @@ def agencies(app: App, group: str | None, as_json: bool) -> None:
     click.echo(f"{len(rows)} agencies")
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def committees(app: App, as_json: bool) -> None:
+    """The committees (Ban VSTBPN) of this deployment, provinces with their communes."""
+    from workflow.definitions.specs import COMMITTEE_LEVELS
+
+    with read_session(app.ready_engine()) as session:
+        registry = load_registry(session)
+    members: dict[str, int] = {}
+    for agency in registry.agencies.values():
+        if agency.committee:
+            members[agency.committee] = members.get(agency.committee, 0) + 1
+    ordered = sorted(registry.committees.values(),
+                     key=lambda c: (c.parent or c.code, c.parent is not None, c.code))
+    if as_json:
+        _emit_json([{"code": c.code, "name": c.name, "level": c.level, "locality": c.locality,
+                     "parent": c.parent, "secretariat": c.secretariat, "chair": c.chair,
+                     "agencies": members.get(c.code, 0)} for c in ordered])
+        return
+    for c in ordered:
+        indent = "  " if c.parent else ""
+        click.echo(f"{indent}{c.code:<12} {c.name} (cấp {COMMITTEE_LEVELS[c.level]}, "
+                   f"{members.get(c.code, 0)} cơ quan, thường trực {c.secretariat or '-'})")
+    click.echo(f"{len(ordered)} Ban")
+
+
 from exports.commands import register as _register_exports  # noqa: E402
 from importer.commands import register as _register_import  # noqa: E402
 from web.commands import register as _register_web  # noqa: E402

@@ -251,3 +251,15 @@ def test_a_function_nobody_holds_is_a_problem(tmp_path: Path) -> None:
     assert any("no agency has the function 'kiem-lam' in the communes of committee 'tm'"
                in str(p) and ".lead[0]" in str(p) for p in info.value.problems), \
         info.value.problems
+
+
+def test_committees_command(tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    run(["init"], tmp_path)
+    run(["load", str(DEFINITIONS), str(PROVINCE)], tmp_path)
+    lines = run(["committees"], tmp_path).stdout.splitlines()
+    province = next(i for i, line in enumerate(lines) if line.startswith("tm "))
+    assert lines[province + 1].startswith("  xm1 ") and "(cấp xã, 3 cơ quan, thường trực " \
+        "xm1.vhxh)" in lines[province + 1]
+    assert lines[-1] == "7 Ban"
