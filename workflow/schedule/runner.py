@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
@@ -23,7 +24,8 @@ def run_scheduler(engine: Engine, clock: Clock, interval_minutes: float,
                   on_report: Callable[[SweepReport], None]) -> None:
     """Sweeps now and then every `interval_minutes` until SIGTERM or SIGINT; the sweep in
     progress is finished before the process exits."""
-    scheduler = BlockingScheduler(timezone=UTC)
+    scheduler = BackgroundScheduler(timezone=UTC)
+    stopping = threading.Event()
 
     def sweep() -> None:
         try:
@@ -36,12 +38,16 @@ def run_scheduler(engine: Engine, clock: Clock, interval_minutes: float,
                       coalesce=True, misfire_grace_time=None)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
+        # Only a flag: shutting the scheduler down inside the handler ran re-entrantly in
+        # the middle of its own job loop and could fail ("No job by the id of sweep").
         log.info("signal %s: finishing the current sweep, then stopping", signum)
-        scheduler.shutdown(wait=True)
+        stopping.set()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         scheduler.start()
+        stopping.wait()
+        scheduler.shutdown(wait=True)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
