@@ -8,13 +8,11 @@ from typing import Any
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
+def is_formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
 def neutralise(value: Any) -> Any:
     """A CSV value that a spreadsheet reads as the text it is: a leading apostrophe is how
     Excel and LibreOffice mark typed text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def is_formula_like(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+    return "'" + value if is_formula_like(value) else value

@@ -199,7 +199,6 @@ def directive_committee(ctx: WebContext, code: str) -> tuple[bool, str | None]:
 @secretariat
 async def home(request: Request) -> Response:
     ctx = context_of(request)
-
     scope = scope_of(request)
 
     def load() -> list[dict[str, Any]]:
@@ -223,15 +222,15 @@ async def matrix_page(request: Request) -> Response:
         state = None
 
     scope = scope_of(request)
-    exists, committee = await run_in_threadpool(directive_committee, ctx, code)
-    if exists and not scope.sees(committee):
-        return forbidden(request)
 
-    def load() -> tuple[Any, Any, Any, Any]:
+    def load() -> tuple[Any, Any, Any, Any] | None:
+        """The page's data in one read; None when the directive is another committee's."""
         with db_read(ctx.engine) as session:
             directive = session.get(DirectiveRow, code)
             if directive is None:
                 return None, None, None, None
+            if not scope.sees(directive.committee_code):
+                return None
             now = ctx.now()
             line = timeline(session, code, year, now)
             progress = {"day": line.days[-1], "reported": line.reported[-1],
@@ -241,7 +240,10 @@ async def matrix_page(request: Request) -> Response:
                 filter_choices(session, scope.committee), by_agency(session, code, year, now), \
                 progress
 
-    result, choices, agencies, progress = await run_in_threadpool(load)
+    loaded = await run_in_threadpool(load)
+    if loaded is None:
+        return forbidden(request)
+    result, choices, agencies, progress = loaded
     if result is None or (not result.columns and not agency):
         return ctx.pages.error(request, 404, "Không tìm thấy",
                                f"Không có nhiệm vụ nào của văn bản «{code}» năm {year}.")

@@ -653,8 +653,9 @@ def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, 
 
 def _check_committee(committee: Committee, fields: Fields, agencies: dict[str, Agency],
                      committees: dict[str, Committee]) -> None:
-    """A committee's parent is a known committee one level up; its secretariat and chair
-    are its own member agencies."""
+    """A committee's parent is a known province committee, and a province has none, so
+    the tree is one level deep and cannot loop; its secretariat and chair are its own
+    member agencies."""
     if committee.parent is not None:
         parent = committees.get(committee.parent)
         if parent is None:
@@ -664,14 +665,6 @@ def _check_committee(committee: Committee, fields: Fields, agencies: dict[str, A
             fields.problem("parent", f"a {committee.level} committee cannot sit under the "
                                      f"{parent.level} committee '{parent.code}' (expected a "
                                      "province above a commune or district)")
-        else:
-            seen, step = {committee.code}, parent
-            while step is not None and step.parent is not None:
-                if step.code in seen:
-                    fields.problem("parent", "committees form a loop")
-                    break
-                seen.add(step.code)
-                step = committees.get(step.parent)
     for role in ("secretariat", "chair"):
         code = getattr(committee, role)
         if code is None:

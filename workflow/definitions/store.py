@@ -124,13 +124,9 @@ def _save_directive(session: Session, directive: Directive, now: datetime) -> No
 
 
 def _parents_first(committees: dict[str, Committee]) -> list[Committee]:
-    """A parent stored before its children (its row is their foreign key)."""
-    def depth(committee: Committee) -> int:
-        steps, parent = 0, committee.parent
-        while parent in committees and steps < len(committees):
-            steps, parent = steps + 1, committees[parent].parent
-        return steps
-    return sorted(committees.values(), key=lambda c: (depth(c), c.code))
+    """A parent stored before its children (its row is their foreign key); the loader
+    keeps the tree one level deep: provinces, then communes and districts."""
+    return sorted(committees.values(), key=lambda c: (c.parent is not None, c.code))
 
 
 def load_registry(session: Session) -> Registry:
