@@ -686,10 +686,12 @@ def committees(app: App, as_json: bool) -> None:
 from exports.commands import register as _register_exports  # noqa: E402
 from importer.commands import register as _register_import  # noqa: E402
 from web.commands import register as _register_web  # noqa: E402
+from workflow.cascade.commands import register as _register_cascade  # noqa: E402
 
 _register_web(cli, pass_app)
 _register_exports(cli, pass_app)
 _register_import(cli)
+_register_cascade(cli, pass_app)
 
 
 @cli.group()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,10 +24,9 @@ from workflow.storage.models import (
     TaskRow,
     TaskSpecRow,
 )
+from workflow.views.figures import figure_number
 from workflow.views.labels import ROLE_LABELS, STATE_LABELS, document_label
 from workflow.views.status import Matrix, matrix
-
-NUMBER = re.compile(r"^\s*(\d{1,3}(?:[.\s]\d{3})+|\d+)(?:,(\d+))?\s*(\S.*)?$")
 
 
 @dataclass
@@ -76,15 +74,6 @@ class StatusReport:
         late = [line for line in self.lines if line.overdue_days > 0]
         return sorted(late, key=lambda x: (-x.overdue_days, -x.task.escalation_level,
                                            x.agency.name))
-
-
-def figure_number(value: str) -> float | None:
-    """'1.250', '12', '3,5 %' -> a number (Vietnamese '.' thousands, ',' decimals)."""
-    match = NUMBER.match(value)
-    if not match:
-        return None
-    whole = re.sub(r"[.\s]", "", match.group(1))
-    return float(f"{whole}.{match.group(2)}" if match.group(2) else whole)
 
 
 def collect(session: Session, directive_code: str, year: int, now: datetime

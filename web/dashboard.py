@@ -34,13 +34,21 @@ from web.views import task_view
 from workflow.access.logins import blocked, record_failure, record_success, wall_clock
 from workflow.access.scope import Scope
 from workflow.access.users import authenticate
+from workflow.cascade.communes import child_committees
 from workflow.engine.actions import fire
 from workflow.engine.actors import Actor
 from workflow.engine.machine import STATES
 from workflow.errors import ConflictError, IllegalTransitionError, NhiemvuError
 from workflow.storage.db import read_session as db_read
 from workflow.storage.db import write_session
-from workflow.storage.models import AttachmentRow, DirectiveRow, TaskRow, UserRow
+from workflow.storage.models import (
+    AgencyRow,
+    AttachmentRow,
+    CommitteeRow,
+    DirectiveRow,
+    TaskRow,
+    UserRow,
+)
 from workflow.views.labels import document_label
 from workflow.views.status import filter_choices, matrix, overdue_list, overview
 
@@ -48,14 +56,20 @@ Handler = Callable[[Request], Awaitable[Response]]
 DASHBOARD_SCOPE = "dashboard"
 
 
-def _signed_in(ctx: WebContext, request: Request) -> tuple[UserRow, SessionData] | None:
+def _signed_in(ctx: WebContext, request: Request
+               ) -> tuple[UserRow, SessionData, str | None] | None:
+    """The user, her session and her committee's parent (a commune's province)."""
     data = read_session(ctx.ring(), request.cookies.get(SESSION_COOKIE),
                         ctx.settings.session_hours * 3600)
     if data is None:
         return None
     with db_read(ctx.engine) as session:
         user = session.get(UserRow, data.user_id)
-    return (user, data) if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        committee = session.get(CommitteeRow, user.committee_code) \
+            if user.committee_code else None
+    return user, data, committee.parent_code if committee else None
 
 
 def secretariat(handler: Handler) -> Handler:
@@ -69,7 +83,7 @@ def secretariat(handler: Handler) -> Handler:
                 return RedirectResponse(f"/dang-nhap?next={quote(request.url.path)}", 303)
             return ctx.pages.error(request, 403, "Cần đăng nhập",
                                    "Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.")
-        request.state.user, request.state.session = found
+        request.state.user, request.state.session, request.state.upper = found
         request.state.scope = Scope.of(found[0])
         request.state.csrf = form_token(ctx.ring(), found[1].csrf, DASHBOARD_SCOPE)
         return await handler(request)
@@ -78,7 +92,7 @@ def secretariat(handler: Handler) -> Handler:
     return guarded
 
 
-async def _checked_form(request: Request) -> Any:
+async def checked_form(request: Request) -> Any:
     ctx = context_of(request)
     form = await read_form(request, 1024 * 1024, 0)
     if not check_form_token(ctx.ring(), request.state.session.csrf, DASHBOARD_SCOPE,
@@ -159,7 +173,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     ctx = context_of(request)
     try:
-        await _checked_form(request)
+        await checked_form(request)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
     response = RedirectResponse("/dang-nhap", 303)
@@ -181,13 +195,20 @@ def forbidden(request: Request) -> Response:
         "Trang này thuộc Ban khác; tài khoản của bạn chỉ xem được việc của Ban mình.")
 
 
-def _task_committee(ctx: WebContext, task_id: int) -> tuple[str | None] | None:
-    """(committee,) of a task's directive; None when there is no such task."""
+def _task_committee(ctx: WebContext, task_id: int) -> tuple[str | None, str | None] | None:
+    """(committee of the task's directive, committee of its agency); None when there is
+    no such task. A commune reads the tasks its province gave to its agencies."""
     with db_read(ctx.engine) as session:
-        found = session.execute(select(DirectiveRow.committee_code).join(
-            TaskRow, TaskRow.directive_code == DirectiveRow.code)
-            .where(TaskRow.id == task_id)).first()
-        return (found[0],) if found else None
+        found = session.execute(select(DirectiveRow.committee_code, AgencyRow.committee_code)
+                                .join(TaskRow, TaskRow.directive_code == DirectiveRow.code)
+                                .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
+                                .where(TaskRow.id == task_id)).first()
+        return (found[0], found[1]) if found else None
+
+
+def reads_task(scope: Scope, committees: tuple[str | None, str | None]) -> bool:
+    directive, agency = committees
+    return scope.sees(directive) or (agency is not None and scope.sees(agency))
 
 
 def directive_committee(ctx: WebContext, code: str) -> tuple[bool, str | None]:
@@ -223,12 +244,12 @@ async def matrix_page(request: Request) -> Response:
 
     scope = scope_of(request)
 
-    def load() -> tuple[Any, Any, Any, Any] | None:
+    def load() -> tuple[Any, Any, Any, Any, int] | None:
         """The page's data in one read; None when the directive is another committee's."""
         with db_read(ctx.engine) as session:
             directive = session.get(DirectiveRow, code)
             if directive is None:
-                return None, None, None, None
+                return None, None, None, None, 0
             if not scope.sees(directive.committee_code):
                 return None
             now = ctx.now()
@@ -238,19 +259,19 @@ async def matrix_page(request: Request) -> Response:
                 if line.days else None
             return matrix(session, directive, year, now, agency, state), \
                 filter_choices(session, scope.committee), by_agency(session, code, year, now), \
-                progress
+                progress, len(child_committees(session, directive))
 
     loaded = await run_in_threadpool(load)
     if loaded is None:
         return forbidden(request)
-    result, choices, agencies, progress = loaded
+    result, choices, agencies, progress, communes = loaded
     if result is None or (not result.columns and not agency):
         return ctx.pages.error(request, 404, "Không tìm thấy",
                                f"Không có nhiệm vụ nào của văn bản «{code}» năm {year}.")
     return ctx.pages.render(request, "dash_matrix", {
         "m": result, "document": document_label(result.directive), "choices": choices,
         "agency": agency or "", "state": state or "", "states": STATES,
-        "by_agency": agencies, "progress": progress,
+        "by_agency": agencies, "progress": progress, "communes": communes,
         "chart_states": [(s, CHART_LABELS[s]) for s in BAR_STATES]})
 
 
@@ -290,11 +311,14 @@ async def _task_page(request: Request, status: int = 200, error: str | None = No
     if view is None:
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có nhiệm vụ này.")
     scope = scope_of(request)
-    if not scope.sees(view.directive.committee_code):
+    if not reads_task(scope, (view.directive.committee_code, view.agency.committee_code)):
         return forbidden(request)
+    incoming = not scope.sees(view.directive.committee_code)
     return ctx.pages.render(request, "dash_task", {
         "view": view, "error": error, "error_field": field, "reason": reason,
-        "can_act": scope.acts_on(view.directive.committee_code)}, status)
+        "can_act": scope.acts_on(view.directive.committee_code),
+        "can_compose": incoming and view.owed and scope.acts_on(view.agency.committee_code)},
+        status)
 
 
 @secretariat
@@ -305,7 +329,7 @@ async def task_page(request: Request) -> Response:
 async def _transition(request: Request, trigger: str) -> Response:
     ctx = context_of(request)
     try:
-        form = await _checked_form(request)
+        form = await checked_form(request)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
     try:
@@ -369,7 +393,7 @@ async def attachment(request: Request) -> Response:
     if row is None or path is None or not path.exists():
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có tệp đính kèm này.")
     committee = await run_in_threadpool(_task_committee, ctx, row.task_id)
-    if committee is None or not scope_of(request).sees(committee[0]):
+    if committee is None or not reads_task(scope_of(request), committee):
         return forbidden(request)
     # Always a download with the type found from the content: never rendered as a page.
     return FileResponse(path, media_type=row.content_type, filename=row.filename,

@@ -14,9 +14,12 @@ from workflow.views.labels import (
     ROLE_LABELS,
     STATE_LABELS,
     TRIGGER_LABELS,
+    document_label,
     issued_label,
+    period_label,
     size_label,
 )
+from workflow.views.timeliness import TIMELINESS_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -30,7 +33,9 @@ def environment() -> jinja2.Environment:
                        ban_hanh=issued_label,
                        state=lambda s: STATE_LABELS.get(s, s),
                        role=lambda r: ROLE_LABELS.get(r, r),
-                       trigger=lambda t: TRIGGER_LABELS.get(t, t))
+                       trigger=lambda t: TRIGGER_LABELS.get(t, t),
+                       han=lambda k: TIMELINESS_LABELS.get(k, k), ky=period_label,
+                       van_ban=document_label)
     return env
 
 

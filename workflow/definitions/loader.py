@@ -19,7 +19,13 @@ from workflow.dates import (
     parse_partial_date,
 )
 from workflow.definitions.deadlines import due_date, period_default_due
-from workflow.definitions.fieldreader import EMAIL_PATTERN, MISSING, Fields, FileProblems
+from workflow.definitions.fieldreader import (
+    CODE_PATTERN,
+    EMAIL_PATTERN,
+    MISSING,
+    Fields,
+    FileProblems,
+)
 from workflow.definitions.heads import head_title
 from workflow.definitions.specs import (
     COMMITTEE_LEVELS,
@@ -46,7 +52,7 @@ from workflow.definitions.specs import (
     TaskSpec,
     YearlyDue,
 )
-from workflow.definitions.yamlsource import read_yaml
+from workflow.definitions.yamlsource import parse_yaml, read_yaml
 from workflow.errors import DateFormatError, DefinitionError, Problem
 
 LEVELS = {"trung-uong", "tinh", "huyen", "xa"}
@@ -111,6 +117,7 @@ class _PendingDirective:
     refs: list[_CodeRef]
     calendar: str
     due_checks: list[_DueCheck]
+    serving: list[tuple[TaskSpec, Fields]] = field(default_factory=list)
 
 
 def definition_files(paths: Iterable[Path]) -> list[Path]:
@@ -125,20 +132,26 @@ def definition_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def load_definitions(paths: Iterable[Path], known: Registry | None = None,
-                     known_calendars: dict[str, Calendar] | None = None) -> DefinitionSet:
-    """Validate files against each other and against what the database already knows."""
+                     known_calendars: dict[str, Calendar] | None = None,
+                     texts: Iterable[tuple[str, str]] = ()) -> DefinitionSet:
+    """Validate files (and `texts`, (name, YAML) pairs held in memory) against each other
+    and against what the database already knows."""
     problems: list[Problem] = []
     sinks: list[FileProblems] = []
     pending = _Pending()
-    files = definition_files(paths)
+    files: list[Path | tuple[str, str]] = [*definition_files(paths), *texts]
     if not files:
         raise DefinitionError([Problem("(paths)", None, "(files)", "no .yaml files found")])
-    for path in files:
-        display = str(path)
-        if not path.exists():
-            problems.append(Problem(display, None, "(file)", "no such file"))
+    for source in files:
+        if isinstance(source, tuple):
+            display = source[0]
+            document, read_problems = parse_yaml(source[1], display)
+        elif not source.exists():
+            problems.append(Problem(str(source), None, "(file)", "no such file"))
             continue
-        document, read_problems = read_yaml(path, display)
+        else:
+            display = str(source)
+            document, read_problems = read_yaml(source, display)
         problems.extend(read_problems)
         if read_problems:
             continue
@@ -482,6 +495,7 @@ def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
                   for node, path in top.items("implements", required=False)]
     tasks: list[TaskSpec] = []
     due_checks: list[_DueCheck] = []
+    serving: list[tuple[TaskSpec, Fields]] = []
     for node, path in top.items("tasks"):
         item = Fields(node, path, top.sink)
         spec = _task_spec(item, refs, due_checks)
@@ -491,6 +505,8 @@ def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
             item.problem("code", f"duplicate task code '{spec.code}'")
             continue
         tasks.append(spec)
+        if spec.serves is not None:
+            serving.append((spec, item))
     required = (code, document, number, issuer, title, issued, year, calendar)
     if any(value is None for value in required) or not top.ok:
         return
@@ -502,7 +518,8 @@ def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
         signer=top.text("signer", required=False), secretariat=secretariat,
         source_file=display, calendar=calendar, chair=chair, committee=committee,
     )
-    pending.directives.append(_PendingDirective(directive, top, refs, calendar, due_checks))
+    pending.directives.append(_PendingDirective(directive, top, refs, calendar, due_checks,
+                                                serving))
 
 
 def _reference(item: Fields) -> Reference | None:
@@ -516,8 +533,14 @@ def _reference(item: Fields) -> Reference | None:
 
 def _task_spec(item: Fields, refs: list[_CodeRef], due_checks: list[_DueCheck]
                ) -> TaskSpec | None:
-    item.only({"code", "title", "text", "lead", "coordinating", "due", "recurs", "source"})
+    item.only({"code", "title", "text", "lead", "coordinating", "due", "recurs", "source",
+               "serves"})
     code, title = item.code(), item.text("title")
+    serves = item.text("serves", required=False)
+    if serves is not None and not _is_task_address(serves):
+        item.problem("serves", f"'{serves}' is not a task of an upper directive (expected "
+                               "DIRECTIVE/TASK, e.g. tm-2026/2)")
+        return None
     text = item.text("text", required=False) or title
     lead = item.codes("lead")
     coordinating = item.codes("coordinating", required=False)
@@ -539,7 +562,12 @@ def _task_spec(item: Fields, refs: list[_CodeRef], due_checks: list[_DueCheck]
         return None
     return TaskSpec(code, title, text or title, tuple(c for c, _, _ in lead),
                     tuple(c for c, _, _ in coordinating), due, tuple(recurs),
-                    item.text("source", required=False))
+                    item.text("source", required=False), serves)
+
+
+def _is_task_address(value: str) -> bool:
+    directive, slash, task = value.partition("/")
+    return bool(slash) and all(CODE_PATTERN.match(part) for part in (directive, task))
 
 
 def _period_due(node: Any, path: str, parent: Fields, spec_code: str | None,
@@ -648,7 +676,34 @@ def _cross_check(pending: _Pending, known: Registry, known_calendars: dict[str, 
         resolved = _resolve_periods(directive, calendar, item.due_checks)
         if resolved is not None:
             directives[directive.code] = resolved
+    for item in pending.directives:
+        own = directives.get(item.directive.code)
+        for spec, fields in item.serving if own is not None else ():
+            served = spec.served
+            assert served is not None
+            upper = directives.get(served[0])
+            if upper is not None:  # the database's directives are checked when storing
+                message = serving_problem(own.committee, committees, served,
+                                          upper.committee, {t.code for t in upper.tasks})
+                if message:
+                    fields.problem("serves", message)
     return DefinitionSet(file_registry, dict(pending.calendars), directives), problems
+
+
+def serving_problem(committee: str | None, committees: dict[str, Committee],
+                    served: tuple[str, str], upper_committee: str | None,
+                    upper_tasks: set[str]) -> str | None:
+    """Why a task may not serve `served`: it must be a task of a directive of the
+    committee's parent (a commune carries out its province's tasks, not another's)."""
+    directive, task = served
+    if task not in upper_tasks:
+        return f"directive '{directive}' has no task '{task}'"
+    parent = committees[committee].parent if committee in committees else None
+    if parent is None or parent != upper_committee:
+        return (f"directive '{directive}' belongs to committee '{upper_committee}', not to "
+                f"the parent of committee '{committee}' (expected a directive of "
+                f"'{parent or 'no parent'}')")
+    return None
 
 
 def _check_committee(committee: Committee, fields: Fields, agencies: dict[str, Agency],

@@ -100,6 +100,17 @@ class TaskSpec:
     due: DueRule | None = None
     recurs: tuple[PeriodDue, ...] = ()
     source: str | None = None
+    # The upper committee's task this one carries out, "DIRECTIVE/TASK" (a commune plan's
+    # task serving its province's): its verified reports compose the report sent up.
+    serves: str | None = None
+
+    @property
+    def served(self) -> tuple[str, str] | None:
+        """(directive, task) of `serves`."""
+        if self.serves is None:
+            return None
+        directive, _, task = self.serves.partition("/")
+        return directive, task
 
 
 @dataclass(frozen=True, slots=True)

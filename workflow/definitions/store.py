@@ -18,6 +18,7 @@ from workflow.definitions.codec import (
     reference_from_dict,
     reference_to_dict,
 )
+from workflow.definitions.loader import serving_problem
 from workflow.definitions.specs import (
     Agency,
     AgencyGroup,
@@ -28,7 +29,7 @@ from workflow.definitions.specs import (
     Registry,
     TaskSpec,
 )
-from workflow.errors import NhiemvuError, NotFoundError
+from workflow.errors import DefinitionError, NhiemvuError, NotFoundError, Problem
 from workflow.storage.models import (
     AgencyGroupMemberRow,
     AgencyGroupRow,
@@ -85,6 +86,7 @@ def save_definitions(session: Session, source: DefinitionSet, now: datetime) -> 
         _save_directive(session, directive, now)
         specs += len(directive.tasks)
     session.flush()
+    _check_serving(session, source)
     return LoadSummary(len(source.registry.agencies), len(source.registry.groups),
                        len(source.calendars), len(source.directives), specs)
 
@@ -111,6 +113,7 @@ def _save_directive(session: Session, directive: Directive, now: datetime) -> No
             spec.source
         row.lead, row.coordinating = list(spec.lead), list(spec.coordinating)
         row.due, row.recurs = due_to_dict(spec.due), recurs_to_list(spec.recurs)
+        row.serves_directive, row.serves_task = spec.served or (None, None)
         session.add(row)
     for stale in existing.values():  # specs removed from the definition
         used = session.scalar(select(func.count()).select_from(TaskRow).where(
@@ -121,6 +124,35 @@ def _save_directive(session: Session, directive: Directive, now: datetime) -> No
                 f"was removed but has {used} task instances; keep it in the file (the "
                 "secretariat can cancel its tasks) so their history stays readable")
         session.delete(stale)
+
+
+def _check_serving(session: Session, source: DefinitionSet) -> None:
+    """Tasks serving an upper directive already in the database (the loader checked those
+    loaded with them): refused with the file's field, and nothing of the load is kept."""
+    committees: dict[str, Committee] | None = None
+    problems: list[Problem] = []
+    for directive in source.directives.values():
+        for index, spec in enumerate(directive.tasks):
+            if spec.served is None:
+                continue
+            if committees is None:
+                committees = load_registry(session).committees
+            upper = session.get(DirectiveRow, spec.served[0])
+            where = f"tasks[{index}].serves"
+            if upper is None:
+                problems.append(Problem(directive.source_file or directive.code, None, where,
+                                        f"unknown directive '{spec.served[0]}' (expected a "
+                                        "directive of the parent committee, loaded first)"))
+                continue
+            tasks = set(session.scalars(select(TaskSpecRow.code).where(
+                TaskSpecRow.directive_code == upper.code)))
+            message = serving_problem(directive.committee, committees, spec.served,
+                                      upper.committee_code, tasks)
+            if message:
+                problems.append(Problem(directive.source_file or directive.code, None, where,
+                                        message))
+    if problems:
+        raise DefinitionError(problems)
 
 
 def _parents_first(committees: dict[str, Committee]) -> list[Committee]:
@@ -158,7 +190,9 @@ def load_directive(session: Session, code: str) -> tuple[Directive, Calendar]:
     specs = session.scalars(select(TaskSpecRow).where(TaskSpecRow.directive_code == code)
                             .order_by(TaskSpecRow.position))
     tasks = tuple(TaskSpec(s.code, s.title, s.text, tuple(s.lead), tuple(s.coordinating),
-                           due_from_dict(s.due), recurs_from_list(s.recurs), s.source)
+                           due_from_dict(s.due), recurs_from_list(s.recurs), s.source,
+                           f"{s.serves_directive}/{s.serves_task}" if s.serves_directive
+                           else None)
                   for s in specs)
     directive = Directive(
         code=row.code, kind=row.kind, number=row.number, issued_on=row.issued_on,

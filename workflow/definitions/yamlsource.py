@@ -14,14 +14,19 @@ from workflow.errors import Problem
 
 def read_yaml(path: Path, display: str) -> tuple[Any, list[Problem]]:
     """Parse one file; syntax errors (and duplicate keys) come back as problems."""
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(display, None, "(file)", f"not UTF-8 text ({exc.reason})")]
     except OSError as exc:
         return None, [Problem(display, None, "(file)", f"cannot read: {exc.strerror}")]
+    return parse_yaml(text, display)
+
+
+def parse_yaml(text: str, display: str) -> tuple[Any, list[Problem]]:
+    """Parse a document held in memory (one the product drafted, e.g. a commune plan)."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
     try:
         return yaml.load(text), []
     except MarkedYAMLError as exc:

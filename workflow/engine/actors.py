@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ROLES = {"agency", "secretariat", "scheduler", "system"}
-CHANNELS = {"cli", "web", "link", "scheduler"}
+# "rollup": a commune secretariat's report up, composed from its own bodies' reports.
+CHANNELS = {"cli", "web", "link", "scheduler", "rollup"}
 
 
 @dataclass(frozen=True)

@@ -38,21 +38,26 @@ def parse_figures(text: str) -> Figures:
 def submit_report(engine: Engine, task_id: int, actor: Actor, now: datetime, text: str,
                   figures: Figures, files: list[StoredFile]) -> tuple[TaskRow, ReportRow]:
     with write_session(engine) as session:
-        plan = plan_transition(session, task_id, "report", actor, now, text=text)
-        task = apply_transition(session, plan)
-        report = ReportRow(task_id=task_id, submitted_at=now, actor=actor.name,
-                           channel=actor.channel, text=text.strip(), figures=figures or None,
-                           task_version=task.version)
-        session.add(report)
-        session.flush()
-        assert report.id is not None
-        for stored in files:
-            session.add(AttachmentRow(report_id=report.id, task_id=task_id,
-                                      filename=stored.filename,
-                                      stored_name=stored.stored_name,
-                                      content_type=stored.content_type, size=stored.size,
-                                      uploaded_at=now))
-        return task, report
+        return record_report(session, task_id, actor, now, text, figures, files)
+
+
+def record_report(session: Session, task_id: int, actor: Actor, now: datetime, text: str,
+                  figures: Figures, files: list[StoredFile]) -> tuple[TaskRow, ReportRow]:
+    """The `report` transition and its report row, in the caller's transaction."""
+    plan = plan_transition(session, task_id, "report", actor, now, text=text)
+    task = apply_transition(session, plan)
+    report = ReportRow(task_id=task_id, submitted_at=now, actor=actor.name,
+                       channel=actor.channel, text=text.strip(), figures=figures or None,
+                       task_version=task.version)
+    session.add(report)
+    session.flush()
+    assert report.id is not None
+    for stored in files:
+        session.add(AttachmentRow(report_id=report.id, task_id=task_id,
+                                  filename=stored.filename, stored_name=stored.stored_name,
+                                  content_type=stored.content_type, size=stored.size,
+                                  uploaded_at=now))
+    return task, report
 
 
 def reports_of(session: Session, task_id: int) -> list[tuple[ReportRow, list[AttachmentRow]]]:

@@ -113,7 +113,6 @@ class DirectiveRow(SQLModel, table=True):
 
 class TaskSpecRow(SQLModel, table=True):
     __tablename__ = "task_spec"
-    __table_args__ = (UniqueConstraint("directive_code", "code", name="uq_task_spec_code"),)
 
     id: int | None = Field(default=None, primary_key=True)
     directive_code: str = Field(
@@ -128,6 +127,13 @@ class TaskSpecRow(SQLModel, table=True):
     due: dict[str, Any] | None = _json(nullable=True)
     recurs: list[dict[str, Any]] = _json()
     source: str | None = Field(default=None, max_length=80)
+    # The upper directive's task this one serves (a commune plan implementing its
+    # province's): kept apart so the roll-up finds them with an index.
+    serves_directive: str | None = Field(default=None, max_length=80)
+    serves_task: str | None = Field(default=None, max_length=80)
+
+    __table_args__ = (UniqueConstraint("directive_code", "code", name="uq_task_spec_code"),
+                      Index("ix_task_spec_serves", "serves_directive", "serves_task"))
 
 
 class TaskRow(SQLModel, table=True):

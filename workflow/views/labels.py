@@ -33,7 +33,7 @@ TRIGGER_LABELS = {"assign": "Giao nhiệm vụ", "report": "Gửi báo cáo", "v
 ACTOR_LABELS = {"agency": "cơ quan", "secretariat": "thường trực", "scheduler": "hệ thống",
                 "system": "hệ thống"}
 CHANNEL_LABELS = {"cli": "dòng lệnh", "web": "trang quản lý", "link": "liên kết",
-                  "scheduler": "lịch tự động"}
+                  "scheduler": "lịch tự động", "rollup": "tổng hợp từ báo cáo của Ban cấp dưới"}
 
 DOCUMENT_LABELS = {"ke-hoach": "Kế hoạch", "chuong-trinh": "Chương trình", "cong-van": "Công văn",
                    "quyet-dinh": "Quyết định", "chi-thi": "Chỉ thị", "thong-tri": "Thông tri",
