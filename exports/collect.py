@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from exports.cells import neutralise
+from workflow.cascade.communes import CommuneLine, by_commune
 from workflow.clock import to_local
 from workflow.dates import format_date, format_datetime
 from workflow.errors import NhiemvuError, NotFoundError
@@ -60,6 +61,9 @@ class StatusReport:
     matrix: Matrix
     specs: list[SpecSummary]
     secretariat: AgencyRow | None
+    # A province directive: each commune's tasks and summed figures, and the totals.
+    communes: list[CommuneLine] = field(default_factory=list)
+    commune_total: CommuneLine | None = None
 
     @property
     def document(self) -> str:
@@ -115,8 +119,9 @@ def collect(session: Session, directive_code: str, year: int, now: datetime
                         figure["label"], 0) + number
     secretariat = session.get(AgencyRow, directive.secretariat) \
         if directive.secretariat else None
+    communes, commune_total = by_commune(session, directive, year, now)
     return StatusReport(directive, year, now, grid, [s for s in specs.values() if s.lines],
-                        secretariat)
+                        secretariat, communes, commune_total if communes else None)
 
 
 def _latest_reports(session: Session, directive_code: str, year: int) -> dict[int, Any]:

@@ -94,9 +94,13 @@ def write_docx(report: StatusReport, out: IO[bytes], place: str | None = None) -
             totals = "; ".join(f"{label}: {_number(value)}" for label, value in
                                spec.totals.items())
             _body(document, f"- Số liệu tổng hợp: {totals}.")
-    _heading(document, f"{ROMAN[2]}. CÁC CƠ QUAN, ĐƠN VỊ CHƯA BÁO CÁO ĐÚNG HẠN")
+    sections = iter(ROMAN[2:])
+    if report.communes:
+        _heading(document, f"{next(sections)}. TỔNG HỢP THEO XÃ")
+        _communes_table(document, report)
+    _heading(document, f"{next(sections)}. CÁC CƠ QUAN, ĐƠN VỊ CHƯA BÁO CÁO ĐÚNG HẠN")
     _missing_table(document, report.overdue)
-    _heading(document, f"{ROMAN[3]}. ĐỀ XUẤT, KIẾN NGHỊ")
+    _heading(document, f"{next(sections)}. ĐỀ XUẤT, KIẾN NGHỊ")
     _body(document, "(Bộ phận thường trực bổ sung nội dung đề xuất, kiến nghị.)", italic=True)
     _footer(document, report)
     document.core_properties.title = f"Báo cáo kết quả thực hiện {report.document}"
@@ -192,6 +196,27 @@ def _summary(document: Document, line: TaskLine) -> None:  # type: ignore[valid-
     if line.report.figures:
         figures = "; ".join(f"{f['label']}: {f['value']}" for f in line.report.figures)
         _run(paragraph, f" Số liệu: {figures}.", italic=True)
+
+
+def _communes_table(document: Document, report: StatusReport) -> None:  # type: ignore[valid-type]
+    """Each commune's tasks on time, late and overdue, and its figures summed by label."""
+    table = document.add_table(rows=1, cols=5)  # type: ignore[attr-defined]
+    table.style = "Table Grid"
+    _widths(table, [4.4, 1.8, 1.8, 1.8, 6.6])
+    widths = [column.w for column in table._tbl.tblGrid.gridCol_lst]
+    for cell, title in zip(table.rows[0].cells, ["Xã", "Đúng hạn", "Trễ hạn", "Quá hạn",
+                                                 "Số liệu (cộng)"], strict=True):
+        cell.paragraphs[0].text = ""
+        _run(cell.paragraphs[0], title, bold=True, size=12)
+    lines = [*report.communes, report.commune_total]
+    for line in lines:
+        assert line is not None
+        name = line.committee.name if line.committee else f"Cộng {len(report.communes)} xã"
+        figures = "; ".join(f"{label}: {_number(value)}" for label, value in line.totals.items())
+        values = [name, str(line.timeliness["on_time"]), str(line.timeliness["late"]),
+                  str(line.timeliness["overdue"]), figures or "—"]
+        for cell, value in zip(_append_row(table, widths), values, strict=True):
+            _run(cell.paragraphs[0], value, bold=line.committee is None, size=12)
 
 
 def _missing_table(document: Document, lines: list[TaskLine]) -> None:  # type: ignore[valid-type]

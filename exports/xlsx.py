@@ -16,6 +16,7 @@ from exports.cells import is_formula_like
 from exports.collect import StatusReport
 from workflow.dates import format_date, format_datetime
 from workflow.views.labels import STATE_LABELS
+from workflow.views.timeliness import TIMELINESS_LABELS
 
 FILLS = {state: PatternFill("solid", fgColor=colour) for state, colour in {
     "assigned": "E8EEF9", "reported": "FFF4CC", "returned": "FFE0CC", "verified": "D9F2DF",
@@ -36,6 +37,8 @@ def write_xlsx(report: StatusReport, out: IO[bytes]) -> None:
     _matrix_sheet(book.create_sheet("Tình trạng"), report)
     _overdue_sheet(book.create_sheet("Quá hạn"), report)
     _reports_sheet(book.create_sheet("Báo cáo"), report)
+    if report.communes:
+        _communes_sheet(book.create_sheet("Theo xã"), report)
     book.properties.title = f"Tình trạng {report.document} năm {report.year}"
     book.properties.creator = "nhiemvu"
     book.save(out)
@@ -141,3 +144,21 @@ def _reports_sheet(sheet: WriteOnlyWorksheet, report: StatusReport) -> None:
     _table(sheet, ["Cơ quan", "Nhiệm vụ", "Kỳ", "Trạng thái", "Ngày báo cáo",
                    "Nội dung báo cáo", "Số liệu", "Tệp đính kèm"],
            [36, 44, 20, 16, 16, 70, 30, 28], rows, frozenset({5, 6}))
+
+
+def _communes_sheet(sheet: WriteOnlyWorksheet, report: StatusReport) -> None:
+    """One row per commune: tasks, timeliness, and every figure summed by its label (a
+    column per label, so the totals row adds up what the communes reported)."""
+    labels: dict[str, None] = {}
+    for line in report.communes:
+        labels.update(dict.fromkeys(line.totals))
+    kinds = ("on_time", "late", "open", "overdue")
+    rows = []
+    lines = [*report.communes, report.commune_total]
+    for line in lines:
+        assert line is not None
+        name = line.committee.name if line.committee else f"Cộng {len(report.communes)} xã"
+        rows.append([name, line.tasks, *(line.timeliness[k] for k in kinds),
+                     *(line.totals.get(label) for label in labels)])
+    _table(sheet, ["Ban cấp xã", "Nhiệm vụ", *(TIMELINESS_LABELS[k] for k in kinds),
+                   *labels], [40, 10, 14, 14, 16, 10, *(16 for _ in labels)], rows)

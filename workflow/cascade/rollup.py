@@ -41,8 +41,13 @@ class Source:
     files: list[AttachmentRow] = field(default_factory=list)
 
     @property
+    def text(self) -> str:
+        """The newest report's text; a report entered in the CLI has only the task's."""
+        return (self.report.text if self.report else self.task.report_text or "").strip()
+
+    @property
     def usable(self) -> bool:
-        return self.task.state == "verified" and self.report is not None
+        return self.task.state == "verified" and bool(self.text)
 
 
 @dataclass
@@ -115,9 +120,8 @@ def _draft_text(commune: CommitteeRow, title: str, used: list[Source]) -> str:
         return ""
     lines = [f"{commune.name} báo cáo kết quả thực hiện nhiệm vụ «{title}» như sau:", ""]
     for number, source in enumerate(used, start=1):
-        assert source.report is not None
         role = ROLE_LABELS.get(source.task.role, source.task.role)
-        lines.append(f"{number}. {source.agency} ({role}): {source.report.text.strip()}")
+        lines.append(f"{number}. {source.agency} ({role}): {source.text}")
     files = [f.filename for s in used for f in s.files]
     if files:
         lines += ["", "Tài liệu kèm theo: " + "; ".join(files) + "."]
