@@ -275,14 +275,23 @@ def _province_directive(ctx: WebContext, request: Request) -> tuple[DirectiveRow
         return session.get(DirectiveRow, code), year
 
 
-@secretariat
-async def communes_page(request: Request) -> Response:
-    ctx = context_of(request)
-    directive, year = await run_in_threadpool(_province_directive, ctx, request)
+async def _readable_directive(request: Request) -> tuple[DirectiveRow, int] | Response:
+    """The directive of the path and its year, or the page refusing it."""
+    directive, year = await run_in_threadpool(_province_directive, context_of(request), request)
     if directive is None:
         return _not_found(request, "Không có văn bản này.")
     if not scope_of(request).sees(directive.committee_code):
         return forbidden(request)
+    return directive, year
+
+
+@secretariat
+async def communes_page(request: Request) -> Response:
+    ctx = context_of(request)
+    found = await _readable_directive(request)
+    if isinstance(found, Response):
+        return found
+    directive, year = found
 
     def load() -> Any:
         with read_session(ctx.engine) as session:
@@ -299,11 +308,10 @@ async def communes_page(request: Request) -> Response:
 @secretariat
 async def commune_page(request: Request) -> Response:
     ctx = context_of(request)
-    directive, year = await run_in_threadpool(_province_directive, ctx, request)
-    if directive is None:
-        return _not_found(request, "Không có văn bản này.")
-    if not scope_of(request).sees(directive.committee_code):
-        return forbidden(request)
+    found = await _readable_directive(request)
+    if isinstance(found, Response):
+        return found
+    directive, year = found
     code = request.path_params["commune"]
 
     def load() -> Any:
