@@ -47,6 +47,12 @@ def _committee_asked(request: Request) -> str | None:
     return picked if picked and len(picked) <= 80 else None
 
 
+def _sentence(message: object) -> str:
+    """An engine message ("chưa có …") as a line on the page ("Chưa có …")."""
+    text = str(message)
+    return text[:1].upper() + text[1:]
+
+
 def _not_found(request: Request, message: str) -> Response:
     return context_of(request).pages.error(request, 404, "Không tìm thấy", message)
 
@@ -174,8 +180,7 @@ async def implement(request: Request) -> Response:
     except NhiemvuError as exc:
         message = str(exc)
         where = "issued" if "ngày" in message else "code" if "mã" in message else None
-        return await _implement_page(request, form, 400, message[:1].upper() + message[1:],
-                                     where)
+        return await _implement_page(request, form, 400, _sentence(message), where)
     return RedirectResponse(f"/quan-ly/ma-tran/{created}/{directive.year}", 303)
 
 
@@ -210,7 +215,7 @@ async def _compose_page(request: Request, text: str | None = None, figures: str 
     try:
         composition, directive, agency = await run_in_threadpool(load)
     except NhiemvuError as exc:
-        return _not_found(request, str(exc)[:1].upper() + str(exc)[1:])
+        return _not_found(request, _sentence(exc))
     if figures is None:
         figures = "\n".join(f"{f['label']}: {f['value']}" for f in composition.figures)
     return ctx.pages.render(request, "dash_compose", {
@@ -262,7 +267,7 @@ async def compose_submit(request: Request) -> Response:
                                    "lại trạng thái.")
     except NhiemvuError as exc:
         return await _compose_page(request, text, figures_text, 400,
-                                   str(exc)[:1].upper() + str(exc)[1:])
+                                   _sentence(exc))
     return RedirectResponse(f"/quan-ly/nhiem-vu/{task_id}", 303)
 
 

@@ -8,10 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from workflow.cascade.serving import serving_by_upper
+from workflow.engine.reports import newest_reports
 from workflow.storage.models import (
     AgencyRow,
     CommitteeRow,
@@ -60,22 +61,13 @@ def child_committees(session: Session, directive: DirectiveRow) -> list[Committe
         CommitteeRow.parent_code == directive.committee_code).order_by(CommitteeRow.name)))
 
 
-def newest_reports(session: Session, task_ids: list[int]) -> dict[int, ReportRow]:
-    found: dict[int, ReportRow] = {}
-    for start in range(0, len(task_ids), 500):
-        chunk = task_ids[start:start + 500]
-        newest = (select(func.max(ReportRow.id))
-                  .where(ReportRow.task_id.in_(chunk))  # type: ignore[attr-defined]
-                  .group_by(ReportRow.task_id))
-        found.update((r.task_id, r) for r in session.scalars(
-            select(ReportRow).where(ReportRow.id.in_(newest))))  # type: ignore[union-attr]
-    return found
-
-
 def by_commune(session: Session, directive: DirectiveRow, year: int, now: datetime
                ) -> tuple[list[CommuneLine], CommuneLine]:
     """One line per commune (in name order) and the totals line."""
     communes = child_committees(session, directive)
+    total = CommuneLine(None)
+    if not communes:  # not a province directive (every export asks)
+        return [], total
     lines = {c.code: CommuneLine(c) for c in communes}
     rows = list(session.execute(
         select(TaskRow, AgencyRow.committee_code)
@@ -84,7 +76,6 @@ def by_commune(session: Session, directive: DirectiveRow, year: int, now: dateti
                AgencyRow.committee_code.in_(list(lines)))))  # type: ignore[union-attr]
     reports = newest_reports(session, [t.id for t, _ in rows])
     figures: dict[str, list[list[dict[str, str]] | None]] = {code: [] for code in lines}
-    total = CommuneLine(None)
     for task, commune in rows:
         line = lines[commune]
         kind = timeliness(task, now)
@@ -124,11 +115,3 @@ def commune_detail(session: Session, directive: DirectiveRow, year: int, commune
 
     return CommuneDetail(committee, [line(*row) for row in rows],
                          {code: [line(*row) for row in found] for code, found in serving.items()})
-
-
-def is_child_directive(session: Session, directive: DirectiveRow, committee: str | None) -> bool:
-    """The directive belongs to a commune under `committee` (the province reads it)."""
-    if directive.committee_code is None or committee is None:
-        return False
-    return session.scalar(select(CommitteeRow.parent_code).where(
-        CommitteeRow.code == directive.committee_code)) == committee

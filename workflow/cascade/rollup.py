@@ -9,17 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from workflow.cascade.serving import is_incoming, serving_tasks
 from workflow.engine.actors import Actor
-from workflow.engine.reports import Figures, record_report
+from workflow.engine.reports import Figures, newest_reports, record_report
 from workflow.errors import NhiemvuError, NotFoundError
 from workflow.storage.attachments import StoredFile
 from workflow.storage.db import write_session
 from workflow.storage.models import (
-    AgencyRow,
     AttachmentRow,
     CommitteeRow,
     ReportRow,
@@ -27,7 +26,7 @@ from workflow.storage.models import (
     TaskSpecRow,
 )
 from workflow.views.figures import format_number, sum_figures
-from workflow.views.labels import ROLE_LABELS, STATE_LABELS
+from workflow.views.labels import ROLE_LABELS
 
 
 @dataclass
@@ -98,13 +97,9 @@ def compose(session: Session, upper_id: int) -> Composition:
 
 
 def _attach_reports(session: Session, sources: list[Source]) -> None:
-    ids = [s.task.id for s in sources]
-    if not ids:
+    reports = newest_reports(session, [s.task.id for s in sources if s.task.id is not None])
+    if not reports:
         return
-    newest = (select(func.max(ReportRow.id)).where(ReportRow.task_id.in_(ids))  # type: ignore[attr-defined]
-              .group_by(ReportRow.task_id))
-    reports = {r.task_id: r for r in session.scalars(
-        select(ReportRow).where(ReportRow.id.in_(newest)))}  # type: ignore[union-attr]
     files: dict[int, list[AttachmentRow]] = {}
     report_ids = [r.id for r in reports.values()]
     for row in session.scalars(select(AttachmentRow).where(
@@ -139,13 +134,7 @@ def submit_composition(engine: Engine, upper_id: int, actor_name: str, now: date
                                "báo cáo của các cơ quan trước")
         if not text.strip():
             raise NhiemvuError("nội dung báo cáo không được để trống")
-        agency = session.get(AgencyRow, composition.upper.agency_code)
-        assert agency is not None
-        actor = Actor(actor_name, "agency", "rollup", agency.code)
+        actor = Actor(actor_name, "agency", "rollup", composition.upper.agency_code)
         files = [StoredFile(f.filename, f.stored_name, f.content_type, f.size)
                  for f in composition.attachments]
         return record_report(session, upper_id, actor, now, text, figures, files)
-
-
-def state_label(task: TaskRow) -> str:
-    return STATE_LABELS.get(task.state, task.state)

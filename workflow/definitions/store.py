@@ -136,7 +136,7 @@ def _check_serving(session: Session, source: DefinitionSet) -> None:
             if spec.served is None:
                 continue
             if committees is None:
-                committees = load_registry(session).committees
+                committees = load_committees(session)
             upper = session.get(DirectiveRow, spec.served[0])
             where = f"tasks[{index}].serves"
             if upper is None:
@@ -161,14 +161,18 @@ def _parents_first(committees: dict[str, Committee]) -> list[Committee]:
     return sorted(committees.values(), key=lambda c: (c.parent is not None, c.code))
 
 
+def load_committees(session: Session) -> dict[str, Committee]:
+    return {row.code: Committee(row.code, row.name, row.level, row.locality,
+                                row.parent_code, row.secretariat, row.chair)
+            for row in session.scalars(select(CommitteeRow))}
+
+
 def load_registry(session: Session) -> Registry:
     agencies = {row.code: Agency(row.code, row.name, row.level, tuple(row.emails), row.head_name,
                                  row.head_email, row.short_name, row.head_title,
                                  row.head_salutation, row.committee_code, row.function)
                 for row in session.scalars(select(AgencyRow))}
-    committees = {row.code: Committee(row.code, row.name, row.level, row.locality,
-                                      row.parent_code, row.secretariat, row.chair)
-                  for row in session.scalars(select(CommitteeRow))}
+    committees = load_committees(session)
     members: dict[str, list[str]] = {}
     for member in session.scalars(select(AgencyGroupMemberRow).order_by(
             AgencyGroupMemberRow.group_code, AgencyGroupMemberRow.position)):

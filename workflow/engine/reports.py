@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from workflow.engine.actions import apply_transition, plan_transition
@@ -58,6 +58,19 @@ def record_report(session: Session, task_id: int, actor: Actor, now: datetime, t
                                   content_type=stored.content_type, size=stored.size,
                                   uploaded_at=now))
     return task, report
+
+
+def newest_reports(session: Session, task_ids: list[int]) -> dict[int, ReportRow]:
+    """Each task's newest report (a returned task has several), in chunks of ids."""
+    found: dict[int, ReportRow] = {}
+    for start in range(0, len(task_ids), 500):
+        chunk = task_ids[start:start + 500]
+        newest = (select(func.max(ReportRow.id))
+                  .where(ReportRow.task_id.in_(chunk))  # type: ignore[attr-defined]
+                  .group_by(ReportRow.task_id))
+        found.update((r.task_id, r) for r in session.scalars(
+            select(ReportRow).where(ReportRow.id.in_(newest))))  # type: ignore[union-attr]
+    return found
 
 
 def reports_of(session: Session, task_id: int) -> list[tuple[ReportRow, list[AttachmentRow]]]:
