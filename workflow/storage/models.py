@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlmodel import Field, SQLModel
 
 from workflow.storage.dbtypes import UTCDateTime, json_type
@@ -40,6 +51,10 @@ class AgencyRow(SQLModel, table=True):
     # The last day it existed (dissolved, merged or split on the next): no new tasks after.
     valid_until: date | None = None
     function: str | None = Field(default=None, max_length=40)  # "cong-an", "vhxh"…
+    # Disabled by the secretariat: kept for its history, given no new task.
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False,
+                                                        server_default=true()))
+    phone: str | None = Field(default=None, max_length=40)
 
 
 class CommitteeRow(SQLModel, table=True):
@@ -131,6 +146,9 @@ class TaskSpecRow(SQLModel, table=True):
     # province's): kept apart so the roll-up finds them with an index.
     serves_directive: str | None = Field(default=None, max_length=80)
     serves_task: str | None = Field(default=None, max_length=80)
+    # Withdrawn by an amendment: kept so its tasks' history reads, never instantiated.
+    withdrawn_at: datetime | None = _utc()
+    withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
     __table_args__ = (UniqueConstraint("directive_code", "code", name="uq_task_spec_code"),
                       Index("ix_task_spec_serves", "serves_directive", "serves_task"))
@@ -365,3 +383,46 @@ class ClosedYearRow(SQLModel, table=True):
     closed_at: datetime = _utc(nullable=False)
     actor: str = Field(max_length=200)
     reason: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class DirectiveDraftRow(SQLModel, table=True):
+    """A directive being brought in from the browser, not yet live: the document in the
+    schema `nhiemvu load` reads, the importer's review notes with their lines, and the
+    source text shown beside it. `version` refuses a save made on a stale page."""
+
+    __tablename__ = "directive_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    committee_code: str | None = Field(default=None, sa_column=Column(
+        String(80), ForeignKey("committee.code", name="fk_draft_committee"), nullable=True,
+        index=True))
+    document: dict[str, Any] = _json()
+    notes: list[dict[str, Any]] = _json()
+    source_name: str | None = Field(default=None, max_length=255)
+    source_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False))
+    created_by: str = Field(max_length=200)
+    created_at: datetime = _utc(nullable=False)
+    updated_by: str = Field(max_length=200)
+    updated_at: datetime = _utc(nullable=False)
+    published_code: str | None = Field(default=None, max_length=80)
+    published_at: datetime | None = _utc()
+
+
+class DirectiveVersionRow(SQLModel, table=True):
+    """One version of a published directive: its whole document, who made it and what
+    changed. Version 1 is the publication (or the first load from a file)."""
+
+    __tablename__ = "directive_version"
+    __table_args__ = (UniqueConstraint("directive_code", "number",
+                                       name="uq_directive_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    directive_code: str = Field(sa_column=Column(
+        String(80), ForeignKey("directive.code", name="fk_version_directive"),
+        nullable=False))
+    number: int
+    at: datetime = _utc(nullable=False)
+    actor: str = Field(max_length=200)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    document: dict[str, Any] = _json()
