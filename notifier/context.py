@@ -62,7 +62,7 @@ class DigestData:
     secretariat_of: dict[str, str | None] = field(default_factory=dict)
 
 
-DEADLINE_EVENT_KINDS = {"reminder", "task_returned"}
+DEADLINE_EVENT_KINDS = {"reminder", "task_returned", "deadline_changed"}
 
 
 class NoRecipientError(Exception):

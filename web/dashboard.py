@@ -92,9 +92,11 @@ def secretariat(handler: Handler) -> Handler:
     return guarded
 
 
-async def checked_form(request: Request) -> Any:
+async def checked_form(request: Request, max_bytes: int = 1024 * 1024, max_files: int = 0,
+                       max_fields: int = 50) -> Any:
+    """The form of a dashboard POST, refused (403) without the page's CSRF token."""
     ctx = context_of(request)
-    form = await read_form(request, 1024 * 1024, 0)
+    form = await read_form(request, max_bytes, max_files, max_fields)
     if not check_form_token(ctx.ring(), request.state.session.csrf, DASHBOARD_SCOPE,
                             form.get("csrf")):
         raise FormRejected(403, "Phiên làm việc không hợp lệ",

@@ -16,7 +16,8 @@ class FormRejected(Exception):
         self.status, self.title, self.message = status, title, message
 
 
-async def read_form(request: Request, max_bytes: int, max_files: int) -> FormData:
+async def read_form(request: Request, max_bytes: int, max_files: int,
+                    max_fields: int = 50) -> FormData:
     length = request.headers.get("content-length")
     too_large = FormRejected(413, "Dữ liệu gửi lên quá lớn",
                              f"Tổng dung lượng gửi lên vượt quá "
@@ -25,7 +26,7 @@ async def read_form(request: Request, max_bytes: int, max_files: int) -> FormDat
     if length is not None and length.isdigit() and int(length) > max_bytes:
         raise too_large
     try:
-        return await request.form(max_files=max_files, max_fields=50)
+        return await request.form(max_files=max_files, max_fields=max_fields)
     except BodyTooLarge:
         raise too_large from None
     except Exception as exc:  # multipart errors: too many files, malformed body

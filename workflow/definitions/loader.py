@@ -214,7 +214,8 @@ def _parse_agencies(top: Fields, sink: FileProblems, pending: _Pending) -> None:
     committee = _parse_committee(top, pending)
     for node, path in top.items("agencies"):
         item = Fields(node, path, sink)
-        item.only({"code", "name", "short_name", "level", "emails", "head", "function"})
+        item.only({"code", "name", "short_name", "level", "emails", "head", "function",
+                   "phone"})
         function = item.code("function") if item.raw("function", False) is not MISSING \
             else None
         code, name = item.code(), item.text("name")
@@ -243,7 +244,7 @@ def _parse_agencies(top: Fields, sink: FileProblems, pending: _Pending) -> None:
             continue
         agency = Agency(code, name, level, tuple(emails), head_name, head_email,
                         item.text("short_name", required=False), title, salutation, committee,
-                        function)
+                        function, item.text("phone", required=False))
         pending.agencies[code] = (agency, _Origin(sink.display, item.line()))
     for node, path in top.items("groups", required=False):
         item = Fields(node, path, sink)

@@ -24,6 +24,7 @@ class Agency:
     head_salutation: str | None = None  # "Ông", "Bà", "Đồng chí"
     committee: str | None = None  # the committee whose registry lists it
     function: str | None = None  # what it does in its commune: "cong-an", "vhxh"…
+    phone: str | None = None
 
 
 # "chuc-nang.cong-an" in a task's agencies: the agencies holding that function in each

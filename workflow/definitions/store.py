@@ -29,6 +29,7 @@ from workflow.definitions.specs import (
     Registry,
     TaskSpec,
 )
+from workflow.definitions.versions import record_version
 from workflow.errors import DefinitionError, NhiemvuError, NotFoundError, Problem
 from workflow.storage.models import (
     AgencyGroupMemberRow,
@@ -51,8 +52,10 @@ class LoadSummary:
     task_specs: int
 
 
-def save_definitions(session: Session, source: DefinitionSet, now: datetime) -> LoadSummary:
-    """Upsert what the files defined (already validated against the database)."""
+def save_definitions(session: Session, source: DefinitionSet, now: datetime,
+                     actor: str = "nhiemvu load", summary: str | None = None) -> LoadSummary:
+    """Upsert what the files defined (already validated against the database); each
+    directive whose document changed gets a new version by `actor`."""
     for committee in _parents_first(source.registry.committees):
         session.merge(CommitteeRow(code=committee.code, name=committee.name,
                                    level=committee.level, locality=committee.locality,
@@ -62,7 +65,10 @@ def save_definitions(session: Session, source: DefinitionSet, now: datetime) -> 
     for agency in source.registry.agencies.values():
         # The day an agency ended is the engine's record (`nhiemvu agency …`), not the file's.
         existing = session.get(AgencyRow, agency.code)
+        # So is being disabled in the browser.
         session.merge(AgencyRow(valid_until=existing.valid_until if existing else None,
+                                active=existing.active if existing else True,
+                                phone=agency.phone or (existing.phone if existing else None),
                                 code=agency.code, name=agency.name, short_name=agency.short_name,
                                 level=agency.level, emails=list(agency.emails),
                                 head_name=agency.head_name, head_email=agency.head_email,
@@ -85,6 +91,10 @@ def save_definitions(session: Session, source: DefinitionSet, now: datetime) -> 
     for directive in source.directives.values():
         _save_directive(session, directive, now)
         specs += len(directive.tasks)
+        session.flush()
+        stored, _ = load_directive(session, directive.code)
+        record_version(session, stored, actor,
+                       summary or f"Nạp từ tệp {directive.source_file or directive.code}", now)
     session.flush()
     _check_serving(session, source)
     return LoadSummary(len(source.registry.agencies), len(source.registry.groups),
@@ -114,8 +124,11 @@ def _save_directive(session: Session, directive: Directive, now: datetime) -> No
         row.lead, row.coordinating = list(spec.lead), list(spec.coordinating)
         row.due, row.recurs = due_to_dict(spec.due), recurs_to_list(spec.recurs)
         row.serves_directive, row.serves_task = spec.served or (None, None)
+        row.withdrawn_at = row.withdrawn_reason = None  # named again: no longer withdrawn
         session.add(row)
     for stale in existing.values():  # specs removed from the definition
+        if stale.withdrawn_at is not None:
+            continue  # withdrawn by an amendment: its tasks' history keeps it
         used = session.scalar(select(func.count()).select_from(TaskRow).where(
             TaskRow.directive_code == directive.code, TaskRow.spec_code == stale.code))
         if used:
@@ -170,7 +183,8 @@ def load_committees(session: Session) -> dict[str, Committee]:
 def load_registry(session: Session) -> Registry:
     agencies = {row.code: Agency(row.code, row.name, row.level, tuple(row.emails), row.head_name,
                                  row.head_email, row.short_name, row.head_title,
-                                 row.head_salutation, row.committee_code, row.function)
+                                 row.head_salutation, row.committee_code, row.function,
+                                 row.phone)
                 for row in session.scalars(select(AgencyRow))}
     committees = load_committees(session)
     members: dict[str, list[str]] = {}
@@ -191,8 +205,10 @@ def load_directive(session: Session, code: str) -> tuple[Directive, Calendar]:
     row = session.get(DirectiveRow, code)
     if row is None:
         raise NotFoundError("directive", code)
-    specs = session.scalars(select(TaskSpecRow).where(TaskSpecRow.directive_code == code)
-                            .order_by(TaskSpecRow.position))
+    specs = session.scalars(select(TaskSpecRow).where(
+        TaskSpecRow.directive_code == code,
+        TaskSpecRow.withdrawn_at.is_(None))  # type: ignore[union-attr]
+        .order_by(TaskSpecRow.position))
     tasks = tuple(TaskSpec(s.code, s.title, s.text, tuple(s.lead), tuple(s.coordinating),
                            due_from_dict(s.due), recurs_from_list(s.recurs), s.source,
                            f"{s.serves_directive}/{s.serves_task}" if s.serves_directive

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlmodel import Session
 
 from workflow.clock import to_local
@@ -105,8 +105,9 @@ def instantiate_in(session: Session, directive_code: str, year: int, now: dateti
     if session.get(ClosedYearRow, (directive_code, year)) is not None:
         return InstantiationResult(directive_code, year, len(instances), 0, closed=True)
     # An agency that has ended (dissolved, merged, split) gets no new task.
-    ended = set(session.scalars(select(AgencyRow.code).where(
-        AgencyRow.valid_until < to_local(now).date())))  # type: ignore[operator]
+    ended = set(session.scalars(select(AgencyRow.code).where(or_(
+        AgencyRow.valid_until < to_local(now).date(),  # type: ignore[operator]
+        AgencyRow.active.is_(False)))))  # type: ignore[attr-defined]
     instances = [i for i in instances if i.agency_code not in ended]
     existing = _existing_keys(session, directive_code, year)
     if progress:

@@ -29,7 +29,8 @@ TRIGGER_LABELS = {"assign": "Giao nhiệm vụ", "report": "Gửi báo cáo", "v
                   "close": "Kết thúc năm (không hoàn thành)",
                   "remind": "Nhắc hạn", "mark_overdue": "Quá hạn",
                   "notify_overdue": "Thông báo quá hạn", "escalate": "Báo cáo cấp trên",
-                  "open": "Mở tháng hành động", "transfer": "Chuyển giao"}
+                  "open": "Mở tháng hành động", "transfer": "Chuyển giao",
+                  "reschedule": "Đổi hạn"}
 ACTOR_LABELS = {"agency": "cơ quan", "secretariat": "thường trực", "scheduler": "hệ thống",
                 "system": "hệ thống"}
 CHANNEL_LABELS = {"cli": "dòng lệnh", "web": "trang quản lý", "link": "liên kết",
