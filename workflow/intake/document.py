@@ -75,8 +75,10 @@ def imported_document(draft: Draft) -> tuple[dict[str, Any], list[dict[str, Any]
                           f"«{agency.name}» chưa có trong danh mục cơ quan của Ban "
                           f"({agency.review}); hãy thêm vào danh mục rồi chọn lại ở "
                           "nhiệm vụ"))
-    for text in draft.unplaced + draft.notes:
+    for text in draft.unplaced:
         notes.append(note("general", None, text))
+    for text in draft.notes:  # what was read and rightly not made a task
+        notes.append(dict(note("general", None, text), info=True))
     return document, notes
 
 
