@@ -192,7 +192,7 @@ async def new_blank(request: Request) -> Response:
 
 # -- review ----------------------------------------------------------------------------
 
-def _draft_state(ctx: WebContext, scope: Scope, draft_id: int) -> ReviewState | None | str:
+def _draft_state(ctx: WebContext, scope: Scope, draft_id: int) -> ReviewState | str | None:
     """The draft and what its page needs; None if there is no such draft, "forbidden"
     when it is another committee's."""
     with read_session(ctx.engine) as session:

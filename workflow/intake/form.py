@@ -91,7 +91,7 @@ def parse_form(form: FormLike, old: dict[str, Any], choices: Choices,
     tasks: list[dict[str, Any]] = []
     renamed: dict[str, str] = {}
     for index in range(_count(form, "tasks", MAX_TASKS)):
-        task = _task(form, f"t{index}.", choices, periods, errors)
+        task = parse_task(form, f"t{index}.", choices, periods, errors)
         key = text(form, f"t{index}.key")
         previous = old_tasks.get(key, {})
         if previous.get("serves"):
@@ -135,7 +135,7 @@ def _agencies(form: FormLike, prefix: str, role: str, choices: Choices,
     return list(dict.fromkeys(kept))
 
 
-def _task(form: FormLike, prefix: str, choices: Choices, periods: list[str],
+def parse_task(form: FormLike, prefix: str, choices: Choices, periods: list[str],
           errors: dict[str, str]) -> dict[str, Any]:
     task: dict[str, Any] = {"code": text(form, prefix + "code").lower()}
     source = text(form, prefix + "source")
