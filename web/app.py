@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from web import agency, cascade, dashboard, directives, downloads, intake
+from web import agency, cascade, dashboard, directives, downloads, intake, registry
 from web.config import WebSettings
 from web.context import WebContext, context_of
 from web.render import Pages
@@ -57,7 +57,7 @@ def create_app(engine: Engine, clock: Clock, settings: WebSettings) -> Starlette
     app = Starlette(
         routes=[Route("/", root), Route("/suc-khoe", health),
                 *agency.ROUTES, *dashboard.ROUTES, *cascade.ROUTES, *downloads.ROUTES,
-                *intake.ROUTES, *directives.ROUTES,
+                *intake.ROUTES, *directives.ROUTES, *registry.ROUTES,
                 Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[Middleware(SecurityHeaders),
                     Middleware(BodyLimit, max_bytes=settings.request_max_bytes)],
