@@ -117,7 +117,7 @@ async def upload(request: Request) -> Response:
     if scope_of(request).role != "secretariat":
         return forbidden(request)
     try:
-        form = await checked_form(request, MAX_UPLOAD + 256 * 1024, 1, 10)
+        form = await checked_form(request, MAX_UPLOAD + 256 * 1024, 1, 30)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
     upload = form.get("file")

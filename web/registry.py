@@ -198,6 +198,14 @@ async def group_save(request: Request) -> Response:
     code = request.path_params.get("code")
     members = [str(m)[:80] for m in form.getlist("members")]
 
+    def owned() -> bool:
+        with read_session(ctx.engine) as session:
+            return code is None or code in {g.code for g in committee_groups(session,
+                                                                              committee)}
+
+    if not await run_in_threadpool(owned):
+        return forbidden(request)
+
     def run() -> None:
         with write_session(ctx.engine) as session:
             save_group(session, committee, str(form.get("name") or ""), members, code)
@@ -224,7 +232,7 @@ async def contacts_preview(request: Request) -> Response:
     if not _can_act(request):
         return forbidden(request)
     try:
-        form = await checked_form(request, MAX_CONTACTS_FILE + 64 * 1024, 1, 10)
+        form = await checked_form(request, MAX_CONTACTS_FILE + 64 * 1024, 1, 30)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
     upload = form.get("file")
