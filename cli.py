@@ -419,6 +419,24 @@ def directives(app: App, as_json: bool) -> None:
         click.echo(f"{r.code:<12} Số {r.number:<20} {issued_label(r):<16} {r.title}")
 
 
+@cli.command(name="export-yaml")
+@click.argument("directive")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write to this file (default: standard output).")
+@pass_app
+def export_yaml(app: App, directive: str, output: Path | None) -> None:
+    """A stored directive (published in the browser or loaded) as the YAML `load` reads."""
+    from workflow.definitions.export import directive_yaml
+
+    with read_session(app.ready_engine()) as session:
+        text = directive_yaml(session, directive)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"đã ghi {output}")
+
+
 @cli.command()
 @click.option("--at", "at", metavar="DATETIME", help="Run as of this instant (default: now).")
 @click.option("--until", metavar="DATETIME", help="Repeat until this instant...")

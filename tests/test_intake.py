@@ -176,6 +176,10 @@ def test_an_uploaded_plan_publishes_exactly_like_load_and_instantiate(
     assert exported.status_code == 200 and "attachment" in exported.headers[
         "content-disposition"]
     assert_cli_agrees(app.engine, code, exported.text, tmp_path)
+    # `nhiemvu export-yaml` writes the very same file.
+    env = {"NHIEMVU_DATABASE_URL": app.engine.url.render_as_string(hide_password=False)}
+    printed = CliRunner().invoke(cli, ["export-yaml", code], env=env)
+    assert printed.exit_code == 0 and printed.output == exported.text
     with read_session(app.engine) as session:
         versions = list(session.scalars(select(DirectiveVersionRow)))
         assert [(v.number, v.actor) for v in versions] == [(1, "thuky")]

@@ -23,10 +23,11 @@ from web.intake import ended_agencies
 from web.review import problem_fields
 from workflow.clock import to_local
 from workflow.dates import format_date
+from workflow.definitions.export import directive_yaml
 from workflow.definitions.specs import Calendar, Directive
 from workflow.definitions.store import load_directive, load_registry
 from workflow.definitions.versions import latest_version, version_document, versions_of
-from workflow.definitions.yamlwriter import directive_document, dump
+from workflow.definitions.yamlwriter import dump
 from workflow.engine.actors import Actor
 from workflow.errors import DefinitionError, NhiemvuError
 from workflow.intake.amend import add_task, change_deadline, withdraw_task
@@ -132,14 +133,16 @@ async def directive_page(request: Request) -> Response:
 
 
 @secretariat
-async def directive_yaml(request: Request) -> Response:
+async def yaml_download(request: Request) -> Response:
     """The directive in the schema `nhiemvu load` reads: the browser and files agree."""
     state = await _load(request)
     if isinstance(state, Response):
         return state
-    body = dump(directive_document(state.directive),
-                header=f"{document_label(state.row)}: xuất từ trang quản lý, phiên bản "
-                       f"{state.version}.\nNạp lại bằng: nhiemvu load TỆP")
+    def load() -> str:
+        with read_session(context_of(request).engine) as session:
+            return directive_yaml(session, state.row.code)
+
+    body = await run_in_threadpool(load)
     return Response(body, media_type="application/yaml; charset=utf-8", headers={
         "content-disposition": f"attachment; filename*=UTF-8''{quote(state.row.code)}.yaml"})
 
@@ -378,7 +381,7 @@ ROUTES = [
     Route("/quan-ly/giao-viec-dot-xuat", adhoc_form, methods=["GET"]),
     Route("/quan-ly/giao-viec-dot-xuat", adhoc, methods=["POST"]),
     Route("/quan-ly/van-ban/{directive}", directive_page, methods=["GET"]),
-    Route("/quan-ly/van-ban/{directive}/yaml", directive_yaml, methods=["GET"]),
+    Route("/quan-ly/van-ban/{directive}/yaml", yaml_download, methods=["GET"]),
     Route("/quan-ly/van-ban/{directive}/phien-ban/{number}", version_page, methods=["GET"]),
     Route("/quan-ly/van-ban/{directive}/them-nhiem-vu", amend_add, methods=["POST"]),
     Route("/quan-ly/van-ban/{directive}/doi-han", amend_deadline, methods=["POST"]),
