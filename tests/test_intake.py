@@ -263,12 +263,12 @@ def test_amendments_add_move_and_withdraw_with_audit_and_notices(
     # The page the deadline form came from is now stale: refused, nothing moves.
     stale = client.post(f"/quan-ly/van-ban/{code}/doi-han", data={
         **form_of(page, f"/quan-ly/van-ban/{code}/doi-han"), "task": new_code,
-        "t0.due_kind": "date", "t0.due_date": "10/06/2022", "reason": "Chờ số liệu"})
+        "t1.due_kind": "date", "t1.due_date": "10/06/2022", "reason": "Chờ số liệu"})
     assert stale.status_code == 409
     page = client.get(f"/quan-ly/van-ban/{code}").text
     moved = client.post(f"/quan-ly/van-ban/{code}/doi-han", data={
         **form_of(page, f"/quan-ly/van-ban/{code}/doi-han"), "task": new_code,
-        "t0.due_kind": "date", "t0.due_date": "10/06/2022", "reason": "Chờ số liệu tháng 5"})
+        "t1.due_kind": "date", "t1.due_date": "10/06/2022", "reason": "Chờ số liệu tháng 5"})
     assert moved.status_code == 303
     with read_session(app.engine) as session:
         row = session.get(TaskRow, task.id)

@@ -258,10 +258,10 @@ async def amend_deadline(request: Request) -> Response:
         task_code = text(form, "task")
         if not any(t.code == task_code for t in state.directive.tasks):
             errors["task"] = "hãy chọn một nhiệm vụ của văn bản"
-        parsed = parse_task(form, "t0.", state.choices, state.period_codes, errors)
+        parsed = parse_task(form, "t1.", state.choices, state.period_codes, errors)
         due = {k: parsed[k] for k in ("due", "recurs") if k in parsed}
         if not due:
-            errors["t0.due_kind"] = "hãy chọn thời hạn mới"
+            errors["t1.due_kind"] = "hãy chọn thời hạn mới"
         reason = text(form, "reason")
         if not reason:
             errors["reason"] = "hãy ghi lý do đổi hạn để các cơ quan biết"
