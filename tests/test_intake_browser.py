@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from tests.conftest import NOW
 from tests.test_browser import ARTIFACTS, browser  # noqa: F401  (the fixture)
 from tests.test_importer import hq_docx
-from tests.test_intake import assert_cli_agrees, registry_only, tasks_of
+from tests.test_intake import CONTACTS, _xlsx, assert_cli_agrees, registry_only, tasks_of
 from tests.test_web import PASSWORD, login
 from tests.tools import to_pdf
 from tests.webserver import live_app
@@ -94,6 +94,14 @@ def test_word_and_pdf_uploaded_reviewed_and_published_in_chromium(
             page.goto(app.url + path)
             assert page.locator("h1").count() == 1, path
             shoot(page, name, kind)
+        contacts = tmp_path / "danh-sach.xlsx"
+        contacts.write_bytes(_xlsx(CONTACTS))
+        page.goto(f"{app.url}/quan-ly/co-quan")
+        page.set_input_files("#contacts", str(contacts))
+        page.click("button:has-text('Xem trước')")
+        page.wait_for_selector("#so-them")
+        assert page.inner_text("#so-them") == "1"
+        shoot(page, "registry-import-preview", kind)
         context.close()
         with httpx.Client(base_url=app.url, timeout=60) as http:
             assert login(http).status_code == 303
