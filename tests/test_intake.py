@@ -9,6 +9,7 @@ import html
 import io
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -484,3 +485,40 @@ def test_every_new_route_is_refused_without_a_session_another_committee_or_csrf(
                         count(app.engine, DirectiveDraftRow), count(app.engine, AgencyRow))
     for http in (stranger, other, viewer):
         http.close()
+
+
+def test_a_changed_email_takes_effect_for_the_next_message_and_old_links_still_work(
+        app: LiveApp, client: httpx.Client) -> None:
+    from notifier.sender import send_due
+    from notifier.transport import Smtp
+    from tests.smtpserver import smtp_server
+    from tests.test_notifier import smtp
+
+    code, _ = _published(client)
+    with smtp_server() as (recorder, port):
+        settings = smtp(port, base_url=app.url)
+        send_due(app.engine, Smtp(settings), settings, NOW)
+        first = [m for m in recorder.messages  # type: ignore[attr-defined]
+                 if "cong-an" in str(m["To"]) or "congan" in str(m["To"])]
+        assert first, [str(m["To"]) for m in recorder.messages]  # type: ignore[attr-defined]
+        old_link = re.search(r"Báo cáo: (http\S+/bao-cao/\S+)",
+                             first[0].get_body(("plain",)).get_content())
+        assert old_link
+        edit = client.get("/quan-ly/co-quan/hq.cong-an/sua").text
+        fields = form_of(edit, "/quan-ly/co-quan/hq.cong-an/sua")
+        fields["emails"] = ["doimoi@ha-quang.example"]
+        assert client.post("/quan-ly/co-quan/hq.cong-an/sua", data=fields).status_code == 303
+        later = NOW + timedelta(hours=2)
+        app.clock.set(later)
+        page = client.get(f"/quan-ly/van-ban/{code}").text
+        action = f"/quan-ly/van-ban/{code}/them-nhiem-vu"
+        added = client.post(action, data={**form_of(page, action),
+                                          "t0.title": "Báo cáo số vụ việc",
+                                          "t0.lead_add": "Công an huyện Hà Quảng",
+                                          "t0.due_kind": "date", "t0.due_date": "30/05/2022"})
+        assert added.status_code == 303
+        before = len(recorder.messages)  # type: ignore[attr-defined]
+        send_due(app.engine, Smtp(settings), settings, later)
+        new = recorder.messages[before:]  # type: ignore[attr-defined]
+        assert [str(m["To"]) for m in new] == ["doimoi@ha-quang.example"]
+    assert httpx.get(old_link.group(1), timeout=30).status_code == 200
