@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.errors import NhiemvuError
+from workflow.storage.zipcheck import check_zip
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 
@@ -77,6 +78,10 @@ def _docx_lines(path: Path, data: bytes) -> list[Line]:
     if not zipfile.is_zipfile(path):
         raise ImportProblem(f"{path}: không phải tài liệu Word (.docx là gói zip; tệp này "
                             "không phải)")
+    try:
+        check_zip(data, "tài liệu Word")
+    except NhiemvuError as exc:
+        raise ImportProblem(f"{path}: {exc}") from None
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table

@@ -522,3 +522,32 @@ def test_a_changed_email_takes_effect_for_the_next_message_and_old_links_still_w
         new = recorder.messages[before:]  # type: ignore[attr-defined]
         assert [str(m["To"]) for m in new] == ["doimoi@ha-quang.example"]
     assert httpx.get(old_link.group(1), timeout=30).status_code == 200
+
+
+def test_hostile_and_broken_uploads_are_refused_and_leave_no_file(
+        app: LiveApp, client: httpx.Client) -> None:
+    import tempfile
+    import zipfile
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "0" * (60 * 1024 * 1024))
+    cases = [("bom.docx", bomb.getvalue(), "giải nén ra quá lớn"),
+             ("hong.docx", b"PK\x03\x04" + b"\x00" * 200, "không phải"),
+             ("anh.png", b"\x89PNG\r\n", "Chỉ nhận tệp"),
+             ("rong.txt", b"   ", "tệp rỗng"),
+             ("nhi-phan.txt", b"\x00\x01\x02" * 100, "nhị phân")]
+    before = set(Path(tempfile.gettempdir()).glob("nhiemvu-nhap-*"))
+    for name, data, words in cases:
+        page = client.get("/quan-ly/nhap-van-ban")
+        response = client.post("/quan-ly/nhap-van-ban", data={"csrf": csrf_of(page.text)},
+                               files={"file": (name, data)})
+        assert response.status_code in {400, 413}, name
+        assert words in response.text, (name, re.findall(r"<li>.*?</li>", response.text))
+    assert set(Path(tempfile.gettempdir()).glob("nhiemvu-nhap-*")) == before
+    assert count(app.engine, DirectiveDraftRow) == 0
+    bad = client.post("/quan-ly/co-quan/nhap", data={
+        "csrf": csrf_of(client.get("/quan-ly/co-quan").text), "level": "xa"},
+        files={"file": ("bom.xlsx", bomb.getvalue())})
+    assert bad.status_code == 400 and "giải nén ra quá lớn" in bad.text

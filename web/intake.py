@@ -152,9 +152,10 @@ async def upload(request: Request) -> Response:
 
     try:
         draft_id = await run_in_threadpool(run)
-    except ImportProblem as problem:
-        message = str(problem).replace(tempfile.gettempdir() + os.sep, "")
-        message = message.split(": ", 1)[-1] if "nhiemvu-nhap-" in str(problem) else message
+    except (ImportProblem, ValueError, KeyError, IndexError) as problem:
+        # A malformed document can break a parser in ways of its own: never a 500.
+        message = str(problem).split(": ", 1)[-1] if isinstance(problem, ImportProblem) \
+            else "tệp hỏng hoặc không đúng định dạng"
         return _upload_page(request, 400, f"Không đọc được «{name}»: {message}", "file",
                             pasted)
     return RedirectResponse(f"/quan-ly/du-thao/{draft_id}", 303)

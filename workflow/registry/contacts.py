@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +16,9 @@ from importer.textkey import fold
 from workflow.errors import NhiemvuError
 from workflow.registry.edit import AgencyFields, agency_fields, save_agency
 from workflow.storage.models import AgencyRow
+from workflow.storage.zipcheck import check_zip
 
 MAX_ROWS = 5000
-MAX_ZIP_ENTRIES = 1000
-MAX_UNPACKED = 50 * 1024 * 1024
-MAX_RATIO = 100
 COLUMNS = {  # folded header words -> field
     "name": ("ten co quan", "ten don vi", "co quan", "don vi", "ten", "name"),
     "short_name": ("ten viet tat", "viet tat", "ten ngan"),
@@ -98,23 +95,8 @@ def _csv(data: bytes) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text), delimiter=dialect)][:MAX_ROWS + 20]
 
 
-def check_zip(data: bytes) -> None:
-    """Refuse a zip-based file that would unpack too far before anything opens it."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise NhiemvuError("tệp không phải bảng tính Excel (.xlsx)") from None
-    entries = archive.infolist()
-    if len(entries) > MAX_ZIP_ENTRIES:
-        raise NhiemvuError(f"tệp có {len(entries)} thành phần nén, quá nhiều")
-    unpacked = sum(e.file_size for e in entries)
-    if unpacked > MAX_UNPACKED or any(
-            e.compress_size and e.file_size / e.compress_size > MAX_RATIO for e in entries):
-        raise NhiemvuError("tệp giải nén ra quá lớn so với dung lượng của nó")
-
-
 def _xlsx(data: bytes) -> list[list[Any]]:
-    check_zip(data)
+    check_zip(data, "bảng tính")
     from openpyxl import load_workbook
 
     try:
