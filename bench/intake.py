@@ -159,8 +159,9 @@ def measure_review(url: str, draft_id: int) -> tuple[float, float, int]:
 
 
 def baseline_publish(url: str, draft_id: int) -> tuple[float, int]:
-    """The rows publishing writes, by hand: tasks, an audit row each, one assignment
-    notice per agency, one commit; removed afterwards (not timed)."""
+    """The rows publishing writes, by hand: the tasks in one executemany, their audit
+    rows in one INSERT … SELECT, one assignment notice per agency, one commit; removed
+    afterwards (not timed)."""
     engine = make_engine(url)
     with read_session(engine) as session:
         row = session.get(DirectiveDraftRow, draft_id)
@@ -177,20 +178,17 @@ def baseline_publish(url: str, draft_id: int) -> tuple[float, int]:
             texts=[("bm-2026.yaml", _dump(row.document))]), NOW)
     started = time.perf_counter()
     with engine.begin() as connection:
-        ids = []
-        for i in instances:
-            due_at = deadline_instant(i.due_on) if i.due_on else None
-            ids.append(connection.execute(text(
-                "INSERT INTO task (directive_code, spec_code, agency_code, role, year, period,"
-                " state, due_on, due_at, escalation_level, version, created_at, updated_at) "
-                "VALUES ('bm-2026', :s, :a, :r, 2026, :p, 'assigned', :d, :da, 0, 1, :n, :n)"
-                " RETURNING id"), {"s": i.spec_code, "a": i.agency_code, "r": i.role,
-                                    "p": f"{i.period}", "d": i.due_on, "da": due_at,
-                                    "n": NOW}).scalar_one())
+        connection.execute(text(
+            "INSERT INTO task (directive_code, spec_code, agency_code, role, year, period,"
+            " state, due_on, due_at, escalation_level, version, created_at, updated_at) "
+            "VALUES ('bm-2026', :s, :a, :r, 2026, :p, 'assigned', :d, :da, 0, 1, :n, :n)"),
+            [{"s": i.spec_code, "a": i.agency_code, "r": i.role, "p": i.period,
+              "d": i.due_on, "da": deadline_instant(i.due_on) if i.due_on else None,
+              "n": NOW} for i in instances])
         connection.execute(text(
             "INSERT INTO audit (task_id, at, actor, role, channel, trigger, to_state, "
-            "task_version) VALUES (:t, :n, 'bench', 'system', 'cli', 'assign', 'assigned', 1)"),
-            [{"t": ident, "n": NOW} for ident in ids])
+            "task_version) SELECT id, :n, 'bench', 'system', 'cli', 'assign', 'assigned', 1 "
+            "FROM task WHERE directive_code = 'bm-2026'"), {"n": NOW})
         connection.execute(text(
             "INSERT INTO outbox (key, kind, agency_code, recipient_role, payload, state, "
             "created_at, attempts, next_attempt_at) VALUES (:k, 'tasks_assigned', :a, "
