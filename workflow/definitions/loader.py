@@ -52,7 +52,7 @@ from workflow.definitions.specs import (
     TaskSpec,
     YearlyDue,
 )
-from workflow.definitions.yamlsource import parse_yaml, read_yaml
+from workflow.definitions.yamlsource import as_node, parse_yaml, read_yaml
 from workflow.errors import DateFormatError, DefinitionError, Problem
 
 LEVELS = {"trung-uong", "tinh", "huyen", "xa"}
@@ -133,9 +133,10 @@ def definition_files(paths: Iterable[Path]) -> list[Path]:
 
 def load_definitions(paths: Iterable[Path], known: Registry | None = None,
                      known_calendars: dict[str, Calendar] | None = None,
-                     texts: Iterable[tuple[str, str]] = ()) -> DefinitionSet:
-    """Validate files (and `texts`, (name, YAML) pairs held in memory) against each other
-    and against what the database already knows."""
+                     texts: Iterable[tuple[str, str | dict[str, Any]]] = ()
+                     ) -> DefinitionSet:
+    """Validate files (and `texts`, (name, YAML text or a document already in memory)
+    pairs) against each other and against what the database already knows."""
     problems: list[Problem] = []
     sinks: list[FileProblems] = []
     pending = _Pending()
@@ -145,7 +146,8 @@ def load_definitions(paths: Iterable[Path], known: Registry | None = None,
     for source in files:
         if isinstance(source, tuple):
             display = source[0]
-            document, read_problems = parse_yaml(source[1], display)
+            document, read_problems = parse_yaml(source[1], display) \
+                if isinstance(source[1], str) else (as_node(source[1]), [])
         elif not source.exists():
             problems.append(Problem(str(source), None, "(file)", "no such file"))
             continue

@@ -36,6 +36,19 @@ def parse_yaml(text: str, display: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(display, line, "(yaml)", what)]
 
 
+def as_node(value: Any) -> Any:
+    """A document built in memory (the browser's draft) as the parser would give it, so
+    the loader checks it without a round trip through YAML text; it has no lines."""
+    if isinstance(value, dict):
+        node = CommentedMap()
+        for key, item in value.items():
+            node[key] = as_node(item)
+        return node
+    if isinstance(value, list):
+        return CommentedSeq(as_node(item) for item in value)
+    return value
+
+
 def line_of(node: Any, key: str | int | None = None) -> int | None:
     """1-based line of a mapping key, a sequence item, or the node itself."""
     try:

@@ -22,7 +22,7 @@ from workflow.definitions.store import (
     load_registry,
     save_definitions,
 )
-from workflow.definitions.yamlwriter import directive_document, dump
+from workflow.definitions.yamlwriter import directive_document
 from workflow.engine.actions import apply_transition, plan_transition
 from workflow.engine.actors import Actor
 from workflow.engine.instantiate import InstantiationResult, instantiate_in, plan_instances
@@ -46,7 +46,7 @@ def _amend(session: Session, code: str, change: Callable[[dict[str, Any]], None]
     document = copy.deepcopy(current_document(session, code))
     change(document)
     loaded = load_definitions((), load_registry(session), load_calendars(session),
-                              texts=[(f"{code}.yaml", dump(document))])
+                              texts=[(f"{code}.yaml", document)])
     save_definitions(session, loaded, now, actor.name, summary)
     return loaded.directives[code]
 

@@ -17,7 +17,6 @@ from workflow.clock import to_local
 from workflow.definitions.loader import load_definitions
 from workflow.definitions.specs import Directive
 from workflow.definitions.store import load_calendars, load_registry, save_definitions
-from workflow.definitions.yamlwriter import dump
 from workflow.engine.instantiate import InstantiationResult, instantiate_in, plan_instances
 from workflow.errors import DefinitionError, NhiemvuError, Problem
 from workflow.intake.directory import directory_of
@@ -118,7 +117,7 @@ def check_document(session: Session, document: dict[str, Any], new: bool = True
         problems.append(Problem("", None, "code", f"duplicate directive code '{code}'"))
     try:
         loaded = load_definitions((), load_registry(session), load_calendars(session),
-                                  texts=[(f"{code or 'du-thao'}.yaml", dump(document))])
+                                  texts=[(f"{code or 'du-thao'}.yaml", document)])
     except DefinitionError as exc:
         return None, problems + list(exc.problems)
     directive = next(iter(loaded.directives.values()), None)
@@ -146,12 +145,13 @@ def publish(session: Session, row: DirectiveDraftRow, actor: str, now: datetime
             ) -> tuple[Directive, InstantiationResult]:
     """Store the draft's directive and create its tasks for the year, in the caller's
     transaction; DefinitionError with every problem when it does not load."""
-    directive, problems = check_document(session, row.document)
-    if directive is None:
-        raise DefinitionError(problems)
-    text = dump(row.document)
+    code = str(row.document.get("code") or "")
+    if code and session.get(DirectiveRow, code) is not None:
+        raise DefinitionError([Problem("", None, "code",
+                                       f"duplicate directive code '{code}'")])
     loaded = load_definitions((), load_registry(session), load_calendars(session),
-                              texts=[(f"{directive.code}.yaml", text)])
+                              texts=[(f"{code or 'du-thao'}.yaml", row.document)])
+    directive = next(iter(loaded.directives.values()))
     save_definitions(session, loaded, now, actor,
                      f"Ban hành từ dự thảo {row.source_name or 'soạn trên trang quản lý'}")
     result = instantiate_in(session, directive.code, publish_year(directive, now), now)
