@@ -230,23 +230,35 @@ async def review_page(request: Request) -> Response:
     return await _review(request, state)
 
 
+async def _draft_post(request: Request, max_bytes: int = 1024 * 1024,
+                      max_fields: int = 50) -> tuple[Any, ReviewState] | Response:
+    """The form of a POST on a draft and the draft, or the page refusing it: CSRF, a
+    draft that exists, and a secretariat of its committee."""
+    ctx = context_of(request)
+    try:
+        form = await checked_form(request, max_bytes, 0, max_fields)
+    except FormRejected as rejected:
+        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
+    scope = scope_of(request)
+    state = await run_in_threadpool(_draft_state, ctx, scope,
+                                    _int(request.path_params["draft_id"]) or 0)
+    if state is None:
+        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có dự thảo này.")
+    if not isinstance(state, ReviewState) or not scope.acts_on(state.row.committee_code):
+        return forbidden(request)
+    return form, state
+
+
 @secretariat
 async def review_save(request: Request) -> Response:
     """Save what the form holds and do what was asked: add, split, merge or delete a
     task, or check the draft for publishing."""
     ctx = context_of(request)
-    draft_id = _int(request.path_params["draft_id"]) or 0
-    try:
-        form = await checked_form(request, REVIEW_BYTES, 0, REVIEW_FIELDS)
-    except FormRejected as rejected:
-        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
-    scope = scope_of(request)
-    state = await run_in_threadpool(_draft_state, ctx, scope, draft_id)
-    if state is None:
-        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có dự thảo này.")
-    if state == "forbidden" or not isinstance(state, ReviewState) \
-            or not scope.acts_on(state.row.committee_code):
-        return forbidden(request)
+    found = await _draft_post(request, REVIEW_BYTES, REVIEW_FIELDS)
+    if isinstance(found, Response):
+        return found
+    form, state = found
+    draft_id, scope = state.row.id or 0, scope_of(request)
     parsed = parse_form(form, state.row.document, state.choices, state.period_codes)
     action = str(form.get("action") or "save")
     focus = apply_action(parsed.document, action) if action != "save" and \
@@ -291,17 +303,11 @@ async def review_save(request: Request) -> Response:
 @secretariat
 async def publish_draft(request: Request) -> Response:
     ctx = context_of(request)
-    draft_id = _int(request.path_params["draft_id"]) or 0
-    try:
-        form = await checked_form(request)
-    except FormRejected as rejected:
-        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
-    scope = scope_of(request)
-    state = await run_in_threadpool(_draft_state, ctx, scope, draft_id)
-    if state is None:
-        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có dự thảo này.")
-    if not isinstance(state, ReviewState) or not scope.acts_on(state.row.committee_code):
-        return forbidden(request)
+    found = await _draft_post(request)
+    if isinstance(found, Response):
+        return found
+    form, state = found
+    draft_id, scope = state.row.id or 0, scope_of(request)
     actor = _actor(request)
 
     def run() -> str:
@@ -327,32 +333,20 @@ async def publish_draft(request: Request) -> Response:
 @secretariat
 async def delete_draft(request: Request) -> Response:
     ctx = context_of(request)
-    draft_id = _int(request.path_params["draft_id"]) or 0
-    try:
-        form = await checked_form(request)
-    except FormRejected as rejected:
-        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
-    scope = scope_of(request)
+    found = await _draft_post(request)
+    if isinstance(found, Response):
+        return found
+    form, state = found
 
-    def run() -> str | None:
+    def run() -> None:
         with write_session(ctx.engine) as session:
-            row = session.get(DirectiveDraftRow, draft_id)
-            if row is None:
-                return "missing"
-            if not scope.acts_on(row.committee_code):
-                return "forbidden"
-            open_draft(session, draft_id, _int(form.get("version")))
+            row = open_draft(session, state.row.id or 0, _int(form.get("version")))
             session.delete(row)
-            return None
 
     try:
-        outcome = await run_in_threadpool(run)
+        await run_in_threadpool(run)
     except NhiemvuError as exc:
         return ctx.pages.error(request, 409, "Không xóa được", str(exc))
-    if outcome == "missing":
-        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có dự thảo này.")
-    if outcome == "forbidden":
-        return forbidden(request)
     return RedirectResponse("/quan-ly/van-ban", 303)
 
 
