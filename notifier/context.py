@@ -125,7 +125,9 @@ class ContextBuilder:
         if row.kind == "escalation" and row.recipient_role == "chair":
             return self._chair(row, agency, now)
         task = tasks[row.task_id or -1]
-        task_agency = self.agencies[task["agency_code"]]
+        # A task given to another agency: the notice goes to the one that had it.
+        task_agency = agency if row.kind == "task_reassigned" and agency is not None \
+            else self.agencies[task["agency_code"]]
         directive = self.directives[task["directive_code"]]
         context = {"agency": _agency(task_agency), "task": task,
                    "directive": self._directive(directive), "link": task["link"],
@@ -143,6 +145,8 @@ class ContextBuilder:
             to = [task_agency.head_email] if task_agency.head_email else \
                 list(task_agency.emails)
             cc = list(task_agency.emails) if task_agency.head_email else []
+        elif row.payload.get("to"):  # a link resent to an address the secretariat gave
+            to, cc = [str(row.payload["to"])], []
         else:
             to, cc = list(task_agency.emails), []
         # A calendar event only for a deadline still ahead, and only to the agency that owes

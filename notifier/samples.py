@@ -69,5 +69,6 @@ def sample(template: str) -> dict[str, Any]:
 
 TEMPLATES = ["tasks_assigned", "reminder", "overdue_notice", "escalation_head",
              "escalation_chair", "task_reported", "task_returned", "task_verified",
-             "task_cancelled", "deadline_changed", "action_month_opening",
+             "task_cancelled", "deadline_changed", "task_reassigned", "link_resent",
+             "action_month_opening",
              "weekly_digest"]

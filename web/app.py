@@ -12,7 +12,16 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from web import agency, cascade, dashboard, directives, downloads, intake, registry
+from web import (
+    agency,
+    cascade,
+    dashboard,
+    directives,
+    downloads,
+    intake,
+    operations,
+    registry,
+)
 from web.config import WebSettings
 from web.context import WebContext, context_of
 from web.render import Pages
@@ -58,6 +67,7 @@ def create_app(engine: Engine, clock: Clock, settings: WebSettings) -> Starlette
         routes=[Route("/", root), Route("/suc-khoe", health),
                 *agency.ROUTES, *dashboard.ROUTES, *cascade.ROUTES, *downloads.ROUTES,
                 *intake.ROUTES, *directives.ROUTES, *registry.ROUTES,
+                *operations.ROUTES,
                 Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[Middleware(SecurityHeaders),
                     Middleware(BodyLimit, max_bytes=settings.request_max_bytes)],

@@ -38,6 +38,7 @@ from workflow.cascade.communes import child_committees
 from workflow.engine.actions import fire
 from workflow.engine.actors import Actor
 from workflow.engine.machine import STATES
+from workflow.engine.operations import CHANNELS, applies
 from workflow.errors import ConflictError, IllegalTransitionError, NhiemvuError
 from workflow.storage.db import read_session as db_read
 from workflow.storage.db import write_session
@@ -274,6 +275,7 @@ async def matrix_page(request: Request) -> Response:
         "m": result, "document": document_label(result.directive), "choices": choices,
         "agency": agency or "", "state": state or "", "states": STATES,
         "by_agency": agencies, "progress": progress, "communes": communes,
+        "specs": list(dict.fromkeys((c["spec"], c["title"]) for c in result.columns)),
         "chart_states": [(s, CHART_LABELS[s]) for s in BAR_STATES]})
 
 
@@ -316,9 +318,24 @@ async def _task_page(request: Request, status: int = 200, error: str | None = No
     if not reads_task(scope, (view.directive.committee_code, view.agency.committee_code)):
         return forbidden(request)
     incoming = not scope.sees(view.directive.committee_code)
+    can_act = scope.acts_on(view.directive.committee_code)
+
+    def agencies() -> list[AgencyRow]:
+        """Where the task may be reassigned: the active agencies of its committee."""
+        with db_read(ctx.engine) as session:
+            return list(session.scalars(select(AgencyRow).where(
+                AgencyRow.committee_code == view.agency.committee_code,
+                AgencyRow.active.is_(True),  # type: ignore[attr-defined]
+                AgencyRow.valid_until.is_(None),  # type: ignore[union-attr]
+                AgencyRow.code != view.agency.code).order_by(AgencyRow.name)))
+
     return ctx.pages.render(request, "dash_task", {
         "view": view, "error": error, "error_field": field, "reason": reason,
-        "can_act": scope.acts_on(view.directive.committee_code),
+        "can_act": can_act, "channels": CHANNELS, "applies": applies,
+        "agencies": await run_in_threadpool(agencies) if can_act and view.owed else [],
+        "link": ctx.links().task(view.task.id or 0, view.agency.code, view.task.due_at)
+        if can_act and view.owed else None,
+        "done": request.query_params.get("xong"),
         "can_compose": incoming and view.owed and scope.acts_on(view.agency.committee_code)},
         status)
 

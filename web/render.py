@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 
 from workflow.dates import format_date, format_datetime
 from workflow.views.labels import (
+    CHANNEL_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
     TRIGGER_LABELS,
@@ -48,7 +49,8 @@ class Pages:
         template = self.env.get_template(f"{name}.html.j2")
         # `error_field`: the id of the form field an error belongs to, if any.
         context = {"request": request, "user": getattr(request.state, "user", None),
-                   "error": None, "error_field": None, **context}
+                   "error": None, "error_field": None, "channel_labels": CHANNEL_LABELS,
+                   **context}
         return HTMLResponse(template.render(context), status_code=status)
 
     def error(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:

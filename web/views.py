@@ -26,7 +26,8 @@ from workflow.views.labels import document_label, period_label, period_labeler
 from workflow.views.queries import history, is_overdue, overdue_days
 
 # Audit rows that people act on; the scheduler's reminders stay in the CLI history.
-PEOPLE_TRIGGERS = {"assign", "report", "return", "verify", "cancel", "reschedule"}
+PEOPLE_TRIGGERS = {"assign", "report", "return", "verify", "cancel", "reschedule",
+                   "reassign", "resend"}
 
 
 @dataclass

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 ROLES = {"agency", "secretariat", "scheduler", "system"}
 # "rollup": a commune secretariat's report up, composed from its own bodies' reports.
-CHANNELS = {"cli", "web", "link", "scheduler", "rollup"}
+# "paper", "phone", "document", "email": a report the agency sent another way, entered
+# by the secretariat.
+CHANNELS = {"cli", "web", "link", "scheduler", "rollup", "paper", "phone", "document",
+            "email"}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from workflow.dates import deadline_instant, format_date
 from workflow.definitions.loader import load_definitions
 from workflow.definitions.specs import Directive
 from workflow.definitions.store import (
@@ -27,9 +26,9 @@ from workflow.engine.actions import apply_transition, plan_transition
 from workflow.engine.actors import Actor
 from workflow.engine.instantiate import InstantiationResult, instantiate_in, plan_instances
 from workflow.engine.machine import OWED_STATES
-from workflow.engine.outbox import notice, queue
+from workflow.engine.operations import reschedule
 from workflow.errors import NhiemvuError
-from workflow.storage.models import AuditRow, TaskRow, TaskSpecRow
+from workflow.storage.models import TaskRow, TaskSpecRow
 
 OPEN_STATES = (*OWED_STATES, "reported")
 
@@ -87,28 +86,10 @@ def change_deadline(session: Session, code: str, task_code: str, due: dict[str, 
         TaskRow.directive_code == code, TaskRow.spec_code == task_code,
         TaskRow.year == year, TaskRow.state.in_(OPEN_STATES))).all()  # type: ignore[attr-defined]
     moved = 0
-    notices = []
     for row in tasks:
         new_due = planned.get((row.agency_code, row.period))
-        if new_due is None or new_due == row.due_on:
-            continue
-        before = format_date(row.due_on) if row.due_on else "không có"
-        words = f"Hạn mới: trước ngày {format_date(new_due)} (hạn cũ: {before}). Lý do: {reason}"
-        row.due_on, row.due_at = new_due, deadline_instant(new_due)
-        if row.due_at > now:  # the ladder starts again from the new deadline
-            row.overdue_since, row.escalation_level = None, 0
-        row.version += 1
-        row.updated_at = now
-        session.add(row)
-        session.add(AuditRow(task_id=row.id or 0, at=now, actor=actor.name, role=actor.role,
-                             channel=actor.channel, trigger="reschedule",
-                             from_state=row.state, to_state=row.state, reason=words,
-                             task_version=row.version))
-        notices.append(notice(f"deadline_changed:{row.id}:{row.version}", "deadline_changed",
-                              row.id, row.agency_code, "agency", {"reason": words}, now))
-        moved += 1
-    session.flush()
-    queue(session, notices)
+        if new_due is not None and reschedule(session, row, new_due, reason, actor, now):
+            moved += 1
     return moved
 
 

@@ -30,11 +30,16 @@ TRIGGER_LABELS = {"assign": "Giao nhiệm vụ", "report": "Gửi báo cáo", "v
                   "remind": "Nhắc hạn", "mark_overdue": "Quá hạn",
                   "notify_overdue": "Thông báo quá hạn", "escalate": "Báo cáo cấp trên",
                   "open": "Mở tháng hành động", "transfer": "Chuyển giao",
-                  "reschedule": "Đổi hạn"}
+                  "reschedule": "Đổi hạn", "reassign": "Giao cho cơ quan khác",
+                  "resend": "Gửi lại liên kết"}
 ACTOR_LABELS = {"agency": "cơ quan", "secretariat": "thường trực", "scheduler": "hệ thống",
                 "system": "hệ thống"}
 CHANNEL_LABELS = {"cli": "dòng lệnh", "web": "trang quản lý", "link": "liên kết",
-                  "scheduler": "lịch tự động", "rollup": "tổng hợp từ báo cáo của Ban cấp dưới"}
+                  "scheduler": "lịch tự động", "rollup": "tổng hợp từ báo cáo của Ban cấp dưới",
+                  "paper": "văn bản giấy (Thường trực nhập)",
+                  "phone": "điện thoại (Thường trực nhập)",
+                  "document": "công văn (Thường trực nhập)",
+                  "email": "thư điện tử (Thường trực nhập)"}
 
 DOCUMENT_LABELS = {"ke-hoach": "Kế hoạch", "chuong-trinh": "Chương trình", "cong-van": "Công văn",
                    "quyet-dinh": "Quyết định", "chi-thi": "Chỉ thị", "thong-tri": "Thông tri",
