@@ -135,7 +135,7 @@ class ContextBuilder:
                    "days_left": _days(now, task["due_on"]) if task["due_on"] else 0,
                    "days_overdue": overdue_days(now, task["due_on"]) if task["due_on"] else 0}
         template = {"escalation": "escalation_head"}.get(row.kind, row.kind)
-        if row.kind == "task_reported":
+        if row.kind in {"task_reported", "extension_requested"}:
             recipient = agency or self.agencies[directive.secretariat or ""]
             context["recipient"] = _agency(recipient)
             context.update(self._latest_report(task["id"]))

@@ -42,6 +42,7 @@ def sample(template: str) -> dict[str, Any]:
                              "due_on": date(2022, 6, 5), "count": 3, "agencies": [
                                  {"name": "Phòng Nội vụ huyện Hà Quảng", "count": 1},
                                  {"name": "Ủy ban nhân dân xã Trường Hà", "count": 2}]},
+        "extension_requested": {"recipient": {"name": "Phòng Văn hóa - Xã hội"}},
         "task_reported": {"recipient": {"name": "Phòng Lao động - Thương binh và Xã hội"},
                           "figures": [{"label": "Số lớp tập huấn", "value": "12"}],
                           "files": [{"name": "Báo cáo 6 tháng.pdf", "size": 245_760}]},
@@ -70,5 +71,6 @@ def sample(template: str) -> dict[str, Any]:
 TEMPLATES = ["tasks_assigned", "reminder", "overdue_notice", "escalation_head",
              "escalation_chair", "task_reported", "task_returned", "task_verified",
              "task_cancelled", "deadline_changed", "task_reassigned", "link_resent",
+             "extension_requested", "extension_refused",
              "action_month_opening",
              "weekly_digest"]

@@ -26,7 +26,8 @@ from workflow.storage.migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
 PG_ENV = "NHIEMVU_TEST_POSTGRES_URL"
-TABLES = ["directive_version", "directive_draft", "task_transfer", "agency_change",
+TABLES = ["extension_request", "directive_version", "directive_draft", "task_transfer",
+          "agency_change",
           "closed_year", "login_failure", "attachment",
           "report", "web_user", "link_key",
           "sweep_mark", "outbox", "audit", "task", "task_spec", "directive",

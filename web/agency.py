@@ -25,14 +25,15 @@ from web.security import (
 from web.views import TaskView, agency_tasks, task_view
 from workflow.access.links import AGENCY, TASK, LinkClaims, LinkError
 from workflow.clock import to_local
-from workflow.dates import format_date
+from workflow.dates import format_date, parse_date
 from workflow.engine.actors import Actor
 from workflow.engine.agency_changes import KINDS as CHANGE_KINDS
+from workflow.engine.extensions import request_extension
 from workflow.engine.machine import OWED_STATES
 from workflow.engine.reports import FiguresError, parse_figures, submit_report
-from workflow.errors import ConflictError, IllegalTransitionError
+from workflow.errors import ConflictError, DateFormatError, IllegalTransitionError, NhiemvuError
 from workflow.storage.attachments import ALLOWED_LABEL, UploadError
-from workflow.storage.db import read_session
+from workflow.storage.db import read_session, write_session
 from workflow.storage.models import AgencyChangeRow, AgencyRow, TaskRow, TaskTransferRow
 
 LINK_ERRORS = {
@@ -196,6 +197,50 @@ async def submit(request: Request) -> Response:
     return RedirectResponse(f"{request.url.path}?da-gui=1", status_code=303)
 
 
+async def ask_extension(request: Request) -> Response:
+    """The agency asks for more time: a date and a reason; the secretariat decides."""
+    ctx = context_of(request)
+    try:
+        claims = _task_claims(ctx, request)
+        task = await run_in_threadpool(_load_task, ctx, claims)
+    except LinkRefused as refused:
+        return _refuse(ctx, request, refused.reason, refused.message)
+    try:
+        form = await read_form(request, 64 * 1024, 0)
+    except FormRejected as rejected:
+        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
+    if not check_form_token(ctx.ring(), request.cookies.get(CSRF_COOKIE), f"task:{task.id}",
+                            form.get("csrf")):
+        return ctx.pages.error(request, 403, "Phiên làm việc không hợp lệ",
+                               "Biểu mẫu đã cũ hoặc không được gửi từ trang này. Hãy tải lại "
+                               "trang rồi gửi lại.")
+
+    async def again(message: str, field: str) -> Response:
+        view = await run_in_threadpool(_load_view, ctx, claims)
+        return _task_page(ctx, request, view, 400, message, error_field=field)
+
+    try:
+        proposed = parse_date(str(form.get("proposed") or "").strip())
+    except DateFormatError:
+        return await again("Ngày đề nghị cần ghi ngày/tháng/năm, ví dụ 20/06/2026.",
+                           "proposed")
+    actor = Actor(claims.agency_code, "agency", "link", claims.agency_code)
+
+    def run() -> None:
+        with write_session(ctx.engine) as session:
+            request_extension(session, task.id or 0, actor, proposed,
+                              str(form.get("reason") or ""), ctx.now())
+
+    try:
+        await run_in_threadpool(run)
+    except NhiemvuError as exc:
+        message = str(exc)
+        return await again(message[:1].upper() + message[1:] + ".",
+                           "ext-reason" if "lý do" in message else "proposed")
+    path = request.url.path.rsplit("/gia-han", 1)[0]
+    return RedirectResponse(f"{path}#gia-han", status_code=303)
+
+
 async def agency_page(request: Request) -> Response:
     ctx = context_of(request)
     code = request.path_params["agency_code"]
@@ -224,5 +269,6 @@ async def agency_page(request: Request) -> Response:
 ROUTES = [
     Route("/bao-cao/{task_id}/{token}", task_page, methods=["GET"]),
     Route("/bao-cao/{task_id}/{token}", submit, methods=["POST"]),
+    Route("/bao-cao/{task_id}/{token}/gia-han", ask_extension, methods=["POST"]),
     Route("/co-quan/{agency_code}/{token}", agency_page, methods=["GET"]),
 ]

@@ -21,6 +21,7 @@ from web.forms import FormRejected
 from workflow.dates import parse_date
 from workflow.engine.actors import Actor
 from workflow.engine.closing import close_year, closing_preview
+from workflow.engine.extensions import decide_extension
 from workflow.engine.machine import STATES
 from workflow.engine.operations import (
     OPERATIONS,
@@ -40,6 +41,7 @@ from workflow.storage.db import read_session, write_session
 from workflow.storage.models import (
     AgencyRow,
     DirectiveRow,
+    ExtensionRequestRow,
     TaskRow,
     TaskSpecRow,
     UserRow,
@@ -181,6 +183,57 @@ async def enter_report(request: Request) -> Response:
         return await _task_page(request, 400, _sentence(exc), field="report-text")
     del done
     return _back(task_id, "report")
+
+
+@secretariat
+async def decide(request: Request) -> Response:
+    """Approve (possibly with another date) or refuse an agency's extension request."""
+    ctx = context_of(request)
+    try:
+        form = await checked_form(request)
+    except FormRejected as rejected:
+        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
+    request_id = _int(request.path_params["request_id"]) or 0
+
+    def owner() -> tuple[int, str | None] | None:
+        with read_session(ctx.engine) as session:
+            found = session.execute(select(ExtensionRequestRow.task_id,
+                                           DirectiveRow.committee_code)
+                                    .join(TaskRow, TaskRow.id == ExtensionRequestRow.task_id)
+                                    .join(DirectiveRow,
+                                          DirectiveRow.code == TaskRow.directive_code)
+                                    .where(ExtensionRequestRow.id == request_id)).first()
+            return (found[0], found[1]) if found else None
+
+    found = await run_in_threadpool(owner)
+    if found is None:
+        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có đề nghị này.")
+    task_id, committee = found
+    if not scope_of(request).acts_on(committee):
+        return forbidden(request)
+    approve = form.get("decision") == "approve"
+    granted = None
+    from web.dashboard import _task_page
+
+    request.path_params["task_id"] = str(task_id)
+    if approve and str(form.get("granted") or "").strip():
+        try:
+            granted = parse_date(str(form.get("granted")).strip())
+        except DateFormatError:
+            return await _task_page(request, 400, "Ngày gia hạn cần ghi ngày/tháng/năm.",
+                                    field="ext-granted")
+    actor, now = _actor(request), ctx.now()
+
+    def run() -> None:
+        with write_session(ctx.engine) as session:
+            decide_extension(session, request_id, approve, actor, now, granted,
+                             str(form.get("reason") or ""))
+
+    try:
+        await run_in_threadpool(run)
+    except NhiemvuError as exc:
+        return await _task_page(request, 400, _sentence(exc), field="ext-reason")
+    return _back(task_id, "extension" if approve else "refusal")
 
 
 # -- many tasks at once ----------------------------------------------------------------
@@ -378,6 +431,7 @@ async def close(request: Request) -> Response:
 ROUTES = [
     Route("/quan-ly/nhiem-vu/{task_id}/thao-tac", operate, methods=["POST"]),
     Route("/quan-ly/nhiem-vu/{task_id}/nhap-bao-cao", enter_report, methods=["POST"]),
+    Route("/quan-ly/gia-han/{request_id}", decide, methods=["POST"]),
     Route("/quan-ly/hang-loat/xem-truoc", bulk_preview, methods=["POST"]),
     Route("/quan-ly/hang-loat", bulk_apply, methods=["POST"]),
     Route("/quan-ly/ket-thuc/{directive}/{year}", close_form, methods=["GET"]),

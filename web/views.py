@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from workflow.definitions.specs import Calendar
 from workflow.definitions.store import load_calendars
+from workflow.engine.extensions import requests_of
 from workflow.engine.machine import OWED_STATES
 from workflow.engine.reports import reports_of
 from workflow.storage.models import (
@@ -18,6 +19,7 @@ from workflow.storage.models import (
     AttachmentRow,
     AuditRow,
     DirectiveRow,
+    ExtensionRequestRow,
     ReportRow,
     TaskRow,
     TaskSpecRow,
@@ -27,7 +29,7 @@ from workflow.views.queries import history, is_overdue, overdue_days
 
 # Audit rows that people act on; the scheduler's reminders stay in the CLI history.
 PEOPLE_TRIGGERS = {"assign", "report", "return", "verify", "cancel", "reschedule",
-                   "reassign", "resend"}
+                   "reassign", "resend", "request_extension", "refuse_extension"}
 
 
 @dataclass
@@ -40,6 +42,11 @@ class TaskView:
     reports: list[tuple[ReportRow, list[AttachmentRow]]]
     now: datetime
     calendar: Calendar | None = None
+    extensions: list[ExtensionRequestRow] = field(default_factory=list)
+
+    @property
+    def pending_extension(self) -> ExtensionRequestRow | None:
+        return next((e for e in self.extensions if e.state == "pending"), None)
 
     @property
     def owed(self) -> bool:
@@ -81,7 +88,7 @@ def task_view(session: Session, task_id: int, now: datetime) -> TaskView | None:
     task, spec, directive, agency = found
     calendar = load_calendars(session).get(directive.calendar_code)
     return TaskView(task, spec, directive, agency, history(session, task_id),
-                    reports_of(session, task_id), now, calendar)
+                    reports_of(session, task_id), now, calendar, requests_of(session, task_id))
 
 
 def agency_tasks(session: Session, agency_code: str, since_year: int

@@ -93,13 +93,16 @@ def report_for_agency(session: Session, task_id: int, actor: Actor, now: datetim
 
 
 def reschedule(session: Session, row: TaskRow, new_due: date, reason: str, actor: Actor,
-               now: datetime) -> bool:
+               now: datetime, words: str | None = None) -> bool:
     """The task's deadline moved, with its audit row and a notice to the agency; the
     ladder follows the new deadline. False when the deadline does not change."""
     if row.due_on == new_due:
         return False
     before = format_date(row.due_on) if row.due_on else "không có"
-    words = f"Hạn mới: trước ngày {format_date(new_due)} (hạn cũ: {before}). Lý do: {reason}"
+    if row.original_due_on is None:
+        row.original_due_on = row.due_on
+    words = words or f"Hạn mới: trước ngày {format_date(new_due)} (hạn cũ: {before}). " \
+        f"Lý do: {reason}"
     row.due_on, row.due_at = new_due, deadline_instant(new_due)
     if row.due_at > now:  # owed again before a new deadline: the ladder starts again
         row.overdue_since, row.escalation_level = None, 0

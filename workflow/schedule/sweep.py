@@ -89,6 +89,9 @@ class _Plan:
     ladders: dict[str, Ladder]
     chairs: dict[str, str | None]
     loaded_at: dict[str, datetime]
+    # Deadlines of tasks moved off their directive's (an extension, a changed deadline):
+    # the ladder runs on those days too.
+    moved_days: dict[str, set[date]] = field(default_factory=dict)
 
     def of_calendar(self, code: str) -> list[Directive]:
         return [d for d in self.directives if d.calendar == code]
@@ -111,9 +114,15 @@ def _load_plan(engine: Engine) -> _Plan:
             select(DirectiveRow.code, DirectiveRow.loaded_at).order_by(DirectiveRow.code))}
         directives = [load_directive(session, code)[0] for code in loaded_at]
         calendars = load_calendars(session)
+        moved: dict[str, set[date]] = {}
+        for code, day in session.execute(select(TaskRow.directive_code, TaskRow.due_on).where(
+                TaskRow.original_due_on.is_not(None),  # type: ignore[union-attr]
+                TaskRow.due_on.is_not(None),  # type: ignore[union-attr]
+                TaskRow.state.in_(OWED_STATES)).distinct()):  # type: ignore[attr-defined]
+            moved.setdefault(code, set()).add(day)
     ladders = {code: Ladder.from_policy(c.policy) for code, c in calendars.items()}
     chairs = {d.code: d.chair or d.secretariat for d in directives}
-    return _Plan(directives, calendars, ladders, chairs, loaded_at)
+    return _Plan(directives, calendars, ladders, chairs, loaded_at, moved)
 
 
 def _claimed(engine: Engine) -> set[tuple[str, str]]:
@@ -189,6 +198,7 @@ def _step_units(plan: _Plan, now: datetime) -> list[_Unit]:
         directives = plan.of_calendar(code)
         days = {day for d in directives for y in _years(d, now)
                 for day in deadline_days(d, calendar, y)}
+        days |= {day for d in directives for day in plan.moved_days.get(d.code, ())}
         names = [d.code for d in directives]
         for day in sorted(days):
             for step in ladder.policy.steps:

@@ -169,6 +169,9 @@ class TaskRow(SQLModel, table=True):
         Index("ix_task_unmarked_due", "due_at",
               postgresql_where=text("overdue_since IS NULL AND state IN ('assigned', 'returned')"),
               sqlite_where=text("overdue_since IS NULL AND state IN ('assigned', 'returned')")),
+        Index("ix_task_moved", "directive_code", "due_on",
+              postgresql_where=text("original_due_on IS NOT NULL"),
+              sqlite_where=text("original_due_on IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -183,6 +186,8 @@ class TaskRow(SQLModel, table=True):
     state: str = Field(max_length=20)
     due_on: date | None = None
     due_at: datetime | None = _utc()
+    # The deadline the directive gave, kept when an extension or a change moved it.
+    original_due_on: date | None = None
     reported_at: datetime | None = _utc()
     verified_at: datetime | None = _utc()
     closed_at: datetime | None = _utc()
@@ -426,3 +431,21 @@ class DirectiveVersionRow(SQLModel, table=True):
     actor: str = Field(max_length=200)
     summary: str = Field(sa_column=Column(Text, nullable=False))
     document: dict[str, Any] = _json()
+
+
+class ExtensionRequestRow(SQLModel, table=True):
+    """An agency's request for more time (gia hạn) and the secretariat's decision."""
+
+    __tablename__ = "extension_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("task.id"), nullable=False, index=True))
+    requested_at: datetime = _utc(nullable=False)
+    proposed_on: date
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="pending", max_length=20)  # pending | approved | refused
+    decided_at: datetime | None = _utc()
+    decided_by: str | None = Field(default=None, max_length=200)
+    granted_on: date | None = None
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -31,7 +31,8 @@ TRIGGER_LABELS = {"assign": "Giao nhiệm vụ", "report": "Gửi báo cáo", "v
                   "notify_overdue": "Thông báo quá hạn", "escalate": "Báo cáo cấp trên",
                   "open": "Mở tháng hành động", "transfer": "Chuyển giao",
                   "reschedule": "Đổi hạn", "reassign": "Giao cho cơ quan khác",
-                  "resend": "Gửi lại liên kết"}
+                  "resend": "Gửi lại liên kết", "request_extension": "Đề nghị gia hạn",
+                  "refuse_extension": "Không đồng ý gia hạn"}
 ACTOR_LABELS = {"agency": "cơ quan", "secretariat": "thường trực", "scheduler": "hệ thống",
                 "system": "hệ thống"}
 CHANNEL_LABELS = {"cli": "dòng lệnh", "web": "trang quản lý", "link": "liên kết",
