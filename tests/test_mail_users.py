@@ -72,6 +72,15 @@ def test_failed_mail_is_shown_with_the_servers_answer_and_sent_again(app: LiveAp
     # The task page lists the mail about the task.
     operate(desk, police, "remind")
     assert "Nhắc hạn" in desk.get(f"/quan-ly/nhiem-vu/{police}").text.split("Thư về nhiệm vụ")[1]
+    # The agency's page in the registry shows its failed mail.
+    bounced = desk.get("/quan-ly/co-quan/hq.cong-an/sua").text
+    assert "Recipient address rejected" not in bounced  # queued again, no longer failed
+    with write_session(app.engine) as session:
+        row = session.get(OutboxRow, failed_id)
+        assert row is not None
+        row.state = "failed"
+        session.add(row)
+    assert "Recipient address rejected" in desk.get("/quan-ly/co-quan/hq.cong-an/sua").text
     # Another committee sees none of it.
     other = signed_in(app, "haiphong")
     assert "Công an huyện Hà Quảng" not in other.get("/quan-ly/thu").text

@@ -19,8 +19,10 @@ from web import (
     directives,
     downloads,
     intake,
+    mail,
     operations,
     registry,
+    users,
 )
 from web.config import WebSettings
 from web.context import WebContext, context_of
@@ -67,7 +69,7 @@ def create_app(engine: Engine, clock: Clock, settings: WebSettings) -> Starlette
         routes=[Route("/", root), Route("/suc-khoe", health),
                 *agency.ROUTES, *dashboard.ROUTES, *cascade.ROUTES, *downloads.ROUTES,
                 *intake.ROUTES, *directives.ROUTES, *registry.ROUTES,
-                *operations.ROUTES,
+                *operations.ROUTES, *mail.ROUTES, *users.ROUTES,
                 Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[Middleware(SecurityHeaders),
                     Middleware(BodyLimit, max_bytes=settings.request_max_bytes)],

@@ -51,6 +51,9 @@ from workflow.storage.models import (
     UserRow,
 )
 from workflow.views.labels import document_label
+from workflow.views.mail import KIND_LABELS as MAIL_KINDS
+from workflow.views.mail import STATE_LABELS as MAIL_STATES
+from workflow.views.mail import mail_list
 from workflow.views.status import filter_choices, matrix, overdue_list, overview
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -329,8 +332,14 @@ async def _task_page(request: Request, status: int = 200, error: str | None = No
                 AgencyRow.valid_until.is_(None),  # type: ignore[union-attr]
                 AgencyRow.code != view.agency.code).order_by(AgencyRow.name)))
 
+    def mail() -> list[Any]:
+        with db_read(ctx.engine) as session:
+            return mail_list(session, scope.committee, task_id=task_id)[0]
+
     return ctx.pages.render(request, "dash_task", {
         "view": view, "error": error, "error_field": field, "reason": reason,
+        "mail": await run_in_threadpool(mail), "mail_kinds": MAIL_KINDS,
+        "mail_states": MAIL_STATES,
         "can_act": can_act, "channels": CHANNELS, "applies": applies,
         "agencies": await run_in_threadpool(agencies) if can_act and view.owed else [],
         "link": ctx.links().task(view.task.id or 0, view.agency.code, view.task.due_at)

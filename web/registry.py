@@ -50,6 +50,7 @@ from workflow.storage.models import (
     TaskSpecRow,
     UserRow,
 )
+from workflow.views.mail import KIND_LABELS, mail_list
 
 AGENCY_FIELDS = ("name", "short_name", "level", "function", "emails", "head_name",
                  "head_title", "head_email", "phone")
@@ -107,10 +108,11 @@ async def registry_page(request: Request) -> Response:
 # -- add and edit ----------------------------------------------------------------------
 
 def _agency_page(request: Request, values: dict[str, Any], code: str | None,
-                 status: int = 200, problems: dict[str, str] | None = None) -> Response:
+                 status: int = 200, problems: dict[str, str] | None = None,
+                 bounces: list[Any] | None = None) -> Response:
     return context_of(request).pages.render(request, "registry_agency", {
         "values": values, "code": code, "levels": LEVEL_LABELS, "problems": problems or {},
-        "error": bool(problems)}, status)
+        "error": bool(problems), "bounces": bounces or [], "kinds": KIND_LABELS}, status)
 
 
 @secretariat
@@ -126,7 +128,12 @@ async def agency_form(request: Request) -> Response:
     values = {name: getattr(row, name) or "" for name in AGENCY_FIELDS}
     values["emails"] = "; ".join(row.emails)
     values["active"] = row.active
-    return _agency_page(request, values, code)
+
+    def bounces() -> list[Any]:
+        with read_session(context_of(request).engine) as session:
+            return mail_list(session, _committee(request), state="failed", agency=code)[0]
+
+    return _agency_page(request, values, code, bounces=await run_in_threadpool(bounces))
 
 
 @secretariat
