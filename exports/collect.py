@@ -28,6 +28,7 @@ from workflow.storage.models import (
 from workflow.views.figures import figure_number
 from workflow.views.labels import ROLE_LABELS, STATE_LABELS, document_label
 from workflow.views.status import Matrix, matrix
+from workflow.views.timeliness import TIMELINESS_LABELS, timeliness
 
 
 @dataclass
@@ -185,7 +186,9 @@ def as_table(report: StatusReport) -> list[dict[str, Any]]:
             "Nội dung báo cáo": rep.text if rep else "",
             "Số liệu": "; ".join(f"{f['label']}: {f['value']}" for f in rep.figures or [])
             if rep else "",
-            "Tệp đính kèm": "; ".join(line.files)})
+            "Tệp đính kèm": "; ".join(line.files),
+            "Phân loại": TIMELINESS_LABELS[timeliness(task, report.now)],
+            "Hạn gốc": format_date(task.original_due_on) if task.original_due_on else ""})
     return rows
 
 

@@ -16,6 +16,8 @@ from exports.cells import is_formula_like
 from exports.collect import StatusReport
 from workflow.dates import format_date, format_datetime
 from workflow.views.labels import STATE_LABELS
+from workflow.views.ontime import by_agency as on_time_by_agency
+from workflow.views.ontime import rate_label
 from workflow.views.timeliness import TIMELINESS_LABELS
 
 FILLS = {state: PatternFill("solid", fgColor=colour) for state, colour in {
@@ -37,6 +39,7 @@ def write_xlsx(report: StatusReport, out: IO[bytes]) -> None:
     _matrix_sheet(book.create_sheet("Tình trạng"), report)
     _overdue_sheet(book.create_sheet("Quá hạn"), report)
     _reports_sheet(book.create_sheet("Báo cáo"), report)
+    _on_time_sheet(book.create_sheet("Đúng hạn"), report)
     if report.communes:
         _communes_sheet(book.create_sheet("Theo xã"), report)
     book.properties.title = f"Tình trạng {report.document} năm {report.year}"
@@ -144,6 +147,18 @@ def _reports_sheet(sheet: WriteOnlyWorksheet, report: StatusReport) -> None:
     _table(sheet, ["Cơ quan", "Nhiệm vụ", "Kỳ", "Trạng thái", "Ngày báo cáo",
                    "Nội dung báo cáo", "Số liệu", "Tệp đính kèm"],
            [36, 44, 20, 16, 16, 70, 30, 28], rows, frozenset({5, 6}))
+
+
+def _on_time_sheet(sheet: WriteOnlyWorksheet, report: StatusReport) -> None:
+    """Each agency's tasks classified against their (extended) deadline, with its
+    on-time rate."""
+    kinds = ("on_time", "late", "open", "overdue", "not_done")
+    lines = on_time_by_agency(((line.task, line.agency) for line in report.lines),
+                              report.now)
+    _table(sheet, ["Cơ quan", "Số nhiệm vụ", *(TIMELINESS_LABELS[k] for k in kinds),
+                   "Tỉ lệ đúng hạn"], [40, 12, 14, 14, 16, 12, 14, 14],
+           [[line.name, line.tasks, *(line.counts[k] for k in kinds), rate_label(line.rate)]
+            for line in lines])
 
 
 def _communes_sheet(sheet: WriteOnlyWorksheet, report: StatusReport) -> None:

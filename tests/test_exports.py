@@ -92,7 +92,7 @@ def test_workbook_cells_states_and_text(year: Engine) -> None:
     buffer = io.BytesIO()
     write_xlsx(report, buffer)
     book = load_workbook(io.BytesIO(buffer.getvalue()))
-    assert book.sheetnames == ["Tình trạng", "Quá hạn", "Báo cáo"]
+    assert book.sheetnames == ["Tình trạng", "Quá hạn", "Báo cáo", "Đúng hạn"]
     sheet = book["Tình trạng"]
     assert sheet.freeze_panes == "B3"
     assert sheet["A1"].value.startswith("Kế hoạch số /KH-UBND — năm 2022")

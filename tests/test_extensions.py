@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from exports.collect import as_table, collect
 from tests.simulation import task_id
 from tests.test_operations import app, count, task  # noqa: F401  (the fixture)
 from tests.test_web import POLICE, WOMEN_UNION, csrf_of, link, login
@@ -97,6 +98,12 @@ def test_an_extension_asked_through_the_link_approved_moves_the_ladder(
     fire(app.engine, police, "report", Actor("hq.cong-an", "agency", "link", "hq.cong-an"),
          at(10, 6), text="Đã báo cáo")
     assert timeliness(task(app.engine, police), at(20, 6)) == "on_time"
+    with read_session(app.engine) as session:
+        rows = as_table(collect(session, "hq-2022", 2022, at(20, 6)))
+    row = next(r for r in rows if r["Mã nhiệm vụ"] == f"#{police}")
+    assert (row["Phân loại"], row["Hạn gốc"], row["Hạn"]) == (
+        "Hoàn thành đúng hạn", "05/06/2022", "15/06/2022")
+    assert "Tỉ lệ đúng hạn" in desk.get("/quan-ly/ma-tran/hq-2022/2022").text
 
 
 def test_a_refused_extension_keeps_the_deadline_and_tells_the_agency(

@@ -567,7 +567,7 @@ def test_dashboard_downloads(app: LiveApp, client: httpx.Client) -> None:
     assert workbook.status_code == 200
     assert workbook.headers["content-disposition"].startswith("attachment;")
     sheets = load_workbook(io.BytesIO(workbook.content)).sheetnames
-    assert sheets == ["Tình trạng", "Quá hạn", "Báo cáo"]
+    assert sheets == ["Tình trạng", "Quá hạn", "Báo cáo", "Đúng hạn"]
     docx = client.get(f"{base}/bao-cao.docx")
     assert docx.status_code == 200 and docx.content.startswith(b"PK")
     rows = client.get(f"{base}/du-lieu.json").json()

@@ -54,6 +54,8 @@ from workflow.views.labels import document_label
 from workflow.views.mail import KIND_LABELS as MAIL_KINDS
 from workflow.views.mail import STATE_LABELS as MAIL_STATES
 from workflow.views.mail import mail_list
+from workflow.views.ontime import by_agency as on_time_by_agency
+from workflow.views.ontime import rate_label
 from workflow.views.status import filter_choices, matrix, overdue_list, overview
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -279,6 +281,9 @@ async def matrix_page(request: Request) -> Response:
         "agency": agency or "", "state": state or "", "states": STATES,
         "by_agency": agencies, "progress": progress, "communes": communes,
         "specs": list(dict.fromkeys((c["spec"], c["title"]) for c in result.columns)),
+        "on_time": on_time_by_agency(((cell["task"], row["agency"]) for row in result.rows
+                                      for cell in row["cells"] if cell), ctx.now()),
+        "rate_label": rate_label,
         "chart_states": [(s, CHART_LABELS[s]) for s in BAR_STATES]})
 
 

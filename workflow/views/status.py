@@ -69,7 +69,7 @@ def agency_filter_codes(session: Session, code: str) -> set[str]:
 TASK_COLUMNS = (TaskRow.id, TaskRow.directive_code, TaskRow.spec_code, TaskRow.agency_code,
                 TaskRow.role, TaskRow.year, TaskRow.period, TaskRow.state, TaskRow.due_on,
                 TaskRow.due_at, TaskRow.reported_at, TaskRow.verified_at,
-                TaskRow.escalation_level, TaskRow.version)
+                TaskRow.escalation_level, TaskRow.version, TaskRow.original_due_on)
 AGENCY_COLUMNS = (AgencyRow.code, AgencyRow.name, AgencyRow.short_name, AgencyRow.level)
 
 
