@@ -6,6 +6,7 @@ It is a draft for a person to complete and sign, not a finished document."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import IO, Any
 
 from docx import Document
@@ -23,6 +24,8 @@ from exports.collect import StatusReport, TaskLine
 from workflow.clock import to_local
 from workflow.dates import format_date
 from workflow.views.labels import STATE_LABELS, issued_label
+from workflow.views.ontime import AgencyTimeliness, rate_label
+from workflow.views.timeliness import timeliness
 
 FONT = "Times New Roman"
 SUMMARY_CHARS = 700
@@ -77,6 +80,13 @@ def write_docx(report: StatusReport, out: IO[bytes], place: str | None = None) -
                     f"{counts.get('returned', 0)}; chưa báo cáo "
                     f"{counts.get('assigned', 0)}, trong đó quá hạn "
                     f"{counts.get('overdue', 0)}.")
+    overall = AgencyTimeliness("", Counter(timeliness(line.task, report.now)
+                                           for line in report.lines))
+    c = overall.counts
+    _body(document, f"Theo thời hạn (kể cả hạn đã gia hạn): hoàn thành đúng hạn "
+                    f"{c['on_time']}; hoàn thành trễ hạn {c['late']}; đang thực hiện trong "
+                    f"hạn {c['open']}; quá hạn {c['overdue']}; tỉ lệ đúng hạn "
+                    f"{rate_label(overall.rate)}.")
     _heading(document, f"{ROMAN[1]}. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ")
     for number, spec in enumerate(report.specs, start=1):
         _heading(document, f"{number}. {spec.title}", level=2)

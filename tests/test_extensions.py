@@ -5,6 +5,7 @@ while the original one is kept."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -104,6 +105,12 @@ def test_an_extension_asked_through_the_link_approved_moves_the_ladder(
     assert (row["Phân loại"], row["Hạn gốc"], row["Hạn"]) == (
         "Hoàn thành đúng hạn", "05/06/2022", "15/06/2022")
     assert "Tỉ lệ đúng hạn" in desk.get("/quan-ly/ma-tran/hq-2022/2022").text
+    from docx import Document
+
+    document = desk.get("/quan-ly/xuat/hq-2022/2022/bao-cao.docx")
+    assert document.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(document.content)).paragraphs)
+    assert "hoàn thành đúng hạn" in text and "tỉ lệ đúng hạn" in text
 
 
 def test_a_refused_extension_keeps_the_deadline_and_tells_the_agency(
