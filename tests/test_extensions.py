@@ -111,6 +111,8 @@ def test_an_extension_asked_through_the_link_approved_moves_the_ladder(
     assert document.status_code == 200
     text = "\n".join(p.text for p in Document(io.BytesIO(document.content)).paragraphs)
     assert "hoàn thành đúng hạn" in text and "tỉ lệ đúng hạn" in text
+    chart = desk.get("/quan-ly/xuat/hq-2022/2022/dung-han.svg")
+    assert chart.status_code == 200 and b"<svg" in chart.content
 
 
 def test_a_refused_extension_keeps_the_deadline_and_tells_the_agency(

@@ -13,13 +13,16 @@ from sqlalchemy import Engine
 from tests.simulation import task_id
 from tests.test_browser import ARTIFACTS, browser  # noqa: F401  (the fixture)
 from tests.test_intake_browser import shoot
-from tests.test_web import NOW, PASSWORD, POLICE
+from tests.test_operations import free_agency
+from tests.test_web import NOW, PASSWORD, POLICE, WOMEN_UNION
 from tests.test_web import link as link_of
 from tests.webserver import live_app
 from workflow.access.users import add_user
 from workflow.clock import FixedClock
 from workflow.engine.instantiate import instantiate
 from workflow.storage.db import write_session
+
+OTHER = "hq-2022/v.bao-cao/hq.noi-vu/2022-h1"
 
 
 def test_the_secretariats_operations_in_chromium(
@@ -47,6 +50,33 @@ def test_the_secretariats_operations_in_chromium(
         page.wait_for_selector(".flash.ok")
         assert "đổi hạn" in page.inner_text(".flash.ok")
         assert "trước ngày 20/06/2022" in page.inner_text("main")
+        # The other single operations, each from the task page of another task.
+        union = task_id(loaded, WOMEN_UNION)
+        page.goto(f"{app.url}/quan-ly/nhiem-vu/{union}")
+        page.fill("#resend-address", "hlhpn.truc@ha-quang.example")
+        page.click("#op-resend button")
+        page.wait_for_selector(".flash.ok")
+        assert "gửi lại liên kết" in page.inner_text(".flash.ok")
+        page.click("#nhap-bao-cao summary")
+        page.select_option("#report-channel", "paper")
+        page.fill("#report-text", "Báo cáo giấy: đã tổ chức 2 buổi tuyên truyền.")
+        page.fill("#report-figures", "Số buổi: 2")
+        shoot(page, "task-report-for-agency", kind)
+        page.click("#nhap-bao-cao button[type=submit]")
+        page.wait_for_selector(".flash.ok")
+        assert "nhập báo cáo thay cơ quan" in page.inner_text(".flash.ok")
+        assert "văn bản giấy (Thường trực nhập)" in page.inner_text("main")
+        other = task_id(loaded, OTHER)
+        page.goto(f"{app.url}/quan-ly/nhiem-vu/{other}")
+        page.select_option("#reassign-agency", free_agency(loaded, other))
+        page.fill("#reassign-reason", "Đúng chức năng")
+        page.click("#op-reassign button")
+        page.wait_for_selector(".flash.ok")
+        page.fill("#cancel-reason", "Không còn cần")
+        page.click("#op-cancel button")
+        page.wait_for_selector(".flash.ok")
+        assert "hủy nhiệm vụ" in page.inner_text(".flash.ok")
+        shoot(page, "task-after-operations", kind)
         app.clock.set(NOW + timedelta(days=30))
         page.goto(f"{app.url}/quan-ly/qua-han")
         boxes = page.locator("input[name=task]")

@@ -24,10 +24,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def _build(kind: str, session: Any, directive: str, year: int, now: Any
            ) -> tuple[bytes, str]:
-    if kind in {"tien-do.svg", "co-quan.svg"}:
+    if kind in {"tien-do.svg", "co-quan.svg", "dung-han.svg"}:
         from exports.chart import directive_chart
 
-        by = "time" if kind == "tien-do.svg" else "agency"
+        by = {"tien-do.svg": "time", "co-quan.svg": "agency"}.get(kind, "timeliness")
         return directive_chart(session, directive, year, now, by, "svg"), "image/svg+xml"
     report = collect(session, directive, year, now)
     buffer = io.BytesIO()
@@ -45,7 +45,7 @@ def _build(kind: str, session: Any, directive: str, year: int, now: Any
 
 
 KINDS = {"tinh-trang.xlsx", "bao-cao.docx", "du-lieu.csv", "du-lieu.json", "tien-do.svg",
-         "co-quan.svg"}
+         "co-quan.svg", "dung-han.svg"}
 
 
 @secretariat
