@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from web.context import WebContext, context_of
 from web.dashboard import checked_form, forbidden, scope_of, secretariat
-from web.forms import FormRejected
+from web.forms import FormRejected, sentence
 from workflow.access.scope import Scope
 from workflow.cascade.communes import by_commune, commune_detail
 from workflow.cascade.implement import (
@@ -45,12 +45,6 @@ def _committee_asked(request: Request) -> str | None:
         return scope.committee
     picked = request.query_params.get("ban") or None
     return picked if picked and len(picked) <= 80 else None
-
-
-def _sentence(message: object) -> str:
-    """An engine message ("chưa có …") as a line on the page ("Chưa có …")."""
-    text = str(message)
-    return text[:1].upper() + text[1:]
 
 
 def _not_found(request: Request, message: str) -> Response:
@@ -180,7 +174,7 @@ async def implement(request: Request) -> Response:
     except NhiemvuError as exc:
         message = str(exc)
         where = "issued" if "ngày" in message else "code" if "mã" in message else None
-        return await _implement_page(request, form, 400, _sentence(message), where)
+        return await _implement_page(request, form, 400, sentence(message), where)
     return RedirectResponse(f"/quan-ly/ma-tran/{created}/{directive.year}", 303)
 
 
@@ -215,7 +209,7 @@ async def _compose_page(request: Request, text: str | None = None, figures: str 
     try:
         composition, directive, agency = await run_in_threadpool(load)
     except NhiemvuError as exc:
-        return _not_found(request, _sentence(exc))
+        return _not_found(request, sentence(exc))
     if figures is None:
         figures = "\n".join(f"{f['label']}: {f['value']}" for f in composition.figures)
     return ctx.pages.render(request, "dash_compose", {
@@ -267,7 +261,7 @@ async def compose_submit(request: Request) -> Response:
                                    "lại trạng thái.")
     except NhiemvuError as exc:
         return await _compose_page(request, text, figures_text, 400,
-                                   _sentence(exc))
+                                   sentence(exc))
     return RedirectResponse(f"/quan-ly/nhiem-vu/{task_id}", 303)
 
 

@@ -36,3 +36,15 @@ async def read_form(request: Request, max_bytes: int, max_files: int,
         raise FormRejected(400, "Biểu mẫu không hợp lệ",
                            "Không đọc được dữ liệu biểu mẫu. Hãy tải lại trang và gửi "
                            "lại.") from None
+
+
+def small_int(value: object) -> int | None:
+    """A positive id from a path or a form field: digits only, at most nine of them."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def sentence(message: object) -> str:
+    """An engine message ("chưa có …") as a line on the page ("Chưa có …")."""
+    text = str(message)
+    return text[:1].upper() + text[1:]

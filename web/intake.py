@@ -19,7 +19,7 @@ from starlette.routing import Route
 from importer.source import ImportProblem
 from web.context import WebContext, context_of
 from web.dashboard import checked_form, forbidden, scope_of, secretariat
-from web.forms import FormRejected
+from web.forms import FormRejected, small_int
 from web.review import ReviewState, problem_fields, review_context
 from workflow.access.scope import Scope
 from workflow.clock import to_local
@@ -59,11 +59,6 @@ def _actor(request: Request) -> str:
 
 def _committee(request: Request) -> str | None:
     return scope_of(request).committee
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 def ended_agencies(session: Any) -> set[str]:
@@ -220,7 +215,7 @@ async def _review(request: Request, state: ReviewState, status: int = 200,
 @secretariat
 async def review_page(request: Request) -> Response:
     ctx = context_of(request)
-    draft_id = _int(request.path_params["draft_id"])
+    draft_id = small_int(request.path_params["draft_id"])
     state = await run_in_threadpool(_draft_state, ctx, scope_of(request), draft_id or 0)
     if state is None:
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có dự thảo này.")
@@ -241,7 +236,7 @@ async def _draft_post(request: Request, max_bytes: int = 1024 * 1024,
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
     scope = scope_of(request)
     state = await run_in_threadpool(_draft_state, ctx, scope,
-                                    _int(request.path_params["draft_id"]) or 0)
+                                    small_int(request.path_params["draft_id"]) or 0)
     if state is None:
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có dự thảo này.")
     if not isinstance(state, ReviewState) or not scope.acts_on(state.row.committee_code):
@@ -270,7 +265,7 @@ async def review_save(request: Request) -> Response:
 
     def save() -> ReviewState:
         with write_session(ctx.engine) as session:
-            row = open_draft(session, draft_id, _int(form.get("version")))
+            row = open_draft(session, draft_id, small_int(form.get("version")))
             save_draft(session, row, parsed.document, notes, actor, ctx.now())
             return ReviewState.of(session, row, state.choices)
 
@@ -312,7 +307,7 @@ async def publish_draft(request: Request) -> Response:
 
     def run() -> str:
         with write_session(ctx.engine) as session:
-            row = open_draft(session, draft_id, _int(form.get("version")))
+            row = open_draft(session, draft_id, small_int(form.get("version")))
             directive, _ = publish(session, row, actor, ctx.now())
             return directive.code
 
@@ -340,7 +335,7 @@ async def delete_draft(request: Request) -> Response:
 
     def run() -> None:
         with write_session(ctx.engine) as session:
-            row = open_draft(session, state.row.id or 0, _int(form.get("version")))
+            row = open_draft(session, state.row.id or 0, small_int(form.get("version")))
             session.delete(row)
 
     try:

@@ -14,14 +14,9 @@ from notifier.context import ContextBuilder
 from notifier.templating import environment, render
 from web.context import WebContext, context_of
 from web.dashboard import checked_form, forbidden, scope_of, secretariat
-from web.forms import FormRejected
+from web.forms import FormRejected, small_int
 from workflow.storage.db import read_session, write_session
 from workflow.views.mail import KIND_LABELS, PAGE, STATE_LABELS, mail_list, mail_row, retry
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 @secretariat
@@ -31,7 +26,7 @@ async def mail_page(request: Request) -> Response:
     state = params.get("trang_thai") or None
     kind = params.get("loai") or None
     search = " ".join(str(params.get("q") or "").split())[:100]
-    page = min(_int(params.get("trang")) or 0, 10_000)
+    page = min(small_int(params.get("trang")) or 0, 10_000)
 
     def load() -> Any:
         with read_session(ctx.engine) as session:
@@ -63,7 +58,7 @@ def _rendered(ctx: WebContext, committee: str | None, outbox_id: int
 @secretariat
 async def message_page(request: Request) -> Response:
     ctx = context_of(request)
-    outbox_id = _int(request.path_params["outbox_id"]) or 0
+    outbox_id = small_int(request.path_params["outbox_id"]) or 0
     found = await run_in_threadpool(_rendered, ctx, scope_of(request).committee, outbox_id)
     if found is None:
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có thư này.")
@@ -80,7 +75,7 @@ async def message_page(request: Request) -> Response:
 async def message_html(request: Request) -> Response:
     """The HTML part on its own, sandboxed: no script, no request to anywhere."""
     ctx = context_of(request)
-    outbox_id = _int(request.path_params["outbox_id"]) or 0
+    outbox_id = small_int(request.path_params["outbox_id"]) or 0
     found = await run_in_threadpool(_rendered, ctx, scope_of(request).committee, outbox_id)
     if found is None or isinstance(found[1], str):
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có thư này.")
@@ -98,7 +93,7 @@ async def resend(request: Request) -> Response:
         await checked_form(request)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
-    outbox_id = _int(request.path_params["outbox_id"]) or 0
+    outbox_id = small_int(request.path_params["outbox_id"]) or 0
 
     def run() -> str:
         with write_session(ctx.engine) as session:

@@ -16,8 +16,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from web.context import WebContext, context_of
-from web.dashboard import checked_form, forbidden, scope_of, secretariat
-from web.forms import FormRejected
+from web.dashboard import _task_committee, checked_form, forbidden, scope_of, secretariat
+from web.forms import FormRejected, sentence, small_int
 from workflow.dates import parse_date
 from workflow.engine.actors import Actor
 from workflow.engine.closing import close_year, closing_preview
@@ -56,46 +56,40 @@ def _actor(request: Request) -> Actor:
     return Actor(user.username, "secretariat", "web")
 
 
-def _int(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
-def _sentence(message: object) -> str:
-    text = str(message)
-    return text[:1].upper() + text[1:]
-
-
-def _directive_committee(ctx: WebContext, task_id: int) -> tuple[bool, str | None]:
-    with read_session(ctx.engine) as session:
-        found = session.execute(select(DirectiveRow.committee_code).join(
-            TaskRow, TaskRow.directive_code == DirectiveRow.code).where(
-            TaskRow.id == task_id)).first()
-        return (found is not None, found[0] if found else None)
-
-
 def _back(task_id: int, operation: str) -> Response:
     """Back to the task page, which says which operation was done (a code, never text
     from the query string)."""
     return RedirectResponse(f"/quan-ly/nhiem-vu/{task_id}?xong={operation}", 303)
 
 
+async def _task_post(request: Request, max_bytes: int = 1024 * 1024, max_files: int = 0
+                     ) -> tuple[Any, int] | Response:
+    """The form of a POST on a task and the task's id, or the page refusing it: CSRF, a
+    task that exists, and a secretariat of its directive's committee."""
+    ctx = context_of(request)
+    try:
+        form = await checked_form(request, max_bytes, max_files)
+    except FormRejected as rejected:
+        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
+    task_id = small_int(request.path_params["task_id"]) or 0
+    committees = await run_in_threadpool(_task_committee, ctx, task_id)
+    if committees is None:
+        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có nhiệm vụ này.")
+    if not scope_of(request).acts_on(committees[0]):
+        return forbidden(request)
+    return form, task_id
+
+
 @secretariat
 async def operate(request: Request) -> Response:
     """One operation on one task, from its page."""
     ctx = context_of(request)
-    try:
-        form = await checked_form(request)
-    except FormRejected as rejected:
-        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
-    task_id = _int(request.path_params["task_id"]) or 0
-    exists, committee = await run_in_threadpool(_directive_committee, ctx, task_id)
-    if not exists:
-        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có nhiệm vụ này.")
-    if not scope_of(request).acts_on(committee):
-        return forbidden(request)
+    found = await _task_post(request)
+    if isinstance(found, Response):
+        return found
+    form, task_id = found
     operation = str(form.get("op") or "")
-    version = _int(form.get("version"))
+    version = small_int(form.get("version"))
     reason = str(form.get("reason") or "")
     actor, now = _actor(request), ctx.now()
 
@@ -129,7 +123,7 @@ async def operate(request: Request) -> Response:
         return await _task_page(request, 409, "Nhiệm vụ vừa được người khác cập nhật; hãy "
                                               "xem lại trạng thái mới rồi thực hiện lại.")
     except NhiemvuError as exc:
-        return await _task_page(request, 400, _sentence(exc), field=f"op-{operation}")
+        return await _task_page(request, 400, sentence(exc), field=f"op-{operation}")
     del done  # the task's history says what it did
     return _back(task_id, operation)
 
@@ -138,17 +132,11 @@ async def operate(request: Request) -> Response:
 async def enter_report(request: Request) -> Response:
     """A report the agency sent on paper, by phone or by official letter."""
     ctx = context_of(request)
-    try:
-        form = await checked_form(request, ctx.settings.request_max_bytes,
-                                  ctx.settings.upload_max_files, 50)
-    except FormRejected as rejected:
-        return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
-    task_id = _int(request.path_params["task_id"]) or 0
-    exists, committee = await run_in_threadpool(_directive_committee, ctx, task_id)
-    if not exists:
-        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có nhiệm vụ này.")
-    if not scope_of(request).acts_on(committee):
-        return forbidden(request)
+    found = await _task_post(request, ctx.settings.request_max_bytes,
+                             ctx.settings.upload_max_files)
+    if isinstance(found, Response):
+        return found
+    form, task_id = found
     from web.dashboard import _task_page
 
     text = str(form.get("text") or "").strip()
@@ -172,7 +160,7 @@ async def enter_report(request: Request) -> Response:
             return report_for_agency(session, task_id, actor, now, text, figures, files,
                                      str(form.get("channel") or ""),
                                      str(form.get("reference") or ""),
-                                     _int(form.get("version"))).done
+                                     small_int(form.get("version"))).done
 
     try:
         done = await run_in_threadpool(run)
@@ -180,7 +168,7 @@ async def enter_report(request: Request) -> Response:
         return await _task_page(request, 409, "Nhiệm vụ vừa được người khác cập nhật; hãy "
                                               "xem lại rồi thực hiện lại.")
     except NhiemvuError as exc:
-        return await _task_page(request, 400, _sentence(exc), field="report-text")
+        return await _task_page(request, 400, sentence(exc), field="report-text")
     del done
     return _back(task_id, "report")
 
@@ -193,7 +181,7 @@ async def decide(request: Request) -> Response:
         form = await checked_form(request)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
-    request_id = _int(request.path_params["request_id"]) or 0
+    request_id = small_int(request.path_params["request_id"]) or 0
 
     def owner() -> tuple[int, str | None] | None:
         with read_session(ctx.engine) as session:
@@ -232,7 +220,7 @@ async def decide(request: Request) -> Response:
     try:
         await run_in_threadpool(run)
     except NhiemvuError as exc:
-        return await _task_page(request, 400, _sentence(exc), field="ext-reason")
+        return await _task_page(request, 400, sentence(exc), field="ext-reason")
     return _back(task_id, "extension" if approve else "refusal")
 
 
@@ -247,11 +235,11 @@ def _selected(ctx: WebContext, form: Any, visible: set[str] | None
                  .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
                        & (TaskSpecRow.code == TaskRow.spec_code))
                  .join(AgencyRow, AgencyRow.code == TaskRow.agency_code))
-        ids = [i for i in (_int(v) for v in form.getlist("task")) if i][:MAX_BULK]
+        ids = [i for i in (small_int(v) for v in form.getlist("task")) if i][:MAX_BULK]
         if ids:
             query = query.where(TaskRow.id.in_(ids))  # type: ignore[union-attr]
         else:
-            directive, year = str(form.get("directive") or "")[:80], _int(form.get("year"))
+            directive, year = str(form.get("directive") or "")[:80], small_int(form.get("year"))
             if not directive or year is None:
                 return []
             query = query.where(TaskRow.directive_code == directive, TaskRow.year == year)
@@ -319,7 +307,7 @@ async def bulk_apply(request: Request) -> Response:
     items: list[tuple[int, int]] = []
     for value in form.getlist("item")[:MAX_BULK]:
         ident, _, version = str(value).partition(":")
-        if _int(ident) and _int(version):
+        if small_int(ident) and small_int(version):
             items.append((int(ident), int(version)))
     visible = await run_in_threadpool(_visible, request, ctx)
 
@@ -355,7 +343,7 @@ async def bulk_apply(request: Request) -> Response:
                                "đổi nào được lưu. Hãy chọn lại.")
     except NhiemvuError as exc:
         return ctx.pages.error(request, 400, "Không thực hiện được",
-                               f"{_sentence(exc)}. Không có thay đổi nào được lưu.")
+                               f"{sentence(exc)}. Không có thay đổi nào được lưu.")
     return ctx.pages.render(request, "bulk_done", {"label": OPERATIONS[operation],
                                                    "count": done})
 
@@ -365,7 +353,7 @@ async def bulk_apply(request: Request) -> Response:
 async def _closing(request: Request) -> tuple[DirectiveRow, int] | Response:
     ctx = context_of(request)
     code = str(request.path_params["directive"])[:80]
-    year = _int(request.path_params["year"]) or 0
+    year = small_int(request.path_params["year"]) or 0
 
     def load() -> DirectiveRow | None:
         with read_session(ctx.engine) as session:
@@ -423,7 +411,7 @@ async def close(request: Request) -> Response:
                                          _actor(request), ctx.now(),
                                          str(form.get("reason") or ""))
     except NhiemvuError as exc:
-        return await _close_page(request, 400, _sentence(exc))
+        return await _close_page(request, 400, sentence(exc))
     return RedirectResponse(f"/quan-ly/ma-tran/{row.code}/{year}?ket_thuc={result.not_done}",
                             303)
 
