@@ -29,7 +29,7 @@ PG_ENV = "NHIEMVU_TEST_POSTGRES_URL"
 TABLES = ["extension_request", "directive_version", "directive_draft", "task_transfer",
           "agency_change",
           "closed_year", "login_failure", "attachment",
-          "report", "web_user", "link_key",
+          "report", "web_session", "web_user", "link_key",
           "sweep_mark", "outbox", "audit", "task", "task_spec", "directive",
           "agency_group_member", "agency_group", "calendar", "agency", "committee"]
 NOW = datetime(2022, 4, 20, 9, 0, tzinfo=LOCAL_TZ)

@@ -5,6 +5,7 @@ CSRF token."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -26,13 +27,14 @@ from web.security import (
     check_form_token,
     form_token,
     new_browser_secret,
-    new_session,
-    read_session,
+    session_cookie,
+    session_token,
     set_browser_secret,
 )
 from web.views import task_view
 from workflow.access.logins import blocked, record_failure, record_success, wall_clock
 from workflow.access.scope import Scope
+from workflow.access.sessions import end_session, find_session, open_session
 from workflow.access.users import authenticate
 from workflow.cascade.communes import child_committees
 from workflow.engine.actions import fire
@@ -65,17 +67,19 @@ DASHBOARD_SCOPE = "dashboard"
 def _signed_in(ctx: WebContext, request: Request
                ) -> tuple[UserRow, SessionData, str | None] | None:
     """The user, her session and her committee's parent (a commune's province)."""
-    data = read_session(ctx.ring(), request.cookies.get(SESSION_COOKIE),
-                        ctx.settings.session_hours * 3600)
-    if data is None:
+    token = session_token(ctx.ring(), request.cookies.get(SESSION_COOKIE),
+                          ctx.settings.session_hours * 3600)
+    if token is None:
         return None
     with db_read(ctx.engine) as session:
-        user = session.get(UserRow, data.user_id)
-        if user is None or not user.active:
+        found = find_session(session, token, wall_clock())
+        if found is None:
             return None
+        row, user = found
         committee = session.get(CommitteeRow, user.committee_code) \
             if user.committee_code else None
-    return user, data, committee.parent_code if committee else None
+    return user, SessionData(user.id or 0, row.csrf, token), \
+        committee.parent_code if committee else None
 
 
 def secretariat(handler: Handler) -> Handler:
@@ -146,8 +150,9 @@ async def login(request: Request) -> Response:
     address = request.client.host if request.client else "?"
     password = str(form.get("password") or "")
 
-    def check() -> UserRow | str | None:
-        """One transaction: the throttle's verdict, the password check, the failure."""
+    def check() -> tuple[UserRow, str] | str | None:
+        """One transaction: the throttle's verdict, the password check, the failure or
+        the new session."""
         now = wall_clock()
         with write_session(ctx.engine) as session:
             refused = blocked(session, username, address, ctx.login_limits, now)
@@ -156,11 +161,13 @@ async def login(request: Request) -> Response:
             user = authenticate(session, username, password, ctx.now())
             if user is None:
                 record_failure(session, username, address, ctx.login_limits, now)
-            else:
-                record_success(session, username)
-            return user
+                return None
+            record_success(session, username)
+            lifetime = timedelta(hours=ctx.settings.session_hours)
+            return user, open_session(session, user.id or 0, now, lifetime).token
 
-    user = await run_in_threadpool(check)
+    outcome = await run_in_threadpool(check)
+    user = outcome[0] if isinstance(outcome, tuple) else outcome
     if user == "account":
         return _login_page(request, 429, "Tài khoản này đăng nhập sai quá nhiều lần. Hãy thử "
                                          "lại sau 15 phút, hoặc nhờ quản trị mở khóa.", username)
@@ -171,10 +178,16 @@ async def login(request: Request) -> Response:
         return _login_page(request, 401, "Tên đăng nhập hoặc mật khẩu không đúng.", username,
                            "username")
     response = RedirectResponse(_safe_next(str(form.get("next") or "")), 303)
-    response.set_cookie(SESSION_COOKIE, new_session(ctx.ring(), user.id or 0),
+    assert isinstance(outcome, tuple)
+    give_session(ctx, response, outcome[1])
+    return response
+
+
+def give_session(ctx: WebContext, response: Response, token: str) -> None:
+    """The cookie of a session opened in the database (`open_session`)."""
+    response.set_cookie(SESSION_COOKIE, session_cookie(ctx.ring(), token),
                         max_age=ctx.settings.session_hours * 3600, httponly=True,
                         samesite="lax", secure=ctx.settings.secure_cookies, path="/")
-    return response
 
 
 @secretariat
@@ -184,6 +197,13 @@ async def logout(request: Request) -> Response:
         await checked_form(request)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
+    token = request.state.session.token
+
+    def end() -> None:
+        with write_session(ctx.engine) as session:
+            end_session(session, token, wall_clock())
+
+    await run_in_threadpool(end)
     response = RedirectResponse("/dang-nhap", 303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

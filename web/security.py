@@ -1,22 +1,26 @@
-"""Sessions, CSRF tokens, response headers and the request size limit.
+"""Session cookies, CSRF tokens, response headers and the request size limit.
 
-Sessions and CSRF tokens are signed with the same key ring as links (different salts),
-so rotating keys never logs users out and revoking one does.
+The session cookie carries a random token (the session itself is in the database,
+`workflow.access.sessions`), signed with the same key ring as links, like CSRF tokens
+(different salts): rotating keys never logs users out and revoking one does. Every
+signature is read strictly (`workflow.access.signing`).
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workflow.access.linkkeys import KeyRing
+from workflow.access.signing import serializer, timed_serializer, well_formed
 
 SESSION_COOKIE = "nv_phien"
 CSRF_COOKIE = "nv_csrf"
@@ -32,41 +36,44 @@ HEADERS = {
 }
 
 
+SESSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
 @dataclass(frozen=True)
 class SessionData:
     user_id: int
     csrf: str
+    token: str
 
 
-def new_session(ring: KeyRing, user_id: int) -> str:
-    serializer = URLSafeTimedSerializer(list(ring.secrets), salt="nhiemvu.session")
-    return str(serializer.dumps({"u": user_id, "c": secrets.token_urlsafe(24)}))
+def session_cookie(ring: KeyRing, token: str) -> str:
+    return str(timed_serializer(ring.secrets, "nhiemvu.session").dumps({"s": token}))
 
 
-def read_session(ring: KeyRing, cookie: str | None, max_age_seconds: int) -> SessionData | None:
-    if not cookie:
+def session_token(ring: KeyRing, cookie: str | None, max_age_seconds: int) -> str | None:
+    """The session token a cookie carries, if the cookie is exactly one the app set."""
+    if not well_formed(cookie):
         return None
-    serializer = URLSafeTimedSerializer(list(ring.secrets), salt="nhiemvu.session")
     try:
-        data = serializer.loads(cookie, max_age=max_age_seconds)
-        return SessionData(int(data["u"]), str(data["c"]))
-    except (BadSignature, KeyError, TypeError, ValueError):
+        data = timed_serializer(ring.secrets, "nhiemvu.session").loads(
+            cookie, max_age=max_age_seconds)
+    except (BadSignature, ValueError, TypeError):
         return None
+    token = data.get("s") if isinstance(data, dict) else None
+    return token if isinstance(token, str) and SESSION_TOKEN.fullmatch(token) else None
 
 
 def form_token(ring: KeyRing, browser_secret: str, scope: str) -> str:
     """The hidden CSRF field for a form: the browser's cookie secret bound to one page."""
-    return str(URLSafeSerializer(list(ring.secrets), salt="nhiemvu.csrf")
-               .dumps([browser_secret, scope]))
+    return str(serializer(ring.secrets, "nhiemvu.csrf").dumps([browser_secret, scope]))
 
 
 def check_form_token(ring: KeyRing, browser_secret: str | None, scope: str,
                      token: Any) -> bool:
-    if not browser_secret or not isinstance(token, str) or not token:
+    if not browser_secret or not well_formed(token):
         return False
     try:
-        secret, token_scope = URLSafeSerializer(list(ring.secrets), salt="nhiemvu.csrf"
-                                                ).loads(token)
+        secret, token_scope = serializer(ring.secrets, "nhiemvu.csrf").loads(token)
     except (BadSignature, ValueError, TypeError):
         return False
     return hmac.compare_digest(str(secret), browser_secret) and token_scope == scope

@@ -6,6 +6,7 @@ own password. Passwords follow the same rules as `nhiemvu user add`."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from web.context import context_of
-from web.dashboard import checked_form, forbidden, scope_of, secretariat
+from web.dashboard import checked_form, forbidden, give_session, scope_of, secretariat
 from web.forms import FormRejected, read_form
 from web.security import (
     CSRF_COOKIE,
@@ -24,7 +25,8 @@ from web.security import (
     set_browser_secret,
 )
 from workflow.access.invitations import VALID_HOURS, invitation, invited_user, unusable_password
-from workflow.access.logins import unlock
+from workflow.access.logins import unlock, wall_clock
+from workflow.access.sessions import open_session
 from workflow.access.users import (
     MIN_PASSWORD_LENGTH,
     ROLES,
@@ -221,22 +223,28 @@ async def own_password(request: Request) -> Response:
     me: UserRow = request.state.user
     new = str(form.get("password") or "")
 
-    def run() -> str | None:
+    def run() -> tuple[str | None, str | None]:
+        """(problem, None) or (None, the token of this browser's new session): a new
+        password ends every session, this one is opened again."""
         with write_session(ctx.engine) as session:
             if authenticate(session, me.username, str(form.get("current") or ""),
                             ctx.now()) is None:
-                return "Mật khẩu hiện tại không đúng."
+                return "Mật khẩu hiện tại không đúng.", None
             if len(new) < MIN_PASSWORD_LENGTH or new != str(form.get("again") or ""):
                 return (f"Mật khẩu mới cần ít nhất {MIN_PASSWORD_LENGTH} ký tự và hai lần "
-                        "nhập phải giống nhau.")
+                        "nhập phải giống nhau."), None
             set_password(session, me.username, new)
-            return None
+            opened = open_session(session, me.id or 0, wall_clock(),
+                                  timedelta(hours=ctx.settings.session_hours))
+            return None, opened.token
 
-    problem = await run_in_threadpool(run)
-    if problem:
+    problem, token = await run_in_threadpool(run)
+    if problem or token is None:
         return ctx.pages.render(request, "own_password", {
             "min_length": MIN_PASSWORD_LENGTH, "error": problem, "done": None}, 400)
-    return RedirectResponse("/quan-ly/mat-khau?xong=1", 303)
+    response = RedirectResponse("/quan-ly/mat-khau?xong=1", 303)
+    give_session(ctx, response, token)
+    return response
 
 
 ROUTES = [

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlmodel import Session
 
+from workflow.access.sessions import end_user_sessions
 from workflow.errors import NhiemvuError, NotFoundError
 from workflow.storage.models import CommitteeRow, UserRow
 
@@ -51,6 +52,8 @@ def set_password(session: Session, username: str, password: str) -> UserRow:
     _check_password(password)
     row.password_hash = _hasher.hash(password)
     session.add(row)
+    # Whoever held a session (or a copied cookie) must sign in with the new password.
+    end_user_sessions(session, row.id or 0, datetime.now(UTC))
     return row
 
 
@@ -58,6 +61,8 @@ def set_active(session: Session, username: str, active: bool) -> UserRow:
     row = _existing(session, username)
     row.active = active
     session.add(row)
+    if not active:
+        end_user_sessions(session, row.id or 0, datetime.now(UTC))
     return row
 
 

@@ -243,6 +243,9 @@ class OutboxRow(SQLModel, table=True):
     # A sender's claim, in wall-clock time (not the engine's clock, which a simulation
     # moves by days): while it lasts, no other sender takes the row.
     lease_until: datetime | None = _utc()
+    # The first delivery attempt, in the engine's time: the retry window starts here, so a
+    # sender that was down for days still gives each message its whole window.
+    first_attempt_at: datetime | None = _utc()
 
     __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
 
@@ -313,6 +316,23 @@ class UserRow(SQLModel, table=True):
         String(80), ForeignKey("committee.code", name="fk_user_committee"), nullable=True))
     role: str = Field(default="secretariat", sa_column=Column(
         String(20), nullable=False, server_default="secretariat"))
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in browser. The cookie carries a random token; only its SHA-256 is stored,
+    so that logging out, a password change or disabling the user ends the session at
+    once in every worker."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("web_user.id"), nullable=False, index=True))
+    csrf: str = Field(max_length=64)
+    created_at: datetime = _utc(nullable=False)
+    expires_at: datetime = _utc(nullable=False)
+    revoked_at: datetime | None = _utc()
 
 
 class LinkKeyRow(SQLModel, table=True):
