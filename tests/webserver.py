@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from web.app import create_app
 from web.config import WebSettings
+from web.server import uvicorn_options
 from workflow.access.linkkeys import load_ring
 from workflow.access.links import LinkMaker
 from workflow.clock import FixedClock
@@ -44,7 +45,7 @@ def live_app(engine: Engine, clock: FixedClock, attachments: Path,
                                    key_cache_seconds=0.0), **changes)  # type: ignore[arg-type]
     server = uvicorn.Server(uvicorn.Config(create_app(engine, clock, settings),
                                            log_level="warning", access_log=False,
-                                           lifespan="off"))
+                                           lifespan="off", **uvicorn_options(settings)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Match, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from web import (
@@ -27,7 +27,7 @@ from web import (
 from web.config import WebSettings
 from web.context import WebContext, context_of
 from web.render import Pages
-from web.security import BodyLimit, SecurityHeaders
+from web.security import BodyLimit, HostCheck, SecurityHeaders
 from workflow.access.linkkeys import CachedKeyRing
 from workflow.clock import Clock, clock_from_env
 from workflow.storage.attachments import AttachmentStore
@@ -46,8 +46,16 @@ async def root(_request: Request) -> Response:
 
 
 async def not_found(request: Request, _exc: Exception) -> Response:
+    path = request.url.path
+    if path.endswith("/") and path != "/" and _routed(request, path.rstrip("/")):
+        return RedirectResponse(path.rstrip("/"), 307)  # relative: never from Host
     return context_of(request).pages.error(request, 404, "Không tìm thấy trang",
                                            "Địa chỉ này không có trên hệ thống.")
+
+
+def _routed(request: Request, path: str) -> bool:
+    scope = {**request.scope, "path": path}
+    return any(route.matches(scope)[0] != Match.NONE for route in request.app.routes)
 
 
 async def method_not_allowed(request: Request, _exc: Exception) -> Response:
@@ -72,8 +80,12 @@ def create_app(engine: Engine, clock: Clock, settings: WebSettings) -> Starlette
                 *operations.ROUTES, *mail.ROUTES, *users.ROUTES,
                 Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[Middleware(SecurityHeaders),
+                    Middleware(HostCheck, hosts=settings.allowed_hosts),
                     Middleware(BodyLimit, max_bytes=settings.request_max_bytes)],
         exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error})
+    # Starlette would answer '/quan-ly/' with an absolute URL built from the Host header;
+    # `not_found` redirects with a relative one instead.
+    app.router.redirect_slashes = False
     app.state.ctx = ctx
     return app
 

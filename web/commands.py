@@ -32,9 +32,13 @@ def register(cli: click.Group, pass_app: Any) -> None:
               interval: float, send_every: float, access_log: bool) -> None:
         """Run the web app: agencies' report pages and the secretariat's dashboard."""
         from notifier.config import MailSettings
+        from web.config import WebSettings, proxy_problems
         from web.server import BackgroundWork, listening_socket, serve
         from workflow.storage.db import is_sqlite
 
+        problems = proxy_problems(WebSettings.from_env().trusted_proxies)
+        if problems:
+            raise NhiemvuError("; ".join(problems))
         engine = app.ready_engine()
         if workers > 1 and is_sqlite(engine):
             raise NhiemvuError("several workers need PostgreSQL; with SQLite use --workers 1")
@@ -61,7 +65,7 @@ def register(cli: click.Group, pass_app: Any) -> None:
         from sqlalchemy import func, select
 
         from notifier.config import MailSettings
-        from web.config import WebSettings, base_url_problems
+        from web.config import WebSettings, base_url_problems, proxy_problems
         from workflow.storage.migrate import current_revision, head_revision
         from workflow.storage.models import DirectiveRow, OutboxRow, TaskRow
         from workflow.views.labels import STATE_LABELS
@@ -103,9 +107,12 @@ def register(cli: click.Group, pass_app: Any) -> None:
             click.echo(f"Gửi thư: chưa cấu hình NHIEMVU_SMTP_HOST; thư được ghi thành tệp "
                        f".eml trong {settings.mail_dir}")
             warnings.append("thư chưa được gửi đi thật: đặt NHIEMVU_SMTP_HOST")
-        base_url = WebSettings.from_env().base_url
-        click.echo(f"Địa chỉ trang: {base_url}")
-        warnings += base_url_problems(base_url)
+        web = WebSettings.from_env()
+        base_url = web.base_url
+        click.echo(f"Địa chỉ trang: {base_url} (nhận tên máy: {', '.join(web.allowed_hosts)}; "
+                   f"tin X-Forwarded-For từ: "
+                   f"{', '.join(web.trusted_proxies) or 'không máy nào'})")
+        warnings += base_url_problems(base_url) + proxy_problems(web.trusted_proxies)
         for warning in warnings:
             click.echo(f"Cảnh báo: {warning}")
         if not warnings:

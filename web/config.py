@@ -36,6 +36,25 @@ def base_url_problems(url: str) -> list[str]:
     return problems
 
 
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def _names(value: str | None) -> tuple[str, ...]:
+    return tuple(n.strip().lower() for n in (value or "").split(",") if n.strip())
+
+
+def proxy_problems(proxies: tuple[str, ...]) -> list[str]:
+    """Each entry must be an IP address or network: uvicorn trusts nothing else."""
+    problems = []
+    for entry in proxies:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            problems.append(f"NHIEMVU_TRUSTED_PROXIES: '{entry}' không phải địa chỉ IP hay "
+                            f"dải địa chỉ (ví dụ 127.0.0.1 hoặc 10.0.0.0/24)")
+    return problems
+
+
 @dataclass(frozen=True)
 class WebSettings:
     base_url: str = "http://localhost:8000"
@@ -44,6 +63,21 @@ class WebSettings:
     upload_max_files: int = 5
     session_hours: int = 12
     key_cache_seconds: float = 30.0
+    # Addresses of the reverse proxies whose X-Forwarded-For/-Proto are believed; none by
+    # default, so that nobody can pick the address the login throttle counts.
+    trusted_proxies: tuple[str, ...] = ()
+    # Host names the app answers to, besides the base URL's; any other Host gets 400.
+    extra_hosts: tuple[str, ...] = ()
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """The base URL's host, the configured extras; every loopback name when the base
+        URL is itself on this machine (a trial at http://127.0.0.1:8000)."""
+        host = (urlsplit(self.base_url).hostname or "").lower()
+        names = [host, *self.extra_hosts]
+        if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+            names += LOOPBACK_NAMES
+        return tuple(dict.fromkeys(n for n in names if n))
 
     @property
     def secure_cookies(self) -> bool:
@@ -68,4 +102,6 @@ class WebSettings:
             upload_max_bytes=int(float(get("UPLOAD_MAX_MB") or 10) * 1024 * 1024),
             upload_max_files=int(get("UPLOAD_MAX_FILES") or cls.upload_max_files),
             session_hours=int(get("SESSION_HOURS") or cls.session_hours),
+            trusted_proxies=_names(get("TRUSTED_PROXIES")),
+            extra_hosts=_names(get("ALLOWED_HOSTS")),
         )

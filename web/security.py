@@ -16,7 +16,7 @@ from typing import Any
 
 from itsdangerous import BadSignature
 from starlette.datastructures import MutableHeaders
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workflow.access.linkkeys import KeyRing
@@ -138,3 +138,36 @@ class BodyLimit:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+class HostCheck:
+    """Answers only to the configured host names (as Starlette's TrustedHostMiddleware
+    does, with a Vietnamese answer), so a forged Host header can never shape a URL or
+    reach the app; the health check answers to any name, for the probes of systemd,
+    compose and load balancers."""
+
+    HEALTH = "/suc-khoe"
+
+    def __init__(self, app: ASGIApp, hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.hosts = frozenset(h.lower() for h in hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") == self.HEALTH \
+                or host_name(scope) in self.hosts:
+            await self.app(scope, receive, send)
+            return
+        response = PlainTextResponse("Tên máy chủ trong yêu cầu không phải địa chỉ của hệ "
+                                     "thống.", status_code=400)
+        await response(scope, receive, send)
+
+
+def host_name(scope: Scope) -> str | None:
+    """The name in the Host header, without the port; None when absent or repeated."""
+    values = [v for k, v in scope.get("headers", []) if k == b"host"]
+    if len(values) != 1:
+        return None
+    host = values[0].decode("latin-1").strip().lower()
+    if host.startswith("["):  # [::1]:8000
+        return host[1:host.index("]")] if "]" in host else None
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host

@@ -97,6 +97,15 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def uvicorn_options(settings: WebSettings) -> dict[str, object]:
+    """What every uvicorn of the app runs with. Forwarded headers are believed only from
+    the configured proxies (uvicorn's own default trusts 127.0.0.1, so that anyone on the
+    host could pick the address the login throttle counts); no Server header."""
+    return {"proxy_headers": bool(settings.trusted_proxies),
+            "forwarded_allow_ips": ",".join(settings.trusted_proxies) or "",
+            "server_header": False}
+
+
 def serve(engine: Engine, database_url: str, clock: Clock, sock: socket.socket,
           workers: int, background: BackgroundWork | None, access_log: bool) -> None:
     """Serves on `sock` (from `listening_socket`) until SIGTERM/SIGINT; requests in flight
@@ -108,19 +117,20 @@ def serve(engine: Engine, database_url: str, clock: Clock, sock: socket.socket,
     # the process exits 0.
     previous = {sig: signal.signal(sig, lambda *_: None)
                 for sig in (signal.SIGTERM, signal.SIGINT)}
+    settings = WebSettings.from_env()
     try:
         if workers > 1:
             os.environ["NHIEMVU_DATABASE_URL"] = database_url
             config = uvicorn.Config("web.app:app_from_env", factory=True, host=host,
                                     port=port, workers=workers, access_log=access_log,
-                                    log_level="info")
+                                    log_level="info", **uvicorn_options(settings))
             if background is not None:
                 background.start()
             Multiprocess(config, sockets=[sock]).run()
         else:
-            config = uvicorn.Config(create_app(engine, clock, WebSettings.from_env()),
+            config = uvicorn.Config(create_app(engine, clock, settings),
                                     host=host, port=port, access_log=access_log,
-                                    log_level="info")
+                                    log_level="info", **uvicorn_options(settings))
             server = uvicorn.Server(config)
             if background is not None:
                 background.start()
