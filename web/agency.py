@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from web.context import WebContext, context_of
-from web.forms import FormRejected, read_form
+from web.forms import FormRejected, read_form, small_int
 from web.security import (
     CSRF_COOKIE,
     check_form_token,
@@ -83,11 +83,13 @@ def _moved(session: Any, task_id: int, agency_code: str) -> LinkRefused:
 
 
 def _task_claims(ctx: WebContext, request: Request) -> LinkClaims:
+    task_id = small_int(request.path_params["task_id"])
+    if not task_id:
+        raise LinkRefused("invalid")
     try:
-        task_id = int(request.path_params["task_id"])
         claims = ctx.signer().read(request.path_params["token"], TASK, ctx.now())
-    except (ValueError, LinkError) as exc:
-        raise LinkRefused(getattr(exc, "reason", "invalid")) from None
+    except LinkError as exc:
+        raise LinkRefused(exc.reason) from None
     if claims.task_id != task_id:
         raise LinkRefused("scope")
     return claims

@@ -26,8 +26,9 @@ from web import (
 )
 from web.config import WebSettings
 from web.context import WebContext, context_of
+from web.forms import BadInput
 from web.render import Pages
-from web.security import BodyLimit, HostCheck, SecurityHeaders
+from web.security import BodyLimit, EdgeCheck, HostCheck, SecurityHeaders
 from workflow.access.linkkeys import CachedKeyRing
 from workflow.clock import Clock, clock_from_env
 from workflow.storage.attachments import AttachmentStore
@@ -63,6 +64,10 @@ async def method_not_allowed(request: Request, _exc: Exception) -> Response:
                                            "Trang này không nhận kiểu yêu cầu đó.")
 
 
+async def bad_input(request: Request, exc: Exception) -> Response:
+    return context_of(request).pages.error(request, 400, "Địa chỉ không hợp lệ", str(exc))
+
+
 async def server_error(request: Request, _exc: Exception) -> Response:
     return context_of(request).pages.error(request, 500, "Lỗi hệ thống",
                                            "Đã có lỗi khi xử lý yêu cầu; không có thay đổi "
@@ -81,8 +86,10 @@ def create_app(engine: Engine, clock: Clock, settings: WebSettings) -> Starlette
                 Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[Middleware(SecurityHeaders),
                     Middleware(HostCheck, hosts=settings.allowed_hosts),
+                    Middleware(EdgeCheck),
                     Middleware(BodyLimit, max_bytes=settings.request_max_bytes)],
-        exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error})
+        exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error,
+                            BadInput: bad_input})
     # Starlette would answer '/quan-ly/' with an absolute URL built from the Host header;
     # `not_found` redirects with a relative one instead.
     app.router.redirect_slashes = False

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from web.context import WebContext, context_of
 from web.dashboard import checked_form, forbidden, scope_of, secretariat
-from web.forms import FormRejected, sentence
+from web.forms import FormRejected, path_id, sentence
 from workflow.access.scope import Scope
 from workflow.cascade.communes import by_commune, commune_detail
 from workflow.cascade.implement import (
@@ -192,7 +192,7 @@ async def _compose_page(request: Request, text: str | None = None, figures: str 
                         status: int = 200, error: str | None = None,
                         field: str | None = None) -> Response:
     ctx = context_of(request)
-    task_id = _int(request.path_params["task_id"])
+    task_id = path_id(request, "task_id")
     task, commune = await run_in_threadpool(_compose_target, ctx, task_id)
     if task is None:
         return _not_found(request, "Không có nhiệm vụ này.")
@@ -220,10 +220,6 @@ async def _compose_page(request: Request, text: str | None = None, figures: str 
         "error_field": field}, status)
 
 
-def _int(value: str) -> int:
-    return int(value) if value.isdigit() and len(value) <= 12 else 0
-
-
 @secretariat
 async def compose_page(request: Request) -> Response:
     return await _compose_page(request)
@@ -236,7 +232,7 @@ async def compose_submit(request: Request) -> Response:
         form = await checked_form(request)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
-    task_id = _int(request.path_params["task_id"])
+    task_id = path_id(request, "task_id")
     task, commune = await run_in_threadpool(_compose_target, ctx, task_id)
     if task is None:
         return _not_found(request, "Không có nhiệm vụ này.")
@@ -269,7 +265,7 @@ async def compose_submit(request: Request) -> Response:
 
 def _province_directive(ctx: WebContext, request: Request) -> tuple[DirectiveRow | None, int]:
     code = request.path_params["directive"]
-    year = _int(request.path_params["year"])
+    year = path_id(request, "year")
     with read_session(ctx.engine) as session:
         return session.get(DirectiveRow, code), year
 

@@ -19,7 +19,7 @@ from exports.chart import BAR_STATES
 from exports.chart import LABELS as CHART_LABELS
 from exports.progress import by_agency, timeline
 from web.context import WebContext, context_of
-from web.forms import FormRejected, read_form
+from web.forms import FormRejected, path_id, read_form, small_int
 from web.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -261,10 +261,7 @@ async def home(request: Request) -> Response:
 async def matrix_page(request: Request) -> Response:
     ctx = context_of(request)
     code = request.path_params["directive"]
-    try:
-        year = int(request.path_params["year"])
-    except ValueError:
-        year = 0
+    year = path_id(request, "year")
     agency = request.query_params.get("co_quan") or None
     state = request.query_params.get("trang_thai") or None
     if state and state not in [*STATES, "overdue"]:
@@ -330,10 +327,7 @@ async def overdue_page(request: Request) -> Response:
 async def _task_page(request: Request, status: int = 200, error: str | None = None,
                      reason: str = "", field: str | None = None) -> Response:
     ctx = context_of(request)
-    try:
-        task_id = int(request.path_params["task_id"])
-    except ValueError:
-        task_id = 0
+    task_id = path_id(request, "task_id")
 
     def load() -> Any:
         with db_read(ctx.engine) as session:
@@ -385,10 +379,7 @@ async def _transition(request: Request, trigger: str) -> Response:
         form = await checked_form(request)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
-    try:
-        task_id = int(request.path_params["task_id"])
-    except ValueError:
-        task_id = 0
+    task_id = path_id(request, "task_id")
     committee = await run_in_threadpool(_task_committee, ctx, task_id)
     if committee is None:
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có nhiệm vụ này.")
@@ -398,10 +389,7 @@ async def _transition(request: Request, trigger: str) -> Response:
     if trigger == "return" and not reason:
         return await _task_page(request, 400, "Hãy ghi lý do trả lại để cơ quan biết cần "
                                               "bổ sung gì.", field="reason")
-    try:
-        version = int(str(form.get("version")))
-    except ValueError:
-        version = None
+    version = small_int(form.get("version"))
     user: UserRow = request.state.user
     actor = Actor(user.username, "secretariat", "web")
     try:
@@ -432,10 +420,7 @@ async def give_back(request: Request) -> Response:
 @secretariat
 async def attachment(request: Request) -> Response:
     ctx = context_of(request)
-    try:
-        attachment_id = int(request.path_params["attachment_id"])
-    except ValueError:
-        attachment_id = 0
+    attachment_id = path_id(request, "attachment_id")
 
     def load() -> AttachmentRow | None:
         with db_read(ctx.engine) as session:

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from exports.collect import as_rows, as_table, collect, csv_bytes
 from web.context import context_of
 from web.dashboard import directive_committee, forbidden, scope_of, secretariat
+from web.forms import path_id
 from workflow.errors import NhiemvuError
 from workflow.storage.db import read_session
 
@@ -52,10 +53,7 @@ KINDS = {"tinh-trang.xlsx", "bao-cao.docx", "du-lieu.csv", "du-lieu.json", "tien
 async def download(request: Request) -> Response:
     ctx = context_of(request)
     directive, kind = request.path_params["directive"], request.path_params["kind"]
-    try:
-        year = int(request.path_params["year"])
-    except ValueError:
-        year = 0
+    year = path_id(request, "year")
     if kind not in KINDS:
         return ctx.pages.error(request, 404, "Không tìm thấy", "Không có mẫu xuất này.")
     exists, committee = await run_in_threadpool(directive_committee, ctx, directive)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
@@ -26,7 +28,7 @@ async def read_form(request: Request, max_bytes: int, max_files: int,
     if length is not None and length.isdigit() and int(length) > max_bytes:
         raise too_large
     try:
-        return await request.form(max_files=max_files, max_fields=max_fields)
+        form = await request.form(max_files=max_files, max_fields=max_fields)
     except BodyTooLarge:
         raise too_large from None
     except Exception as exc:  # multipart errors: too many files, malformed body
@@ -36,12 +38,46 @@ async def read_form(request: Request, max_bytes: int, max_files: int,
         raise FormRejected(400, "Biểu mẫu không hợp lệ",
                            "Không đọc được dữ liệu biểu mẫu. Hãy tải lại trang và gửi "
                            "lại.") from None
+    try:
+        refuse_nul(form)
+    except FormRejected:
+        await form.close()
+        raise
+    return form
+
+
+ID_TEXT = re.compile(r"[0-9]{1,9}")
+
+
+class BadInput(Exception):
+    """A value malformed at the edge (an id that is no id): a 400 page with this
+    Vietnamese line, before anything reads the database."""
 
 
 def small_int(value: object) -> int | None:
-    """A positive id from a path or a form field: digits only, at most nine of them."""
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    """A non-negative id from a path or a form field: ASCII digits only, at most nine of
+    them (within every INTEGER column); anything else is None."""
+    text = value if isinstance(value, str) else ""
+    return int(text) if ID_TEXT.fullmatch(text) else None
+
+
+def path_id(request: Request, name: str) -> int:
+    """An id in the path (a task, an attachment, a year), or BadInput."""
+    value = small_int(request.path_params.get(name))
+    if not value:
+        raise BadInput(f"«{str(request.path_params.get(name))[:40]}» trong địa chỉ không "
+                       f"phải một số hợp lệ.")
+    return value
+
+
+def refuse_nul(form: FormData) -> None:
+    """PostgreSQL cannot store a NUL character, and no person types one: the whole form
+    is refused with one line, before anything is written or kept on disk."""
+    for name, value in form.multi_items():
+        if isinstance(value, str) and "\x00" in value:
+            raise FormRejected(400, "Biểu mẫu không hợp lệ",
+                               f"Trường «{name[:40]}» chứa ký tự không hợp lệ (NUL). Hãy gõ "
+                               "lại nội dung rồi gửi lại.")
 
 
 def sentence(message: object) -> str:

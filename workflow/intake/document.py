@@ -87,7 +87,7 @@ def note(at: str, line: int | None, text: str) -> dict[str, Any]:
 
 
 def _year(value: str | None) -> int | str:
-    return int(value) if value and value.isdigit() else (value or "")
+    return int(value) if value and value.isascii() and value.isdigit() else (value or "")
 
 
 def _first_line(lines: str) -> int | None:

@@ -49,7 +49,7 @@ def long_text(form: FormLike, name: str) -> str:
 
 
 def _number(value: str) -> int | str:
-    return int(value) if re.fullmatch(r"\d{1,4}", value) else value
+    return int(value) if re.fullmatch(r"[0-9]{1,4}", value) else value
 
 
 def parse_form(form: FormLike, old: dict[str, Any], choices: Choices,
