@@ -165,6 +165,7 @@ async def submit(request: Request) -> Response:
         form = await read_form(request, settings.request_max_bytes, settings.upload_max_files)
     except FormRejected as rejected:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
+    staging = ctx.store.staging()
     try:
         if not check_form_token(ctx.ring(), request.cookies.get(CSRF_COOKIE),
                                 f"task:{task.id}", form.get("csrf")):
@@ -184,18 +185,20 @@ async def submit(request: Request) -> Response:
             return await form_again(400, str(exc), kept, "figures")
         uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
         try:
-            files = [await run_in_threadpool(ctx.store.put, f.filename or "", f.file)
+            files = [await run_in_threadpool(staging.put, f.filename or "", f.file)
                      for f in uploads]
         except UploadError as exc:
             return await form_again(exc.status, str(exc), kept, "files")
+        actor = Actor(claims.agency_code, "agency", "link", claims.agency_code)
+        try:
+            await run_in_threadpool(submit_report, ctx.engine, task.id or 0, actor, ctx.now(),
+                                    text, figures, files)
+        except (ConflictError, IllegalTransitionError):
+            return ctx.pages.error(request, 409, *ALREADY_REPORTED)
+        await run_in_threadpool(staging.promote)  # committed: the files take their place
     finally:
+        staging.discard()  # refused or rolled back: nothing stays on disk
         await form.close()
-    actor = Actor(claims.agency_code, "agency", "link", claims.agency_code)
-    try:
-        await run_in_threadpool(submit_report, ctx.engine, task.id or 0, actor, ctx.now(),
-                                text, figures, files)
-    except (ConflictError, IllegalTransitionError):
-        return ctx.pages.error(request, 409, *ALREADY_REPORTED)
     return RedirectResponse(f"{request.url.path}?da-gui=1", status_code=303)
 
 

@@ -31,7 +31,7 @@ from web.render import Pages
 from web.security import BodyLimit, EdgeCheck, HostCheck, SecurityHeaders
 from workflow.access.linkkeys import CachedKeyRing
 from workflow.clock import Clock, clock_from_env
-from workflow.storage.attachments import AttachmentStore
+from workflow.storage.attachments import AttachmentStore, sweep_orphans
 from workflow.storage.db import make_engine
 from workflow.storage.migrate import check_schema
 
@@ -94,6 +94,7 @@ def create_app(engine: Engine, clock: Clock, settings: WebSettings) -> Starlette
     # `not_found` redirects with a relative one instead.
     app.router.redirect_slashes = False
     app.state.ctx = ctx
+    sweep_orphans(engine, ctx.store)
     return app
 
 

@@ -42,6 +42,7 @@ from workflow.engine.actors import Actor
 from workflow.engine.machine import STATES
 from workflow.engine.operations import CHANNELS, applies
 from workflow.errors import ConflictError, IllegalTransitionError, NhiemvuError
+from workflow.storage.attachments import ALLOWED, safe_filename
 from workflow.storage.db import read_session as db_read
 from workflow.storage.db import write_session
 from workflow.storage.models import (
@@ -434,7 +435,10 @@ async def attachment(request: Request) -> Response:
     if committee is None or not reads_task(scope_of(request), committee):
         return forbidden(request)
     # Always a download with the type found from the content: never rendered as a page.
-    return FileResponse(path, media_type=row.content_type, filename=row.filename,
+    extension = ALLOWED.get(row.content_type)
+    return FileResponse(path, media_type=row.content_type if extension
+                        else "application/octet-stream",
+                        filename=safe_filename(row.filename, extension),
                         content_disposition_type="attachment",
                         headers={"content-security-policy": "sandbox",
                                  "cache-control": "private, no-store"})

@@ -34,9 +34,9 @@ from workflow.engine.operations import (
     resend_link,
     run_bulk,
 )
-from workflow.engine.reports import FiguresError, parse_figures
+from workflow.engine.reports import Figures, FiguresError, parse_figures
 from workflow.errors import ConflictError, DateFormatError, NhiemvuError
-from workflow.storage.attachments import UploadError
+from workflow.storage.attachments import Staging, UploadError
 from workflow.storage.db import read_session, write_session
 from workflow.storage.models import (
     AgencyRow,
@@ -147,9 +147,22 @@ async def enter_report(request: Request) -> Response:
         figures = parse_figures(str(form.get("figures") or ""))
     except FiguresError as exc:
         return await _task_page(request, 400, str(exc), field="report-figures")
+    staging = ctx.store.staging()
+    try:
+        refused = await _enter_report(request, ctx, staging, form, task_id, text, figures)
+    finally:
+        staging.discard()  # refused or rolled back: nothing stays on disk
+    return refused or _back(task_id, "report")
+
+
+async def _enter_report(request: Request, ctx: WebContext, staging: Staging, form: Any,
+                        task_id: int, text: str, figures: Figures) -> Response | None:
+    """The files staged and the report recorded; the page to show when refused."""
+    from web.dashboard import _task_page
+
     uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     try:
-        files = [await run_in_threadpool(ctx.store.put, f.filename or "", f.file)
+        files = [await run_in_threadpool(staging.put, f.filename or "", f.file)
                  for f in uploads]
     except UploadError as refused:
         return await _task_page(request, refused.status, str(refused), field="report-files")
@@ -163,14 +176,14 @@ async def enter_report(request: Request) -> Response:
                                      small_int(form.get("version"))).done
 
     try:
-        done = await run_in_threadpool(run)
+        await run_in_threadpool(run)
     except ConflictError:
         return await _task_page(request, 409, "Nhiệm vụ vừa được người khác cập nhật; hãy "
                                               "xem lại rồi thực hiện lại.")
     except NhiemvuError as exc:
         return await _task_page(request, 400, sentence(exc), field="report-text")
-    del done
-    return _back(task_id, "report")
+    await run_in_threadpool(staging.promote)  # committed: the files take their place
+    return None
 
 
 @secretariat

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from workflow.errors import NhiemvuError
 
@@ -13,12 +14,14 @@ MAX_UNPACKED = 50 * 1024 * 1024
 MAX_RATIO = 100
 
 
-def check_zip(data: bytes, what: str = "tệp") -> None:
+def check_zip(data: bytes | Path, what: str = "tệp") -> None:
+    """Refuses (NhiemvuError, Vietnamese) an archive with too many entries, too many bytes
+    once unpacked or a suspicious ratio; only the central directory is read."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise NhiemvuError(f"{what} không phải gói zip hợp lệ") from None
-    entries = archive.infolist()
     if len(entries) > MAX_ENTRIES:
         raise NhiemvuError(f"{what} có {len(entries)} thành phần nén, quá {MAX_ENTRIES}")
     if sum(e.file_size for e in entries) > MAX_UNPACKED or any(
