@@ -516,18 +516,23 @@ def calendar_command(app: App, year: int, as_json: bool) -> None:
                    f"{event.what:<22} {event.detail}")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @click.option("--state", type=click.Choice(["queued", "sent", "failed", "dropped"]))
 @click.option("--kind", help="e.g. reminder, overdue_notice, escalation, weekly_digest")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-@pass_app
-def outbox(app: App, state: str | None, kind: str | None, limit: int, as_json: bool) -> None:
-    """Notification requests: queued, sent, or failed with the SMTP error."""
+@click.pass_context
+def outbox(ctx: click.Context, state: str | None, kind: str | None, limit: int,
+           as_json: bool) -> None:
+    """Notification requests: queued, sent, or failed with the SMTP error (`retry` puts
+    failed ones back)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from sqlalchemy import func, select
 
     from workflow.storage.models import OutboxRow
 
+    app = ctx.find_object(App)
     with read_session(app.ready_engine()) as session:
         query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)  # type: ignore[union-attr]
         counts = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
@@ -550,6 +555,26 @@ def outbox(app: App, state: str | None, kind: str | None, limit: int, as_json: b
         error = f"  ! {r.last_error}" if r.last_error else ""
         click.echo(f"#{r.id:<6} {r.state:<7} {r.attempts}x {when:<22} {r.key}{error}")
     click.echo(", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "outbox empty")
+
+
+@outbox.command(name="retry")
+@click.argument("ids", nargs=-1, type=click.IntRange(1, 2**31 - 1))
+@click.option("--all-failed", is_flag=True, help="Every failed message (with the filters).")
+@click.option("--kind", help="Only messages of this kind.")
+@click.option("--agency", help="Only messages to this agency (code).")
+@pass_app
+def outbox_retry(app: App, ids: tuple[int, ...], all_failed: bool, kind: str | None,
+                 agency: str | None) -> None:
+    """Queue failed messages again now, with a new retry window: by id, or --all-failed
+    with optional --kind/--agency. Sent messages are never touched."""
+    from workflow.engine.outbox import requeue_failed
+
+    if bool(ids) == all_failed:
+        raise click.UsageError("give message ids or --all-failed, not both")
+    with write_session(app.ready_engine()) as session:
+        count = requeue_failed(session, app.clock.now(), list(ids) if ids else None, kind,
+                               agency)
+    click.echo(f"Đã xếp lại {count} thư gửi lỗi vào hàng chờ gửi.")
 
 
 def _mail_settings() -> Any:

@@ -22,6 +22,12 @@ def is_full_domain(domain: str) -> bool:
             and bool(TOP_LABEL.match(labels[-1])))
 
 
+def _bounded(value: float, name: str, low: float, high: float) -> float:
+    if not low <= value <= high:
+        raise ValueError(f"NHIEMVU_{name}={value:g}: cần trong khoảng {low:g}–{high:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class MailSettings:
     smtp_host: str | None = None  # None: write .eml files to `mail_dir` instead
@@ -40,7 +46,11 @@ class MailSettings:
     base_url: str = "http://localhost:8000"
     templates: Path | None = None  # a folder whose files override the shipped templates
     batch: int = 200
-    max_attempts: int = 8
+    # A message that cannot be delivered is tried again, waiting twice as long each time
+    # up to `retry_max_minutes`, for `retry_hours` after its first attempt; only then, or
+    # on a permanent refusal (5xx), is it failed. `nhiemvu outbox retry` puts it back.
+    retry_hours: float = 48.0
+    retry_max_minutes: float = 60.0
     lease_seconds: int = 300
 
     @classmethod
@@ -68,6 +78,11 @@ class MailSettings:
             base_url=(get("BASE_URL") or cls.base_url).rstrip("/"),
             templates=Path(t) if (t := get("TEMPLATES")) else None,
             batch=int(get("MAIL_BATCH") or cls.batch),
+            retry_hours=_bounded(float(get("MAIL_RETRY_HOURS") or cls.retry_hours),
+                                 "MAIL_RETRY_HOURS", 0.0, 24.0 * 60),
+            retry_max_minutes=_bounded(float(get("MAIL_RETRY_MAX_MINUTES")
+                                             or cls.retry_max_minutes),
+                                       "MAIL_RETRY_MAX_MINUTES", 1.0, 24.0 * 60),
             lease_seconds=int(get("MAIL_LEASE_SECONDS") or cls.lease_seconds),
         )
 

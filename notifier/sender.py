@@ -4,20 +4,30 @@ A claim is a lease: the rows are held for `lease_seconds` of wall-clock time and
 attempt count goes up, in one short transaction (FOR UPDATE SKIP LOCKED on PostgreSQL, so
 several senders take disjoint rows). The lease is in real time, not the engine's clock:
 a simulation that moves the clock by days must not let a second sender take a row the
-first is still delivering. A sender killed mid-batch leaves its rows to come due again
-when the lease ends: nothing is lost, and the stable Message-ID marks a resent copy.
-Failures retry with exponential backoff up to a cap, then the row is parked as failed
-with the error kept for `nhiemvu outbox`.
+first is still delivering.
+
+Delivery is at least once. Each message is recorded as sent in its own transaction right
+after the server accepted it, before that connection sends the next one, so a sender
+killed mid-batch resends at most the message each connection had in hand (one with
+NHIEMVU_SMTP_CONCURRENCY=1); the stable Message-ID marks a resent copy. The unsent rows
+of the batch come due again when the lease ends: nothing is lost.
+
+Anything but a permanent refusal (5xx) is retried: a database or template error while
+building a message, DNS, a refused connection, a 4xx answer. The wait doubles up to
+`retry_max_minutes`; a message still undelivered `retry_hours` after its first attempt
+is failed, with the error kept for `nhiemvu outbox`, whose `retry` queues it again.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import Message
 
 import jinja2
-from sqlalchemy import Engine, or_, select, update
-from sqlmodel import Session
+from sqlalchemy import Engine, func, literal, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.config import MailSettings
 from notifier.context import ContextBuilder, DigestData
@@ -28,10 +38,10 @@ from workflow.access.linkkeys import load_ring
 from workflow.access.links import LinkMaker
 from workflow.clock import SystemClock
 from workflow.storage.db import read_session, write_session
+from workflow.storage.dbtypes import UTCDateTime
 from workflow.storage.models import OutboxRow
 
 BACKOFF_BASE = timedelta(minutes=1)
-BACKOFF_CAP = timedelta(hours=6)
 
 
 @dataclass
@@ -51,8 +61,9 @@ class SendReport:
         return f"sent {self.sent}, to retry {self.retry}, failed {self.failed}"
 
 
-def backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+def backoff(attempts: int, settings: MailSettings) -> timedelta:
+    cap = timedelta(minutes=settings.retry_max_minutes)
+    return min(BACKOFF_BASE * (2 ** min(max(attempts - 1, 0), 30)), cap)
 
 
 def claim(engine: Engine, now: datetime, limit: int, lease: timedelta) -> list[int]:
@@ -70,7 +81,10 @@ def claim(engine: Engine, now: datetime, limit: int, lease: timedelta) -> list[i
         if ids:
             session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids))  # type: ignore[union-attr]
                             .values(attempts=OutboxRow.attempts + 1,
-                                    lease_until=wall + lease)
+                                    lease_until=wall + lease,
+                                    first_attempt_at=func.coalesce(
+                                        OutboxRow.first_attempt_at,
+                                        literal(now, UTCDateTime())))
                             .execution_options(synchronize_session=False))
         return ids
 
@@ -84,48 +98,106 @@ def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now
     if not ids:
         return report
     env = env or environment(settings.templates)
-    ring = load_ring(engine, now)
-    with read_session(engine) as session:
-        rows = list(session.scalars(select(OutboxRow).where(
-            OutboxRow.id.in_(ids)).order_by(OutboxRow.id)))  # type: ignore[union-attr]
-        builder = ContextBuilder(session, LinkMaker(ring, settings.base_url, now), digests)
-        messages, targets, outcomes = [], [], {}
-        for row, envelope in builder.envelopes(rows, now):
-            if isinstance(envelope, Exception):
-                outcomes[row.id] = Outcome("failed", f"{type(envelope).__name__}: {envelope}")
-                continue
-            try:
-                subject, text, html = render(env, envelope.template, envelope.context)
-            except Exception as exc:  # a template error: keep the row, retry after a fix
-                outcomes[row.id] = Outcome("retry", str(exc))
-                continue
-            messages.append(build(envelope, subject, text, html, settings.mail_from, now,
-                                  settings.reply_to))
-            targets.append(row.id)
-    for row_id, outcome in zip(targets, transport.send(messages), strict=True):
-        outcomes[row_id] = outcome
-    with write_session(engine) as session:
-        for row in session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids))):  # type: ignore[union-attr]
-            _record(session, row, outcomes[row.id], settings, now, report)
+    messages, targets, early, claimed = _build(engine, ids, env, settings, now, digests)
+    lock = threading.Lock()
+    recorded: set[int] = set()
+
+    def record(outcomes: dict[int, Outcome]) -> None:
+        """One short transaction of UPDATEs by id, nothing read back."""
+        with lock:
+            changes = [(row_id, _record(claimed.get(row_id), outcome, settings, now, report))
+                       for row_id, outcome in outcomes.items()]
+        with write_session(engine) as session:
+            for row_id, values in changes:
+                session.execute(update(OutboxRow).where(OutboxRow.id == row_id)
+                                .values(**values)
+                                .execution_options(synchronize_session=False))
+        with lock:
+            recorded.update(outcomes)
+
+    if early:
+        record(early)  # messages that could not be built wait for their retry
+    final = transport.send(messages, lambda index, outcome: record({targets[index]: outcome}))
+    rest = {row_id: outcome for row_id, outcome in zip(targets, final, strict=True)
+            if row_id not in recorded}
+    if rest:
+        record(rest)
     return report
 
 
-def _record(session: Session, row: OutboxRow, outcome: Outcome, settings: MailSettings,
-            now: datetime, report: SendReport) -> None:
-    row.lease_until = None
+@dataclass(frozen=True)
+class _Claimed:
+    """What deciding a row's next state needs, read once with the batch."""
+
+    key: str
+    attempts: int
+    first_attempt_at: datetime | None
+
+
+def _build(engine: Engine, ids: list[int], env: jinja2.Environment, settings: MailSettings,
+           now: datetime, digests: dict[str, DigestData] | None
+           ) -> tuple[list[Message], list[int], dict[int, Outcome], dict[int, _Claimed]]:
+    """The claimed rows as messages; a row whose message cannot be built (its data
+    unreadable for now, a template error) gets a retry outcome instead."""
+    messages: list[Message] = []
+    targets: list[int] = []
+    early: dict[int, Outcome] = {}
+    claimed: dict[int, _Claimed] = {}
+    try:
+        ring = load_ring(engine, now)
+        with read_session(engine) as session:
+            rows = list(session.scalars(select(OutboxRow).where(
+                OutboxRow.id.in_(ids)).order_by(OutboxRow.id)))  # type: ignore[union-attr]
+            claimed = {r.id or 0: _Claimed(r.key, r.attempts, r.first_attempt_at) for r in rows}
+            builder = ContextBuilder(session, LinkMaker(ring, settings.base_url, now), digests)
+            for row, envelope in builder.envelopes(rows, now):
+                if isinstance(envelope, Exception):
+                    early[row.id or 0] = Outcome("retry", _describe(envelope))
+                    continue
+                try:
+                    subject, text, html = render(env, envelope.template, envelope.context)
+                except Exception as exc:  # a template error: keep the row, retry after a fix
+                    early[row.id or 0] = Outcome("retry", _describe(exc))
+                    continue
+                messages.append(build(envelope, subject, text, html, settings.mail_from, now,
+                                      settings.reply_to))
+                targets.append(row.id or 0)
+    except SQLAlchemyError as exc:  # the database went away while reading: all retry
+        return [], [], {row_id: Outcome("retry", _describe(exc)) for row_id in ids}, claimed
+    return messages, targets, early, claimed
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".strip()[:2000]
+
+
+def _record(row: _Claimed | None, outcome: Outcome, settings: MailSettings, now: datetime,
+            report: SendReport) -> dict[str, object]:
+    """The row's new values for this outcome, counted in `report`."""
+    if row is None:  # the batch could not even be read: a claim of one attempt, retried
+        row = _Claimed("?", 1, now)
+    values: dict[str, object] = {"lease_until": None}
     if outcome.status == "sent":
-        row.state, row.sent_at, row.last_error = "sent", now, outcome.detail \
-            if outcome.detail and outcome.detail.startswith("refused") else None
+        values.update(state="sent", sent_at=now, last_error=outcome.detail
+                      if outcome.detail and outcome.detail.startswith("refused") else None)
         report.sent += 1
-    elif outcome.status == "retry" and row.attempts < settings.max_attempts:
-        row.next_attempt_at, row.last_error = now + backoff(row.attempts), outcome.detail
+        return values
+    report.errors.append(f"{row.key}: {outcome.detail}")
+    if outcome.status == "retry" and _within_window(row, settings, now):
+        values.update(next_attempt_at=now + backoff(row.attempts, settings),
+                      last_error=outcome.detail)
         report.retry += 1
-        report.errors.append(f"{row.key}: {outcome.detail}")
     else:
-        row.state, row.last_error = "failed", outcome.detail
+        values.update(state="failed", last_error=outcome.detail if outcome.status == "failed"
+                      else f"{outcome.detail} (hết {settings.retry_hours:g} giờ thử lại)")
         report.failed += 1
-        report.errors.append(f"{row.key}: {outcome.detail}")
-    session.add(row)
+    return values
+
+
+def _within_window(row: _Claimed, settings: MailSettings, now: datetime) -> bool:
+    """The next attempt would still fall inside the window opened by the first one."""
+    first = row.first_attempt_at or now
+    return now + backoff(row.attempts, settings) <= first + timedelta(hours=settings.retry_hours)
 
 
 def send_due(engine: Engine, transport: Transport, settings: MailSettings, now: datetime

@@ -10,6 +10,7 @@ import asyncio
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -27,8 +28,15 @@ class Outcome:
     detail: str | None = None
 
 
+# Told of each message's outcome as soon as it is known, so that the sender records it
+# before the next message on that connection: a sender killed mid-batch resends at most
+# the message each connection had in hand.
+OnOutcome = Callable[[int, Outcome], None]
+
+
 class Transport(Protocol):
-    def send(self, messages: list[Message]) -> list[Outcome]: ...
+    def send(self, messages: list[Message], on_outcome: OnOutcome | None = None
+             ) -> list[Outcome]: ...
 
 
 class EmlFolder:
@@ -37,15 +45,18 @@ class EmlFolder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, messages: list[Message]) -> list[Outcome]:
+    def send(self, messages: list[Message], on_outcome: OnOutcome | None = None
+             ) -> list[Outcome]:
         self.folder.mkdir(parents=True, exist_ok=True)
         outcomes = []
-        for message in messages:
+        for index, message in enumerate(messages):
             name = re.sub(r"[^A-Za-z0-9.@_-]", "", str(message["Message-ID"])) + ".eml"
             temporary = self.folder / f".{name}.tmp"
             temporary.write_bytes(message.as_bytes())
             os.replace(temporary, self.folder / name)
             outcomes.append(Outcome("sent", str(self.folder / name)))
+            if on_outcome is not None:
+                on_outcome(index, outcomes[-1])
         return outcomes
 
 
@@ -77,17 +88,19 @@ class Smtp:
             raise NhiemvuError("; ".join(problems))
         self.settings = settings
 
-    def send(self, messages: list[Message]) -> list[Outcome]:
-        return asyncio.run(self._send_all(messages))
+    def send(self, messages: list[Message], on_outcome: OnOutcome | None = None
+             ) -> list[Outcome]:
+        return asyncio.run(self._send_all(messages, on_outcome))
 
-    async def _send_all(self, messages: list[Message]) -> list[Outcome]:
+    async def _send_all(self, messages: list[Message], on_outcome: OnOutcome | None
+                        ) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(messages)
         queue: asyncio.Queue[int] = asyncio.Queue()
         for index in range(len(messages)):
             queue.put_nowait(index)
         limiter = RateLimiter(self.settings.rate_per_second)
         workers = min(self.settings.concurrency, len(messages)) or 1
-        await asyncio.gather(*(self._worker(queue, messages, outcomes, limiter)
+        await asyncio.gather(*(self._worker(queue, messages, outcomes, limiter, on_outcome)
                                for _ in range(workers)))
         return [o or Outcome("retry", "not attempted") for o in outcomes]
 
@@ -99,7 +112,8 @@ class Smtp:
                                start_tls=s.smtp_tls == "starttls", cert_bundle=s.smtp_ca_file)
 
     async def _worker(self, queue: asyncio.Queue[int], messages: list[Message],
-                      outcomes: list[Outcome | None], limiter: RateLimiter) -> None:
+                      outcomes: list[Outcome | None], limiter: RateLimiter,
+                      on_outcome: OnOutcome | None) -> None:
         client: aiosmtplib.SMTP | None = None
         try:
             while not queue.empty():
@@ -112,6 +126,8 @@ class Smtp:
                         continue
                 await limiter.wait()
                 outcomes[index] = await self._deliver(client, messages[index])
+                if on_outcome is not None:  # recorded before this connection goes on
+                    await asyncio.to_thread(on_outcome, index, outcomes[index])
         finally:
             if client is not None and client.is_connected:
                 try:

@@ -156,14 +156,16 @@ def test_4xx_retries_and_5xx_fails_per_recipient(engine: Engine, tmp_path: Path)
     assert "550 No such user here" in listing.stdout
 
 
-def test_retries_stop_at_the_cap(engine: Engine) -> None:
+def test_retries_stop_at_the_end_of_the_window(engine: Engine) -> None:
     queued_june(engine)
     port = free_port()
-    settings = smtp(port, max_attempts=3)
+    settings = smtp(port, retry_hours=2.5, retry_max_minutes=60)
     now = JUNE_6
-    for _ in range(3):
+    for _ in range(3):  # 0 h, 1 h, 2 h after the first attempt: still inside the window
         send_due(engine, Smtp(settings), settings, now)
         now += timedelta(hours=1)
+    assert count(engine, OutboxRow, OutboxRow.state == "failed") == 0
+    send_due(engine, Smtp(settings), settings, now)  # 3 h: the next wait would end past it
     assert count(engine, OutboxRow, OutboxRow.state == "failed") == count(engine, OutboxRow)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -32,3 +33,21 @@ def queue(session: Session, notices: list[dict[str, Any]]) -> None:
         table = OutboxRow.__table__  # type: ignore[attr-defined]
         session.execute(dialect_insert(session)(table).on_conflict_do_nothing(
             index_elements=["key"]), notices)
+
+
+def requeue_failed(session: Session, now: datetime, ids: list[int] | None = None,
+                   kind: str | None = None, agency: str | None = None) -> int:
+    """Failed messages queued again now with a new retry window (after an outage longer
+    than the window, or once an address is corrected); how many. Only failed ones: a sent
+    message is never sent twice by this."""
+    query = update(OutboxRow).where(OutboxRow.state == "failed")
+    if ids is not None:
+        query = query.where(OutboxRow.id.in_(ids))  # type: ignore[union-attr]
+    if kind:
+        query = query.where(OutboxRow.kind == kind)
+    if agency:
+        query = query.where(OutboxRow.agency_code == agency)
+    result = session.execute(query.values(state="queued", next_attempt_at=now, attempts=0,
+                                          lease_until=None, first_attempt_at=None)
+                             .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

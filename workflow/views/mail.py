@@ -78,5 +78,5 @@ def mail_row(session: Session, committee: str | None, outbox_id: int) -> OutboxR
 def retry(session: Session, row: OutboxRow, now: datetime) -> None:
     """A failed message queued again now; its last error stays until the next attempt."""
     row.state, row.next_attempt_at, row.lease_until = "queued", now, None
-    row.attempts = 0
+    row.attempts, row.first_attempt_at = 0, None  # a whole new retry window
     session.add(row)
