@@ -24,6 +24,7 @@ from workflow.clock import Clock, clock_from_env, parse_instant
 from workflow.dates import format_date, format_datetime, parse_date
 from workflow.definitions.loader import load_definitions
 from workflow.definitions.store import load_calendars, load_registry, save_definitions
+from workflow.definitions.vietnamese import in_vietnamese
 from workflow.engine.actions import fire
 from workflow.engine.actors import Actor
 from workflow.engine.closing import close_year, closing_preview
@@ -831,10 +832,11 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except DefinitionError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        click.echo(f"error: {len(exc.problems)} problem(s) found; nothing was stored",
-                   err=True)
+        for problem in exc.problems:  # file:line: field: what, in Vietnamese
+            where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+            click.echo(f"lỗi: {where}: {problem.field}: {in_vietnamese(problem.message)}",
+                       err=True)
+        click.echo(f"lỗi: {len(exc.problems)} vấn đề; không có gì được lưu", err=True)
         sys.exit(1)
     except NhiemvuError as exc:
         _fail(str(exc), verbose)

@@ -130,8 +130,8 @@ def test_bad_definition_stores_nothing(tmp_path: Path) -> None:
     result = run(["load", str(broken)], tmp_path, ok=False)
     assert result.returncode == 1
     assert "ha-quang-2022.yaml:" in result.stderr
-    assert "unknown agency code 'hq.phong-khong-co'" in result.stderr
-    assert "nothing was stored" in result.stderr and "Traceback" not in result.stderr
+    assert "không có cơ quan «hq.phong-khong-co» trong danh mục" in result.stderr
+    assert "không có gì được lưu" in result.stderr and "Traceback" not in result.stderr
     check = run(["load", "--check", str(broken)], tmp_path, ok=False)
     assert check.returncode == 1
     assert run(["directives", "--json"], tmp_path).stdout.strip() == "[]"

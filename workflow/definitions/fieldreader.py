@@ -9,11 +9,15 @@ from datetime import date
 from typing import Any, TypeVar
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarint import BinaryInt, HexCapsInt, HexInt, OctalInt
 
 from workflow.definitions.yamlsource import line_of
 from workflow.errors import DateFormatError, Problem
 
 T = TypeVar("T")
+NOT_DECIMAL = (HexInt, HexCapsInt, OctalInt, BinaryInt)
+SHORT_TEXT = 1_000  # a title, a name, a number: far longer than any real one
+LONG_TEXT = 20_000  # a task's whole text
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.\-]*[a-z0-9]$|^[a-z0-9]$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MISSING: Any = object()
@@ -79,6 +83,10 @@ class Fields:
         if not value:
             self.problem(key, "expected non-empty text")
             return None
+        limit = LONG_TEXT if key == "text" else SHORT_TEXT
+        if len(value) > limit:
+            self.problem(key, f"text of {len(value)} characters, more than {limit}")
+            return None
         return value
 
     def integer(self, key: str, required: bool = True, low: int = 0, high: int = 10**6
@@ -86,7 +94,9 @@ class Fields:
         value = self.raw(key, required)
         if value is MISSING:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        # Only a whole number written in decimal: YAML's 0x7E6 or 0o3746 is no year.
+        if isinstance(value, (bool, *NOT_DECIMAL)) or not isinstance(value, int) \
+                or not low <= value <= high:
             self.problem(key, f"expected a whole number from {low} to {high}")
             return None
         return value

@@ -499,6 +499,8 @@ def _parse_directive(top: Fields, pending: _Pending, display: str) -> None:
     tasks: list[TaskSpec] = []
     due_checks: list[_DueCheck] = []
     serving: list[tuple[TaskSpec, Fields]] = []
+    if isinstance(top.node.get("tasks"), list) and not top.node["tasks"]:
+        top.problem("tasks", "a directive needs at least one task")
     for node, path in top.items("tasks"):
         item = Fields(node, path, top.sink)
         spec = _task_spec(item, refs, due_checks)

@@ -58,6 +58,19 @@ TRANSLATIONS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), v) for p, v i
     (r"^unknown field", "trường không có trong mẫu văn bản"),
     (r"^expected a mapping of fields$", "cần các trường của một mục"),
     (r"^expected a list$", "cần một danh sách"),
+    (r"^a directive needs at least one task$", "văn bản cần ít nhất một nhiệm vụ"),
+    (r"^text of (\d+) characters, more than (\d+)$", r"dài \1 ký tự, quá \2 ký tự cho phép"),
+    (r"^contains a NUL character$", "chứa ký tự NUL không hợp lệ"),
+    (r"^alias '([^']*)' is not allowed", r"không được dùng bí danh YAML «\1»; hãy viết rõ giá "
+                                         r"trị"),
+    (r"^nested more than (\d+) levels deep$", r"lồng nhau quá \1 cấp"),
+    (r"^a value of (\d+) characters, more than (\d+)$", r"một giá trị dài \1 ký tự, quá \2"),
+    (r"^file of ([\d.]+) MB, more than the (\d+) MB", r"tệp \1 MB, quá \2 MB cho phép của một "
+                                                   r"tệp định nghĩa"),
+    (r"^file of (\d+) characters, more than the (\d+) MB", r"tệp \1 ký tự, quá \2 MB cho phép"),
+    (r"^invalid YAML", "không đọc được YAML (sai cú pháp)"),
+    (r"^not UTF-8 text", "không phải văn bản UTF-8"),
+    (r"^cannot read:", "không đọc được tệp"),
 ]]
 
 
