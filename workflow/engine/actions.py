@@ -154,8 +154,14 @@ def _notification(session: Session, row: TaskRow, plan: Plan, version: int) -> O
 def fire(engine: Engine, ref: str | int, trigger: str, actor: Actor, now: datetime, *,
          text: str | None = None, reason: str | None = None,
          expected_version: int | None = None) -> TaskRow:
-    """One trigger, one transaction: state, audit row and outbox row commit together."""
+    """One trigger, one transaction: state, audit row and outbox row commit together. A
+    report also writes its report row (`record_report`), whoever fires it."""
     with write_session(engine) as session:
+        if trigger == "report":
+            from workflow.engine.reports import record_report  # reports builds on this module
+
+            return record_report(session, ref, actor, now, text or "", [], [],
+                                 expected_version)[0]
         plan = plan_transition(session, ref, trigger, actor, now, text=text, reason=reason,
                                expected_version=expected_version)
         return apply_transition(session, plan)

@@ -41,11 +41,15 @@ def submit_report(engine: Engine, task_id: int, actor: Actor, now: datetime, tex
         return record_report(session, task_id, actor, now, text, figures, files)
 
 
-def record_report(session: Session, task_id: int, actor: Actor, now: datetime, text: str,
-                  figures: Figures, files: list[StoredFile]) -> tuple[TaskRow, ReportRow]:
-    """The `report` transition and its report row, in the caller's transaction."""
-    plan = plan_transition(session, task_id, "report", actor, now, text=text)
+def record_report(session: Session, ref: int | str, actor: Actor, now: datetime, text: str,
+                  figures: Figures, files: list[StoredFile],
+                  expected_version: int | None = None) -> tuple[TaskRow, ReportRow]:
+    """The `report` transition and its report row, in the caller's transaction: the one
+    path of every report (link, dashboard, CLI, roll-up), so every export has it."""
+    plan = plan_transition(session, ref, "report", actor, now, text=text,
+                           expected_version=expected_version)
     task = apply_transition(session, plan)
+    task_id = task.id or 0
     report = ReportRow(task_id=task_id, submitted_at=now, actor=actor.name,
                        channel=actor.channel, text=text.strip(), figures=figures or None,
                        task_version=task.version)
