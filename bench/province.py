@@ -287,7 +287,7 @@ def baseline_app(url: str) -> Starlette:
 
 
 def serve(app: Starlette) -> tuple[uvicorn.Server, threading.Thread, str]:
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # NODELAY
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
                                            lifespan="off"))

@@ -38,7 +38,10 @@ class LiveApp:
 @contextmanager
 def live_app(engine: Engine, clock: FixedClock, attachments: Path,
              **changes: object) -> Iterator[LiveApp]:
-    sock = socket.socket()
+    # IPPROTO_TCP named, as `listening_socket` gets it from getaddrinfo: asyncio sets
+    # TCP_NODELAY only on sockets whose proto says TCP, and without it every keep-alive
+    # request waits 40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     settings = replace(WebSettings(base_url=url, attachments_dir=attachments,
