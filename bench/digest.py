@@ -37,7 +37,7 @@ from bench.scratch import scratch_database
 from bench.synthetic import add_agencies, agency_code, bench_definitions, task_spec
 from notifier.config import MailSettings
 from notifier.sender import send_due
-from notifier.transport import Outcome, Smtp
+from notifier.transport import OnOutcome, Outcome, Smtp
 from workflow.clock import LOCAL_TZ
 from workflow.dates import deadline_instant
 from workflow.definitions.store import save_definitions
@@ -56,7 +56,8 @@ class Keep:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
-    def send(self, messages: list[EmailMessage]) -> list[Outcome]:
+    def send(self, messages: list[EmailMessage], on_outcome: OnOutcome | None = None
+             ) -> list[Outcome]:
         self.messages.extend(messages)
         return [Outcome("sent") for _ in messages]
 

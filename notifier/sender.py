@@ -37,11 +37,12 @@ from notifier.transport import Outcome, Transport
 from workflow.access.linkkeys import load_ring
 from workflow.access.links import LinkMaker
 from workflow.clock import SystemClock
-from workflow.storage.db import read_session, write_session
+from workflow.storage.db import is_sqlite, read_session, write_session
 from workflow.storage.dbtypes import UTCDateTime
 from workflow.storage.models import OutboxRow
 
 BACKOFF_BASE = timedelta(minutes=1)
+OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -101,23 +102,25 @@ def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now
     messages, targets, early, claimed = _build(engine, ids, env, settings, now, digests)
     lock = threading.Lock()
     recorded: set[int] = set()
+    writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) \
+        else engine
 
     def record(outcomes: dict[int, Outcome]) -> None:
-        """One short transaction of UPDATEs by id, nothing read back."""
+        """One short transaction of UPDATEs by id (SQLAlchemy Core: a record follows every
+        message, so it must cost little), nothing read back."""
         with lock:
             changes = [(row_id, _record(claimed.get(row_id), outcome, settings, now, report))
                        for row_id, outcome in outcomes.items()]
-        with write_session(engine) as session:
+        with writer.begin() as connection:
             for row_id, values in changes:
-                session.execute(update(OutboxRow).where(OutboxRow.id == row_id)
-                                .values(**values)
-                                .execution_options(synchronize_session=False))
+                connection.execute(OUTBOX.update().where(OUTBOX.c.id == row_id).values(values))
         with lock:
             recorded.update(outcomes)
 
     if early:
         record(early)  # messages that could not be built wait for their retry
-    final = transport.send(messages, lambda index, outcome: record({targets[index]: outcome}))
+    final = transport.send(messages, lambda delivered: record(
+        {targets[index]: outcome for index, outcome in delivered}))
     rest = {row_id: outcome for row_id, outcome in zip(targets, final, strict=True)
             if row_id not in recorded}
     if rest:

@@ -11,6 +11,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -28,10 +29,10 @@ class Outcome:
     detail: str | None = None
 
 
-# Told of each message's outcome as soon as it is known, so that the sender records it
-# before the next message on that connection: a sender killed mid-batch resends at most
-# the message each connection had in hand.
-OnOutcome = Callable[[int, Outcome], None]
+# Told of messages' outcomes (index in the batch, outcome) as soon as they are known, so
+# that the sender records them before the next message on that connection goes: a sender
+# killed mid-batch resends at most the message each connection had in hand.
+OnOutcome = Callable[[list[tuple[int, Outcome]]], None]
 
 
 class Transport(Protocol):
@@ -56,7 +57,7 @@ class EmlFolder:
             os.replace(temporary, self.folder / name)
             outcomes.append(Outcome("sent", str(self.folder / name)))
             if on_outcome is not None:
-                on_outcome(index, outcomes[-1])
+                on_outcome([(index, outcomes[-1])])
         return outcomes
 
 
@@ -77,6 +78,42 @@ class RateLimiter:
             self.next_slot = max(now, self.next_slot) + self.interval
         if delay > 0:
             await asyncio.sleep(delay)
+
+
+class GroupRecorder:
+    """Hands outcomes to `on_outcome` in one thread of its own, those that arrived while the
+    previous call ran together in the next call (a group commit): connections never
+    contend for the database's write lock, and each waits only for its own outcome."""
+
+    def __init__(self, on_outcome: OnOutcome) -> None:
+        self.on_outcome = on_outcome
+        self.pending: list[tuple[int, Outcome, asyncio.Future[None]]] = []
+        self.draining: asyncio.Task[None] | None = None
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record")
+
+    async def record(self, index: int, outcome: Outcome) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.pending.append((index, outcome, done))
+        if self.draining is None or self.draining.done():
+            self.draining = asyncio.ensure_future(self._drain())
+        await done
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.pending:
+            group, self.pending = self.pending, []
+            try:
+                await loop.run_in_executor(self.thread, self.on_outcome,
+                                           [(index, outcome) for index, outcome, _ in group])
+            except Exception as exc:  # not recorded: the lease brings these back
+                for *_, done in group:
+                    done.set_exception(exc)
+            else:
+                for *_, done in group:
+                    done.set_result(None)
+
+    def close(self) -> None:
+        self.thread.shutdown(wait=True)
 
 
 class Smtp:
@@ -100,8 +137,13 @@ class Smtp:
             queue.put_nowait(index)
         limiter = RateLimiter(self.settings.rate_per_second)
         workers = min(self.settings.concurrency, len(messages)) or 1
-        await asyncio.gather(*(self._worker(queue, messages, outcomes, limiter, on_outcome)
-                               for _ in range(workers)))
+        recorder = GroupRecorder(on_outcome) if on_outcome is not None else None
+        try:
+            await asyncio.gather(*(self._worker(queue, messages, outcomes, limiter, recorder)
+                                   for _ in range(workers)))
+        finally:
+            if recorder is not None:
+                recorder.close()
         return [o or Outcome("retry", "not attempted") for o in outcomes]
 
     def _client(self) -> aiosmtplib.SMTP:
@@ -113,7 +155,7 @@ class Smtp:
 
     async def _worker(self, queue: asyncio.Queue[int], messages: list[Message],
                       outcomes: list[Outcome | None], limiter: RateLimiter,
-                      on_outcome: OnOutcome | None) -> None:
+                      recorder: GroupRecorder | None) -> None:
         client: aiosmtplib.SMTP | None = None
         try:
             while not queue.empty():
@@ -126,8 +168,8 @@ class Smtp:
                         continue
                 await limiter.wait()
                 outcomes[index] = await self._deliver(client, messages[index])
-                if on_outcome is not None:  # recorded before this connection goes on
-                    await asyncio.to_thread(on_outcome, index, outcomes[index])
+                if recorder is not None:  # recorded before this connection goes on
+                    await recorder.record(index, outcomes[index])
         finally:
             if client is not None and client.is_connected:
                 try:

@@ -213,7 +213,8 @@ def test_a_refused_upload_leaves_no_file_on_disk(app: LiveApp, client: httpx.Cli
     ident = task_id(app.engine, POLICE)
     assert count(app.engine, ReportRow, ReportRow.task_id == ident) == 0
     # A report that loses the race to another one rolls back: its file goes too.
-    submit_report(app.engine, ident, Actor("hq.cong-an", "agency", "link", "hq.cong-an"), NOW, "Trước", [], [])
+    police = Actor("hq.cong-an", "agency", "link", "hq.cong-an")
+    submit_report(app.engine, ident, police, NOW, "Trước", [], [])
     late = client.post(url, data={"csrf": csrf_of(page.text), "text": "Sau"},
                        files=[("files", ("sau.pdf", PDF))])
     assert late.status_code == 409 and files_on_disk(app) == []
