@@ -34,7 +34,7 @@ from web.security import (
 from web.views import task_view
 from workflow.access.logins import blocked, record_failure, record_success, wall_clock
 from workflow.access.scope import Scope
-from workflow.access.sessions import end_session, find_session, open_session
+from workflow.access.sessions import end_session, find_session, open_session, prune_sessions
 from workflow.access.users import authenticate
 from workflow.cascade.communes import child_committees
 from workflow.engine.actions import fire
@@ -164,6 +164,7 @@ async def login(request: Request) -> Response:
                 record_failure(session, username, address, ctx.login_limits, now)
                 return None
             record_success(session, username)
+            prune_sessions(session, now, timedelta(days=1))  # ended ones are of no use
             lifetime = timedelta(hours=ctx.settings.session_hours)
             return user, open_session(session, user.id or 0, now, lifetime).token
 

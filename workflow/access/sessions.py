@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session
 
 from workflow.storage.models import UserRow, WebSessionRow
@@ -67,8 +67,6 @@ def end_user_sessions(session: Session, user_id: int, now: datetime) -> int:
 
 def prune_sessions(session: Session, now: datetime, keep: timedelta) -> None:
     """Sessions ended or expired longer than `keep` ago are of no use to anybody."""
-    from sqlalchemy import delete, or_
-
     session.execute(delete(WebSessionRow).where(or_(
         WebSessionRow.expires_at < now - keep,  # type: ignore[operator]
         WebSessionRow.revoked_at < now - keep)))  # type: ignore[operator]
