@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from web.context import WebContext, context_of
 from web.dashboard import checked_form, forbidden, scope_of, secretariat
-from web.forms import FormRejected
+from web.forms import FormRejected, path_id
 from web.intake import ended_agencies
 from web.review import problem_fields
 from workflow.clock import to_local
@@ -153,13 +153,11 @@ async def version_page(request: Request) -> Response:
     state = await _load(request)
     if isinstance(state, Response):
         return state
-    number = str(request.path_params["number"])
-    if not number.isdigit() or len(number) > 6:
-        return ctx.pages.error(request, 404, "Không tìm thấy", "Không có phiên bản này.")
+    number = path_id(request, "number")
 
     def load() -> dict[str, Any] | None:
         with read_session(ctx.engine) as session:
-            return version_document(session, state.row.code, int(number))
+            return version_document(session, state.row.code, number)
 
     document = await run_in_threadpool(load)
     if document is None:

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from web.context import WebContext, context_of
 from web.dashboard import checked_form, forbidden, scope_of, secretariat
 from web.forms import FormRejected
+from workflow.access.signing import serializer
 from workflow.dates import parse_date
 from workflow.engine.actors import Actor
 from workflow.engine.agency_changes import (
@@ -230,7 +231,7 @@ async def group_save(request: Request) -> Response:
 # -- a contact list from a spreadsheet -------------------------------------------------
 
 def _serializer(ctx: WebContext) -> URLSafeSerializer:
-    return URLSafeSerializer(list(ctx.ring().secrets), salt="nhiemvu.contacts")
+    return serializer(ctx.ring().secrets, "nhiemvu.contacts")
 
 
 @secretariat

@@ -8,10 +8,11 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from sqlmodel import Session
 
 from workflow.access.linkkeys import KeyRing
+from workflow.access.signing import timed_serializer, well_formed
 from workflow.storage.models import UserRow
 
 VALID_HOURS = 48
@@ -23,20 +24,22 @@ def _fingerprint(user: UserRow) -> str:
 
 
 def invitation(ring: KeyRing, user: UserRow) -> str:
-    serializer = URLSafeTimedSerializer(list(ring.secrets), salt=SALT)
+    serializer = timed_serializer(ring.secrets, SALT)
     return str(serializer.dumps({"u": user.id, "h": _fingerprint(user)}))
 
 
 def invited_user(ring: KeyRing, session: Session, token: str, now: datetime
                  ) -> UserRow | None:
     """The user a link is for, if it is genuine, recent and not used yet."""
-    if not token or len(token) > 400:
+    if not well_formed(token) or len(token) > 400:
         return None
-    serializer = URLSafeTimedSerializer(list(ring.secrets), salt=SALT)
+    serializer = timed_serializer(ring.secrets, SALT)
     try:
         data, signed_at = serializer.loads(token, max_age=VALID_HOURS * 3600,
                                            return_timestamp=True)
-        ident, fingerprint = int(data["u"]), str(data["h"])
+        ident, fingerprint = data["u"], str(data["h"])
+        if type(ident) is not int:
+            return None
     except (BadSignature, KeyError, TypeError, ValueError, OverflowError):
         return None
     if (now - signed_at).total_seconds() > VALID_HOURS * 3600:
