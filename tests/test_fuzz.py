@@ -202,6 +202,7 @@ def test_fuzzed_links_and_dashboard_never_answer_5xx_or_change_anything(
                 response = http.get(target)
             seen(response, target)
     assert sum(statuses.values()) == TOKENS + DASHBOARD
+    print(f"answers by status: {dict(sorted(statuses.items()))}")  # shown with -s
     assert state(app.engine) == before
     files = [p for p in app.settings.attachments_dir.rglob("*") if p.is_file()] \
         if app.settings.attachments_dir.exists() else []
