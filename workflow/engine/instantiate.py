@@ -25,8 +25,8 @@ from workflow.definitions.specs import Calendar, Directive, DueRule, Registry
 from workflow.definitions.store import load_directive, load_registry
 from workflow.engine.bulk import (
     ANALYZE_AFTER_ROWS,
-    audit_new_tasks,
     insert_tasks,
+    lock_directive_year,
     refresh_statistics,
 )
 from workflow.engine.outbox import notice, queue
@@ -109,17 +109,21 @@ def instantiate_in(session: Session, directive_code: str, year: int, now: dateti
         AgencyRow.valid_until < to_local(now).date(),  # type: ignore[operator]
         AgencyRow.active.is_(False)))))  # type: ignore[attr-defined]
     instances = [i for i in instances if i.agency_code not in ended]
+    lock_directive_year(session, directive_code, year)
     existing = _existing_keys(session, directive_code, year)
     if progress:
         progress(len(existing), len(instances))
     missing = (i for i in instances if (i.spec_code, i.agency_code, i.period) not in existing)
     agencies: set[str] = set()
+    created = 0
     for chunk in _chunks(missing, CHUNK):
-        agencies |= insert_tasks(session, [_task_tuple(directive_code, year, i, created_at)
-                                           for i in chunk])
+        new_agencies, new_rows = insert_tasks(
+            session, [_task_tuple(directive_code, year, i, created_at) for i in chunk],
+            audit=(now, "nhiemvu instantiate"))
+        agencies |= new_agencies
+        created += new_rows
         if progress:
             progress(len(chunk), len(instances))
-    created = audit_new_tasks(session, directive_code, year, now, "nhiemvu instantiate")
     if created >= ANALYZE_AFTER_ROWS:
         refresh_statistics(session)
     _request_assignment_notices(session, directive_code, year, sorted(agencies), now)
