@@ -63,25 +63,47 @@ class InstantiationResult:
 def plan_instances(directive: Directive, calendar: Calendar, registry: Registry, year: int
                    ) -> list[Instance]:
     """Every instance the directive asks for in `year`, in definition order."""
+    return list(iter_instances(directive, calendar, registry, year))
+
+
+def iter_instances(directive: Directive, calendar: Calendar, registry: Registry, year: int,
+                   skip: frozenset[str] = frozenset()) -> Iterator[Instance]:
+    """The same one by one, without agencies in `skip`: a country's plan is millions of
+    instances, and instantiating never holds them all."""
+    for spec, periods, lead, coordinating in _groups(directive, calendar, registry, year,
+                                                      skip):
+        for period, due_on in periods:
+            for agency in lead:
+                yield Instance(spec.code, agency, "lead", period, due_on)
+            for agency in coordinating:
+                yield Instance(spec.code, agency, "coordinating", period, due_on)
+
+
+def count_instances(directive: Directive, calendar: Calendar, registry: Registry, year: int,
+                    skip: frozenset[str] = frozenset()) -> int:
+    return sum(len(periods) * (len(lead) + len(coordinating)) for _, periods, lead,
+               coordinating in _groups(directive, calendar, registry, year, skip))
+
+
+def _groups(directive: Directive, calendar: Calendar, registry: Registry, year: int,
+            skip: frozenset[str]) -> Iterator[tuple[Any, list[tuple[str, date | None]],
+                                                    list[str], list[str]]]:
+    """Per task spec: its periods with their deadlines, its lead and coordinating
+    agencies."""
     if not directive.year <= year <= directive.until_year:
         span = str(directive.year) if directive.year == directive.until_year else \
             f"{directive.year}-{directive.until_year}"
         raise InstantiationError(f"directive {directive.code} covers {span}, not {year}")
-    instances: list[Instance] = []
     for spec in directive.tasks:
-        periods: list[tuple[str, DueRule | None]] = (
+        rules: list[tuple[str, DueRule | None]] = (
             [(f"{year}-{p.period}", p.due) for p in spec.recurs] if spec.recurs
             else [(str(year), spec.due)])
-        lead = registry.expand(spec.lead, directive.committee)
+        periods = [(period, due_date(rule, year, calendar) if rule is not None else None)
+                   for period, rule in rules]
+        lead = [a for a in registry.expand(spec.lead, directive.committee) if a not in skip]
         coordinating = [c for c in registry.expand(spec.coordinating, directive.committee)
-                        if c not in lead]
-        for period, rule in periods:
-            due_on = due_date(rule, year, calendar) if rule is not None else None
-            instances.extend(Instance(spec.code, agency, "lead", period, due_on)
-                             for agency in lead)
-            instances.extend(Instance(spec.code, agency, "coordinating", period, due_on)
-                             for agency in coordinating)
-    return instances
+                        if c not in lead and c not in skip]
+        yield spec, periods, lead, coordinating
 
 
 def instantiate(engine: Engine, directive_code: str, year: int, now: datetime,
@@ -101,19 +123,22 @@ def instantiate_in(session: Session, directive_code: str, year: int, now: dateti
     """
     created_at = created_at or now
     directive, calendar = load_directive(session, directive_code)
-    instances = plan_instances(directive, calendar, load_registry(session), year)
+    registry = load_registry(session)
     if session.get(ClosedYearRow, (directive_code, year)) is not None:
-        return InstantiationResult(directive_code, year, len(instances), 0, closed=True)
+        return InstantiationResult(directive_code, year,
+                                   count_instances(directive, calendar, registry, year), 0,
+                                   closed=True)
     # An agency that has ended (dissolved, merged, split) gets no new task.
-    ended = set(session.scalars(select(AgencyRow.code).where(or_(
+    ended = frozenset(session.scalars(select(AgencyRow.code).where(or_(
         AgencyRow.valid_until < to_local(now).date(),  # type: ignore[operator]
         AgencyRow.active.is_(False)))))  # type: ignore[attr-defined]
-    instances = [i for i in instances if i.agency_code not in ended]
+    planned = count_instances(directive, calendar, registry, year, ended)
     lock_directive_year(session, directive_code, year)
     existing = _existing_keys(session, directive_code, year)
     if progress:
-        progress(len(existing), len(instances))
-    missing = (i for i in instances if (i.spec_code, i.agency_code, i.period) not in existing)
+        progress(len(existing), planned)
+    missing = (i for i in iter_instances(directive, calendar, registry, year, ended)
+               if (i.spec_code, i.agency_code, i.period) not in existing)
     agencies: set[str] = set()
     created = 0
     for chunk in _chunks(missing, CHUNK):
@@ -123,11 +148,11 @@ def instantiate_in(session: Session, directive_code: str, year: int, now: dateti
         agencies |= new_agencies
         created += new_rows
         if progress:
-            progress(len(chunk), len(instances))
+            progress(len(chunk), planned)
     if created >= ANALYZE_AFTER_ROWS:
         refresh_statistics(session)
     _request_assignment_notices(session, directive_code, year, sorted(agencies), now)
-    return InstantiationResult(directive_code, year, len(instances), created)
+    return InstantiationResult(directive_code, year, planned, created)
 
 
 def _task_tuple(directive_code: str, year: int, instance: Instance, now: datetime
