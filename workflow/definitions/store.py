@@ -181,16 +181,20 @@ def load_committees(session: Session) -> dict[str, Committee]:
 
 
 def load_registry(session: Session) -> Registry:
-    agencies = {row.code: Agency(row.code, row.name, row.level, tuple(row.emails), row.head_name,
-                                 row.head_email, row.short_name, row.head_title,
-                                 row.head_salutation, row.committee_code, row.function,
-                                 row.phone)
-                for row in session.scalars(select(AgencyRow))}
+    """The registry as specs. Columns, not ORM objects: a country's 66,000 agencies would
+    otherwise stay in the session's identity map for the whole transaction."""
+    columns = (AgencyRow.code, AgencyRow.name, AgencyRow.level, AgencyRow.emails,
+               AgencyRow.head_name, AgencyRow.head_email, AgencyRow.short_name,
+               AgencyRow.head_title, AgencyRow.head_salutation, AgencyRow.committee_code,
+               AgencyRow.function, AgencyRow.phone)
+    agencies = {row[0]: Agency(row[0], row[1], row[2], tuple(row[3] or ()), *row[4:])
+                for row in session.execute(select(*columns))}
     committees = load_committees(session)
     members: dict[str, list[str]] = {}
-    for member in session.scalars(select(AgencyGroupMemberRow).order_by(
-            AgencyGroupMemberRow.group_code, AgencyGroupMemberRow.position)):
-        members.setdefault(member.group_code, []).append(member.agency_code)
+    for group_code, agency_code in session.execute(
+            select(AgencyGroupMemberRow.group_code, AgencyGroupMemberRow.agency_code)
+            .order_by(AgencyGroupMemberRow.group_code, AgencyGroupMemberRow.position)):
+        members.setdefault(group_code, []).append(agency_code)
     groups = {row.code: AgencyGroup(row.code, row.name, tuple(members.get(row.code, ())))
               for row in session.scalars(select(AgencyGroupRow))}
     return Registry(agencies, groups, committees)
