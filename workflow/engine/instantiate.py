@@ -175,12 +175,11 @@ def _request_assignment_notices(session: Session, directive_code: str, year: int
     if not agencies:
         return
     batch = now.isoformat()
-    requests = [notice(f"tasks_assigned:{directive_code}:{year}:{agency}:{batch}",
-                       "tasks_assigned", None, agency, "agency",
-                       {"directive": directive_code, "year": year}, now)
-                for agency in agencies]
-    for chunk in _chunks(requests, CHUNK):
-        queue(session, chunk)
+    for chunk in _chunks(agencies, CHUNK):  # built chunk by chunk: a country has 66,000
+        queue(session, [notice(f"tasks_assigned:{directive_code}:{year}:{agency}:{batch}",
+                               "tasks_assigned", None, agency, "agency",
+                               {"directive": directive_code, "year": year}, now)
+                        for agency in chunk])
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
