@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import text
@@ -61,8 +62,13 @@ _AUDIT_VALUES = "'system', 'cli', 'assign', NULL, 'assigned', 1"
 def _sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """Dates and datetimes as the exact text SQLAlchemy writes, so SQL comparisons and
     ORM reads agree with rows the ORM wrote itself."""
-    return tuple(_utc_naive(value) if isinstance(value, datetime)
-                 else value.isoformat() if isinstance(value, date) else value for value in row)
+    return tuple(_as_text(value) if isinstance(value, date) else value for value in row)
+
+
+@lru_cache(maxsize=4096)
+def _as_text(value: date) -> str:
+    """Cached: a million rows share a few deadlines and one creation instant."""
+    return _utc_naive(value) if isinstance(value, datetime) else value.isoformat()
 
 
 def _utc_naive(value: datetime) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -157,9 +158,14 @@ def instantiate_in(session: Session, directive_code: str, year: int, now: dateti
 
 def _task_tuple(directive_code: str, year: int, instance: Instance, now: datetime
                 ) -> tuple[Any, ...]:
-    due_at = deadline_instant(instance.due_on) if instance.due_on else None
+    due_at = _deadline(instance.due_on) if instance.due_on else None
     return (directive_code, instance.spec_code, instance.agency_code, instance.role, year,
             instance.period, "assigned", instance.due_on, due_at, 0, 1, now, now)
+
+
+@lru_cache(maxsize=4096)
+def _deadline(day: date) -> datetime:
+    return deadline_instant(day)
 
 
 def _existing_keys(session: Session, directive_code: str, year: int
