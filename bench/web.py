@@ -1,29 +1,32 @@
-"""Load on the web app: `nhiemvu serve` in its own process, this process sending requests
-on loopback for a bounded time with 1 and 50 concurrent clients.
+"""Benchmark: the agency's report page under `wrk`, next to a minimal baseline app.
 
-Scenarios: the agency's report page (GET: token check, one task with its history),
-report POSTs (each a real `report` transition with its audit, outbox and report rows),
-and as baselines the health check (the HTTP stack with no database) and the same report
-transition called directly, without HTTP.
+`nhiemvu serve` (one worker) and the baseline (bench/baseline_app.py: one row read by
+primary key and one Jinja2 template of the same size for GET; the form read, one row
+read, one UPDATE, an audit, an outbox and a report row and one commit for POST) each run
+in a process of their own, with the same uvicorn settings, on the same database. `wrk`
+(one thread, a C load generator far faster than either server) drives each with 1 and
+16 connections: GET of report pages (round robin over the tasks) and report POSTs (each
+consumes a task of its own, so every POST is a real transition). It prints requests/s of
+both, the ratio, the errors, and the peak RSS of both servers; `--check` exits 1 when a
+goal of issue 19 is missed (GET >= 0.5x, POST >= 0.3x of the baseline).
 
     .venv/bin/python bench/web.py --db sqlite:///web-bench.db
-    .venv/bin/python bench/web.py --db postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/web.py --db postgresql://postgres@127.0.0.1:5432/test --check
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import random
-import statistics
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -38,27 +41,37 @@ from web.security import CSRF_COOKIE, form_token
 from workflow.access.linkkeys import load_ring
 from workflow.access.links import LinkMaker
 from workflow.definitions.store import save_definitions
-from workflow.engine.actors import Actor
 from workflow.engine.instantiate import instantiate
-from workflow.engine.reports import submit_report
 from workflow.storage.db import make_engine, read_session, write_session
 from workflow.storage.models import TaskRow
 
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
 SPECS = 5
+GOALS = {"GET": 0.5, "POST": 0.3}
+SECRET = "bench-browser-secret"
 REPORT = {"text": "Đã tổ chức tuyên truyền về bình đẳng giới tại 12 thôn, 640 lượt người "
                   "tham dự; lồng ghép trong sinh hoạt chi hội phụ nữ.",
           "figures": "Số buổi tuyên truyền: 12\nSố lượt người tham dự: 640"}
-
-
-class Pool:
-    """Tasks in state assigned, each reported once (a POST consumes one)."""
-
-    def __init__(self, ids: list[int]) -> None:
-        self._ids: Iterator[int] = iter(ids)
-
-    def take(self) -> int:
-        return next(self._ids)
+# One thread, its own Lua state: requests go round the list of paths (and bodies) given
+# in a file, one per line, "METHOD PATH [BODY]".
+SCRIPT = """
+local requests = {}
+local n = 0
+init = function(args)
+  for line in io.lines(args[1]) do
+    local method, path, body = line:match("^(%S+) (%S+) ?(.*)$")
+    local headers = {["Cookie"] = args[2]}
+    if method == "POST" then
+      headers["Content-Type"] = "application/x-www-form-urlencoded"
+    end
+    table.insert(requests, wrk.format(method, path, headers, body ~= "" and body or nil))
+  end
+end
+request = function()
+  n = n % #requests + 1
+  return requests[n]
+end
+"""
 
 
 def populate(url: str, agencies: int) -> list[tuple[int, str, datetime | None]]:
@@ -76,119 +89,125 @@ def populate(url: str, agencies: int) -> list[tuple[int, str, datetime | None]]:
     return [(int(i), str(a), d) for i, a, d in rows]
 
 
-def start_server(url: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "NHIEMVU_ATTACHMENTS_DIR": str(folder),
-           "NHIEMVU_BASE_URL": f"http://127.0.0.1:{port}"}
-    server = subprocess.Popen([NHIEMVU, "--db", url, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/suc-khoe").status_code == 200:
-                return server
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+            return server
         except httpx.TransportError:
             time.sleep(0.1)
     server.kill()
-    raise RuntimeError("the server did not start")
+    raise RuntimeError(f"{command[0]} did not start")
 
 
-Send = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
+def peak_rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
-async def load(base: str, clients: int, seconds: float, send: Send, expect: int
-               ) -> tuple[int, float, list[float]]:
-    """`clients` workers, each with its own connection, sending until time is up."""
-    latencies: list[float] = []
-    errors = 0
-    stop = time.perf_counter() + seconds
-
-    async def worker() -> None:
-        nonlocal errors
-        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-            while time.perf_counter() < stop:
-                started = time.perf_counter()
-                response = await send(client)
-                latencies.append(time.perf_counter() - started)
-                errors += response.status_code != expect
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(clients)))
-    return errors, time.perf_counter() - started, latencies
+def wrk(base: str, requests: list[str], connections: int, seconds: float, folder: Path,
+        name: str) -> tuple[float, int, float]:
+    """(requests/s, errors, mean latency ms) of one wrk run over these requests."""
+    script, listing = folder / "round.lua", folder / f"{name}.txt"
+    script.write_text(SCRIPT, encoding="utf-8")
+    listing.write_text("\n".join(requests) + "\n", encoding="utf-8")
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "-s",
+                          str(script), base, "--", str(listing), f"{CSRF_COOKIE}={SECRET}"],
+                         capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    latency = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out)
+    assert latency is not None
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[latency.group(2)]
+    return rate, int(errors.group(1)) if errors else 0, float(latency.group(1)) * scale
 
 
-def line(name: str, clients: int, errors: int, elapsed: float, latencies: list[float]) -> str:
-    ordered = sorted(latencies)
-    p50 = statistics.median(ordered) * 1000
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-    return (f"{name:<36} {clients:>7} {len(ordered):>8,} {len(ordered) / elapsed:>8.1f} "
-            f"{p50:>8.1f} {p99:>8.1f} {errors:>6}")
-
-
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite:///web-bench.db")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--clients", default="1,50")
-    parser.add_argument("--agencies", type=int, default=4000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", default="1,16")
+    parser.add_argument("--agencies", type=int, default=10_000)
+    parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (bash deploy/install-test-tools.sh)")
+        return 2
     concurrency = [int(c) for c in args.clients.split(",")]
-    with scratch_database(args.db, "web") as url, tempfile.TemporaryDirectory() as folder:
+    missed: list[str] = []
+    with scratch_database(args.db, "web") as url, tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
         started = time.perf_counter()
         tasks = populate(url, args.agencies)
         engine = make_engine(url)
         ring = load_ring(engine, datetime.now(UTC))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
+        engine.dispose()
+        port, base_port = free_port(), free_port()
+        base, baseline = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{base_port}"
         maker = LinkMaker(ring, base, datetime.now(UTC))
-        links = {ident: maker.task(ident, agency, due).removeprefix(base)
-                 for ident, agency, due in tasks}
-        agency_of = {ident: agency for ident, agency, _ in tasks}
-        secret = "bench-browser-secret"
-        print(f"database: {make_url(url).render_as_string(hide_password=True)}  tasks: "
-              f"{len(tasks):,}  (setup {time.perf_counter() - started:.0f} s)  "
-              f"{args.seconds:g} s per run")
-        print(f"{'scenario':<36} {'clients':>7} {'requests':>8} {'req/s':>8} "
-              f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
-        pool = Pool([ident for ident, _, _ in tasks])
-        # Baseline without HTTP: the same transition, called directly in this process.
-        direct: list[float] = []
-        stop = time.perf_counter() + min(args.seconds, 5)
-        while time.perf_counter() < stop:
-            ident = pool.take()
-            begin = time.perf_counter()
-            submit_report(engine, ident, Actor(agency_of[ident], "agency", "link",
-                                               agency_of[ident]),
-                          datetime.now(UTC), REPORT["text"], [], [])
-            direct.append(time.perf_counter() - begin)
-        print(line("baseline: report transition, no HTTP", 1, 0, sum(direct), direct))
-        server = start_server(url, port, Path(folder))
+        links = [maker.task(i, a, d).removeprefix(base) for i, a, d in tasks]
+        env = {**os.environ, "NHIEMVU_DATABASE_URL": url, "NHIEMVU_BASE_URL": base,
+               "NHIEMVU_ATTACHMENTS_DIR": str(folder / "files")}
+        product = start([NHIEMVU, "--db", url, "serve", "--port", str(port)], env, port)
+        size = len(httpx.get(base + links[0]).content)
+        other = start([sys.executable, "-m", "uvicorn", "bench.baseline_app:create",
+                       "--factory", "--port", str(base_port), "--log-level", "warning",
+                       "--no-access-log"],
+                      {**env, "BASELINE_PAGE_BYTES": str(size),
+                       "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}, base_port)
         try:
-            async def health(client: httpx.AsyncClient) -> httpx.Response:
-                return await client.get("/suc-khoe")
-
-            readable = list(links.values())
-
-            async def page(client: httpx.AsyncClient) -> httpx.Response:
-                return await client.get(random.choice(readable))
-
-            async def post(client: httpx.AsyncClient) -> httpx.Response:
-                ident = pool.take()
-                client.cookies.set(CSRF_COOKIE, secret)
-                return await client.post(links[ident], data={
-                    **REPORT, "csrf": form_token(ring, secret, f"task:{ident}")})
-
-            for name, send, expect in (("baseline: GET /suc-khoe (no database)", health, 200),
-                                       ("GET report page", page, 200),
-                                       ("POST report (transition+audit+outbox)", post, 303)):
-                for clients in concurrency:
-                    errors, elapsed, latencies = asyncio.run(
-                        load(base, clients, args.seconds, send, expect))
-                    print(line(name, clients, errors, elapsed, latencies), flush=True)
+            print(f"database: {make_url(url).render_as_string(hide_password=True)}  tasks: "
+                  f"{len(tasks):,}  report page {size:,} bytes  (setup "
+                  f"{time.perf_counter() - started:.0f} s)  wrk -t1, {args.seconds:g} s a run")
+            print(f"{'scenario':<34} {'conns':>5} {'product/s':>10} {'baseline/s':>10} "
+                  f"{'ratio':>6} {'errors':>7} {'p.lat ms':>8}")
+            ids = [i for i, _, _ in tasks]
+            posts = 0
+            for method in ("GET", "POST"):
+                for connections in concurrency:
+                    if method == "GET":
+                        mine = [f"GET {link}" for link in links]
+                        theirs = [f"GET /t/{i}" for i in ids]
+                    else:  # disjoint tasks for every run, each POSTed once
+                        share = len(ids) // (2 * len(concurrency))
+                        chosen = range(posts, posts + share)
+                        posts += share
+                        body = {i: urlencode({**REPORT, "csrf": form_token(
+                            ring, SECRET, f"task:{ids[i]}")}) for i in chosen}
+                        mine = [f"POST {links[i]} {body[i]}" for i in chosen]
+                        chosen = range(posts, posts + share)
+                        posts += share
+                        theirs = [f"POST /t/{ids[i]} {urlencode(REPORT)}" for i in chosen]
+                    rate, errors, latency = wrk(base, mine, connections, args.seconds, folder,
+                                                "product")
+                    base_rate, base_errors, _ = wrk(baseline, theirs, connections,
+                                                    args.seconds, folder, "baseline")
+                    ratio = rate / base_rate
+                    label = "GET report page" if method == "GET" else \
+                        "POST report (transition, audit…)"
+                    print(f"{label:<34} {connections:>5} {rate:>10.0f} {base_rate:>10.0f} "
+                          f"{ratio:>5.2f}x {errors + base_errors:>7} {latency:>8.1f}",
+                          flush=True)
+                    if ratio < GOALS[method]:
+                        missed.append(f"{method} {connections} conn {ratio:.2f}x")
+            print(f"peak RSS: product {peak_rss_mib(product.pid):.0f} MiB, baseline "
+                  f"{peak_rss_mib(other.pid):.0f} MiB; goals: GET >= {GOALS['GET']}x, "
+                  f"POST >= {GOALS['POST']}x of the baseline")
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-            engine.dispose()
+            for server in (product, other):
+                server.terminate()
+                server.wait(timeout=30)
+    if args.check and missed:
+        print("goals missed: " + ", ".join(missed))
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
