@@ -225,7 +225,7 @@ def test_files_of_a_rolled_back_transaction_are_discarded_and_a_crash_is_swept(
     instantiate(loaded, "hq-2022", 2022, NOW)
     store = AttachmentStore(tmp_path / "files", 1024 * 1024)
     staging = store.staging()
-    stored = staging.put("bao-cao.pdf", io.BytesIO(PDF))
+    staging.put("bao-cao.pdf", io.BytesIO(PDF))
     with pytest.raises(RuntimeError), write_session(loaded) as session:
         session.add(TaskRow(directive_code="khong-co"))  # any failure before the commit
         raise RuntimeError("rolled back")
@@ -248,7 +248,6 @@ def test_files_of_a_rolled_back_transaction_are_discarded_and_a_crash_is_swept(
     assert store.path(committed.stored_name).read_bytes() == PDF
     assert not store.path(orphan.stored_name).exists()
     assert fresh.staged is not None and fresh.staged.exists()
-    del stored
 
 
 def bomb(entries: int = 0, zeros: int = 0) -> bytes:

@@ -168,12 +168,11 @@ async def _enter_report(request: Request, ctx: WebContext, staging: Staging, for
         return await _task_page(request, refused.status, str(refused), field="report-files")
     actor, now = _actor(request), ctx.now()
 
-    def run() -> str:
+    def run() -> None:
         with write_session(ctx.engine) as session:
-            return report_for_agency(session, task_id, actor, now, text, figures, files,
-                                     str(form.get("channel") or ""),
-                                     str(form.get("reference") or ""),
-                                     small_int(form.get("version"))).done
+            report_for_agency(session, task_id, actor, now, text, figures, files,
+                              str(form.get("channel") or ""), str(form.get("reference") or ""),
+                              small_int(form.get("version")))
 
     try:
         await run_in_threadpool(run)
