@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -33,7 +33,7 @@ from workflow.engine.machine import OWED_STATES
 from workflow.engine.reports import FiguresError, parse_figures, submit_report
 from workflow.errors import ConflictError, DateFormatError, IllegalTransitionError, NhiemvuError
 from workflow.storage.attachments import ALLOWED_LABEL, UploadError
-from workflow.storage.db import read_session, write_session
+from workflow.storage.db import read_connection, read_session, write_session
 from workflow.storage.models import AgencyChangeRow, AgencyRow, TaskRow, TaskTransferRow
 
 LINK_ERRORS = {
@@ -96,21 +96,26 @@ def _task_claims(ctx: WebContext, request: Request) -> LinkClaims:
 
 
 def _load_view(ctx: WebContext, claims: LinkClaims) -> TaskView:
-    with read_session(ctx.engine) as session:
-        view = task_view(session, claims.task_id or 0, ctx.now())
+    with read_connection(ctx.engine) as connection:
+        view = task_view(connection, claims.task_id or 0, ctx.now())
         if view is not None and view.task.agency_code != claims.agency_code:
-            raise _moved(session, claims.task_id or 0, claims.agency_code)
+            raise _moved(connection, claims.task_id or 0, claims.agency_code)
     if view is None:
         raise LinkRefused("scope")
     return view
 
 
-def _load_task(ctx: WebContext, claims: LinkClaims) -> TaskRow:
-    """Only the task row: what a POST needs before it writes."""
-    with read_session(ctx.engine) as session:
-        task = session.get(TaskRow, claims.task_id or 0)
+TASK_STATE = select(TaskRow.id, TaskRow.agency_code, TaskRow.state).where(
+    TaskRow.id == bindparam("task_id"))  # type: ignore[arg-type]
+
+
+def _load_task(ctx: WebContext, claims: LinkClaims) -> Any:
+    """The task's id and state, all a POST needs before it writes (the write reads the row
+    again under its lock)."""
+    with read_connection(ctx.engine) as connection:
+        task = connection.execute(TASK_STATE, {"task_id": claims.task_id or 0}).first()
         if task is not None and task.agency_code != claims.agency_code:
-            raise _moved(session, claims.task_id or 0, claims.agency_code)
+            raise _moved(connection, claims.task_id or 0, claims.agency_code)
     if task is None:
         raise LinkRefused("scope")
     return task
@@ -140,7 +145,7 @@ async def task_page(request: Request) -> Response:
     ctx = context_of(request)
     try:
         claims = _task_claims(ctx, request)
-        view = await run_in_threadpool(_load_view, ctx, claims)
+        view = await ctx.short_read(_load_view, ctx, claims)
     except LinkRefused as refused:
         return _refuse(ctx, request, refused.reason, refused.message)
     sent = request.query_params.get("da-gui") == "1" and not view.owed
@@ -151,7 +156,7 @@ async def submit(request: Request) -> Response:
     ctx = context_of(request)
     try:
         claims = _task_claims(ctx, request)
-        task = await run_in_threadpool(_load_task, ctx, claims)
+        task = await ctx.short_read(_load_task, ctx, claims)
     except LinkRefused as refused:
         return _refuse(ctx, request, refused.reason, refused.message)
 
@@ -207,7 +212,7 @@ async def ask_extension(request: Request) -> Response:
     ctx = context_of(request)
     try:
         claims = _task_claims(ctx, request)
-        task = await run_in_threadpool(_load_task, ctx, claims)
+        task = await ctx.short_read(_load_task, ctx, claims)
     except LinkRefused as refused:
         return _refuse(ctx, request, refused.reason, refused.message)
     try:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from web.config import WebSettings
@@ -15,6 +18,10 @@ from workflow.access.links import LinkMaker, LinkSigner
 from workflow.access.logins import LoginLimits
 from workflow.clock import Clock
 from workflow.storage.attachments import AttachmentStore
+from workflow.storage.db import is_sqlite
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -26,6 +33,15 @@ class WebContext:
     pages: Pages
     store: AttachmentStore
     login_limits: LoginLimits = field(default_factory=LoginLimits)
+
+    async def short_read(self, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """A read of a few rows by key. On SQLite it runs right here: the read is
+        in-process, never waits on the network or a lock (WAL), and takes less time than
+        handing it to a worker thread and back. On PostgreSQL it waits on the network, so
+        it goes to the thread pool like every other database call."""
+        if is_sqlite(self.engine):
+            return read(*args, **kwargs)
+        return await run_in_threadpool(read, *args, **kwargs)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -43,8 +43,8 @@ from workflow.engine.machine import STATES
 from workflow.engine.operations import CHANNELS, applies
 from workflow.errors import ConflictError, IllegalTransitionError, NhiemvuError
 from workflow.storage.attachments import ALLOWED, safe_filename
+from workflow.storage.db import read_connection, write_session
 from workflow.storage.db import read_session as db_read
-from workflow.storage.db import write_session
 from workflow.storage.models import (
     AgencyRow,
     AttachmentRow,
@@ -332,8 +332,8 @@ async def _task_page(request: Request, status: int = 200, error: str | None = No
     task_id = path_id(request, "task_id")
 
     def load() -> Any:
-        with db_read(ctx.engine) as session:
-            return task_view(session, task_id, ctx.now())
+        with read_connection(ctx.engine) as connection:
+            return task_view(connection, task_id, ctx.now())
 
     view = await run_in_threadpool(load)
     if view is None:

@@ -29,7 +29,9 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True)
+                             lstrip_blocks=True,
+                             # Templates ship with the code: never stat them per request.
+                             auto_reload=False)
     env.filters.update(ngay=format_date, gio=format_datetime, size=size_label,
                        ban_hanh=issued_label,
                        state=lambda s: STATE_LABELS.get(s, s),

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
+from workflow.definitions.codec import calendar_from_dict
 from workflow.definitions.specs import Calendar
-from workflow.definitions.store import load_calendars
-from workflow.engine.extensions import requests_of
 from workflow.engine.machine import OWED_STATES
-from workflow.engine.reports import reports_of
 from workflow.storage.models import (
     AgencyRow,
     AttachmentRow,
     AuditRow,
+    CalendarRow,
     DirectiveRow,
     ExtensionRequestRow,
     ReportRow,
@@ -25,7 +25,7 @@ from workflow.storage.models import (
     TaskSpecRow,
 )
 from workflow.views.labels import document_label, period_label, period_labeler
-from workflow.views.queries import history, is_overdue, overdue_days
+from workflow.views.queries import is_overdue, overdue_days
 
 # Audit rows that people act on; the scheduler's reminders stay in the CLI history.
 PEOPLE_TRIGGERS = {"assign", "report", "return", "verify", "cancel", "reschedule",
@@ -34,18 +34,20 @@ PEOPLE_TRIGGERS = {"assign", "report", "return", "verify", "cancel", "reschedule
 
 @dataclass
 class TaskView:
-    task: TaskRow
-    spec: TaskSpecRow
-    directive: DirectiveRow
-    agency: AgencyRow
-    audit: list[AuditRow]
-    reports: list[tuple[ReportRow, list[AttachmentRow]]]
+    """Rows as read (Core rows and namespaces with the tables' column names): the pages
+    only read attributes, and building ORM objects cost more than the queries."""
+    task: Any
+    spec: Any
+    directive: Any
+    agency: Any
+    audit: list[Any]
+    reports: list[tuple[Any, list[Any]]]
     now: datetime
     calendar: Calendar | None = None
-    extensions: list[ExtensionRequestRow] = field(default_factory=list)
+    extensions: list[Any] = field(default_factory=list)
 
     @property
-    def pending_extension(self) -> ExtensionRequestRow | None:
+    def pending_extension(self) -> Any:
         return next((e for e in self.extensions if e.state == "pending"), None)
 
     @property
@@ -71,24 +73,70 @@ class TaskView:
         return document_label(self.directive)
 
     @property
-    def people_history(self) -> list[AuditRow]:
+    def people_history(self) -> list[Any]:
         return [a for a in self.audit if a.trigger in PEOPLE_TRIGGERS]
 
 
-def task_view(session: Session, task_id: int, now: datetime) -> TaskView | None:
-    found = session.execute(
-        select(TaskRow, TaskSpecRow, DirectiveRow, AgencyRow)
-        .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
-              & (TaskSpecRow.code == TaskRow.spec_code))
-        .join(DirectiveRow, DirectiveRow.code == TaskRow.directive_code)
-        .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
-        .where(TaskRow.id == task_id)).first()
+TASK, SPEC, DIRECTIVE, AGENCY, CALENDAR = (
+    row.__table__ for row in (TaskRow, TaskSpecRow, DirectiveRow, AgencyRow, CalendarRow))
+AUDIT, REPORT, ATTACHMENT, EXTENSION = (
+    row.__table__ for row in (AuditRow, ReportRow, AttachmentRow, ExtensionRequestRow))
+# One statement for the task and what its page shows of its spec, document, agency and
+# calendar: only the columns the pages read (every column costs on each request).
+PARTS = {"spec": (SPEC.c.title, SPEC.c.text),
+         "directive": (DIRECTIVE.c.code, DIRECTIVE.c.kind, DIRECTIVE.c.number,
+                       DIRECTIVE.c.issued_on, DIRECTIVE.c.date_precision, DIRECTIVE.c.issuer,
+                       DIRECTIVE.c.calendar_code, DIRECTIVE.c.committee_code),
+         "agency": (AGENCY.c.code, AGENCY.c.name, AGENCY.c.committee_code)}
+MAIN = (select(TASK, *(column.label(f"{part}__{column.name}")
+                       for part, columns in PARTS.items() for column in columns),
+               CALENDAR.c.body.label("calendar__body"))
+        .select_from(TASK.join(SPEC, (SPEC.c.directive_code == TASK.c.directive_code)
+                               & (SPEC.c.code == TASK.c.spec_code))
+                     .join(DIRECTIVE, DIRECTIVE.c.code == TASK.c.directive_code)
+                     .join(AGENCY, AGENCY.c.code == TASK.c.agency_code)
+                     .outerjoin(CALENDAR, CALENDAR.c.code == DIRECTIVE.c.calendar_code)))
+TASK_COLUMNS = tuple(column.name for column in TASK.c)
+# Built once: making a statement costs more than running it on a small table.
+TASK_ID = bindparam("task_id")
+BY_TASK = {"main": MAIN.where(TASK.c.id == TASK_ID)} | {
+    name: select(table).where(table.c.task_id == TASK_ID).order_by(table.c.id)
+    for name, table in (("audit", AUDIT), ("reports", REPORT), ("files", ATTACHMENT),
+                        ("extensions", EXTENSION))}
+_calendars: dict[str, tuple[dict[str, Any], Calendar]] = {}
+
+
+def _calendar(code: str, body: dict[str, Any] | None) -> Calendar | None:
+    """Parsing a calendar costs more than reading it: reuse the last parse of a body."""
+    if body is None:
+        return None
+    cached = _calendars.get(code)
+    if cached is None or cached[0] != body:
+        cached = _calendars[code] = (body, calendar_from_dict(code, body))
+    return cached[1]
+
+
+def task_view(connection: Connection, task_id: int, now: datetime) -> TaskView | None:
+    """Everything a task's page shows, in four short statements (five with files)."""
+    key = {"task_id": task_id}
+    found = connection.execute(BY_TASK["main"], key).first()
     if found is None:
         return None
-    task, spec, directive, agency = found
-    calendar = load_calendars(session).get(directive.calendar_code)
-    return TaskView(task, spec, directive, agency, history(session, task_id),
-                    reports_of(session, task_id), now, calendar, requests_of(session, task_id))
+    values = found._mapping
+    task = SimpleNamespace(**{name: values[name] for name in TASK_COLUMNS})
+    parts = {part: SimpleNamespace(**{c.name: values[f"{part}__{c.name}"] for c in columns})
+             for part, columns in PARTS.items()}
+    audit = list(connection.execute(BY_TASK["audit"], key))
+    reports = list(connection.execute(BY_TASK["reports"], key))
+    files: dict[int, list[Any]] = {}
+    if reports:
+        for row in connection.execute(BY_TASK["files"], key):
+            files.setdefault(row.report_id, []).append(row)
+    extensions = list(connection.execute(BY_TASK["extensions"], key))
+    return TaskView(task, parts["spec"], parts["directive"], parts["agency"], audit,
+                    [(report, files.get(report.id, [])) for report in reports], now,
+                    _calendar(values["directive__calendar_code"], values["calendar__body"]),
+                    extensions)
 
 
 def agency_tasks(session: Session, agency_code: str, since_year: int

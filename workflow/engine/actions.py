@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from workflow.engine.actors import Actor
@@ -43,6 +44,10 @@ NOTIFY: dict[str, tuple[str, str]] = {
     "return": ("task_returned", "agency"),
     "cancel": ("task_cancelled", "agency"),
 }
+
+
+SECRETARIAT = select(DirectiveRow.secretariat).where(
+    DirectiveRow.code == bindparam("code"))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -100,13 +105,14 @@ def _check_actor(row: TaskRow, key: str, trigger: str, actor: Actor) -> None:
 def apply_transition(session: Session, plan: Plan) -> TaskRow:
     """Writes the plan if the task is still at the version it was read at."""
     flow = plan.flow
+    written = {"state": flow.state, "reported_at": flow.reported_at,
+               "verified_at": flow.verified_at, "closed_at": flow.closed_at,
+               "report_text": flow.report_text, "last_reason": flow.last_reason,
+               "version": plan.read_version + 1, "updated_at": plan.now}
     statement = (
         update(TaskRow)
         .where(TaskRow.id == plan.task_id, TaskRow.version == plan.read_version)  # type: ignore[arg-type]
-        .values(state=flow.state, reported_at=flow.reported_at, verified_at=flow.verified_at,
-                closed_at=flow.closed_at, report_text=flow.report_text,
-                last_reason=flow.last_reason, version=plan.read_version + 1,
-                updated_at=plan.now)
+        .values(**written)
         .execution_options(synchronize_session=False)
     )
     try:
@@ -127,8 +133,10 @@ def apply_transition(session: Session, plan: Plan) -> TaskRow:
                          role=plan.actor.role, channel=plan.actor.channel, trigger=plan.trigger,
                          from_state=plan.from_state, to_state=flow.state, reason=plan.reason,
                          task_version=new_version))
-    row = session.get(TaskRow, plan.task_id, populate_existing=True)
+    row = session.get(TaskRow, plan.task_id)  # the planned row, from the identity map
     assert row is not None
+    for name, value in written.items():  # what the UPDATE wrote, without reading it back
+        set_committed_value(row, name, value)
     if plan.trigger in NOTIFY:  # a task closed as not done is not announced
         session.add(_notification(session, row, plan, new_version))
     session.flush()
@@ -139,8 +147,7 @@ def _notification(session: Session, row: TaskRow, plan: Plan, version: int) -> O
     kind, recipient = NOTIFY[plan.trigger]
     agency = row.agency_code
     if recipient == "secretariat":
-        directive = session.get(DirectiveRow, row.directive_code)
-        agency = directive.secretariat if directive else None
+        agency = session.scalar(SECRETARIAT, {"code": row.directive_code})
     payload: dict[str, Any] = {"task_id": plan.task_id, "task": plan.key,
                                "from": plan.from_state, "to": row.state,
                                "actor": plan.actor.name}
