@@ -7,16 +7,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 from sqlmodel import Session
 
+from notifier.digests import LISTED_DOCUMENTS, Backlog, DigestQueries
 from workflow.access.links import LinkMaker
 from workflow.clock import to_local
 from workflow.dates import deadline_instant
 from workflow.definitions.codec import calendar_from_dict
 from workflow.engine.machine import OWED_STATES
-from workflow.schedule.digests import digest_window
 from workflow.storage.models import (
     AgencyRow,
     AttachmentRow,
@@ -53,15 +54,6 @@ class Envelope:
     reply_to: list[str] = field(default_factory=list)  # the secretariat's mailbox
 
 
-@dataclass
-class DigestData:
-    """All overdue tasks as of one instant, fetched once and shared by every digest."""
-
-    as_of: datetime
-    by_agency: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    secretariat_of: dict[str, str | None] = field(default_factory=dict)
-
-
 DEADLINE_EVENT_KINDS = {"reminder", "task_returned", "deadline_changed"}
 
 
@@ -70,21 +62,25 @@ class NoRecipientError(Exception):
 
 
 class ContextBuilder:
-    def __init__(self, session: Session, links: LinkMaker,
-                 digests: dict[str, DigestData] | None = None) -> None:
+    def __init__(self, session: Session, links: LinkMaker) -> None:
         self.session = session
         self.links = links
         self.agencies: dict[str, AgencyRow] = {}
         self.directives = {d.code: d for d in session.scalars(select(DirectiveRow))}
         self.calendars = {c.code: calendar_from_dict(c.code, c.body)
                           for c in session.scalars(select(CalendarRow))}
-        # The week's overdue tasks, fetched once and reused by later batches of one run.
-        self.digests = {} if digests is None else digests
+        self.backlogs = DigestQueries(session, lambda code: document_label(
+            self.directives[code]))
+        self.agency_backlogs: dict[str, Backlog] = {}
 
     def envelopes(self, rows: list[OutboxRow], now: datetime
                   ) -> list[tuple[OutboxRow, Envelope | Exception]]:
         self._load_agencies({r.agency_code for r in rows if r.agency_code})
         tasks = self._tasks({r.task_id for r in rows if r.task_id})
+        # Every agency digest of the batch from one set query (bounded per agency).
+        self.agency_backlogs = self.backlogs.for_agencies(
+            (r.agency_code for r in rows if r.kind == "weekly_digest" and r.agency_code
+             and r.recipient_role != "secretariat"), now)
         result: list[tuple[OutboxRow, Envelope | Exception]] = []
         for row in rows:
             try:
@@ -198,59 +194,51 @@ class ContextBuilder:
             raise NoRecipientError("the directive names no chair or secretariat")
         directive = self.directives[row.payload["directive"]]
         due_on = date.fromisoformat(row.payload["due_on"])
-        counts: dict[str, int] = defaultdict(int)
-        for task in self._task_list(TaskRow.directive_code == directive.code,
-                                    TaskRow.due_at == deadline_instant(due_on),
-                                    TaskRow.state.in_(OWED_STATES)):  # type: ignore[attr-defined]
-            counts[task["agency_name"]] += 1
+        where = (TaskRow.directive_code == directive.code,
+                 TaskRow.due_at == deadline_instant(due_on),
+                 TaskRow.state.in_(OWED_STATES))  # type: ignore[attr-defined]
+        total, agencies = self.session.execute(
+            select(func.count(), func.count(distinct(TaskRow.agency_code))).where(*where)).one()
+        counts, other_agencies, other_tasks = self.backlogs.counts_by_agency(
+            where, total, agencies, now)
         context = {"recipient": _agency(chair), "directive": self._directive(directive),
-                   "due_on": due_on, "count": row.payload["tasks"],
-                   "days_overdue": overdue_days(now, due_on),
-                   "agencies": [{"name": n, "count": c} for n, c in sorted(counts.items())]}
+                   "due_on": due_on, "count": total or row.payload["tasks"],
+                   "days_overdue": overdue_days(now, due_on), "agencies": counts,
+                   "agency_count": agencies, "other_agencies": other_agencies,
+                   "other_tasks": other_tasks,
+                   "link": f"{self.links.base_url}/quan-ly/qua-han?chi_dao="
+                           f"{quote(directive.code)}"}
         to = [chair.head_email] if chair.head_email else list(chair.emails)
         return _checked(Envelope(row.id or 0, row.key, "escalation_chair", to, [], context))
 
     def _digest(self, row: OutboxRow, recipient: AgencyRow | None, now: datetime) -> Envelope:
         assert recipient is not None
-        week = row.payload["week"]
-        data = self.digests.get(week) or self._digest_data(week, now)
         if row.recipient_role == "secretariat":
-            own = [code for code, sec in data.secretariat_of.items() if sec == recipient.code]
-            tasks = [t for ts in data.by_agency.values() for t in ts if t["directive"] in own]
+            own = sorted(code for code, d in self.directives.items()
+                         if d.secretariat == recipient.code)
+            backlog = self.backlogs.for_directives(own, now)
             link = f"{self.links.base_url}/quan-ly/qua-han"
+            if len(backlog.documents) == 1:
+                link += f"?chi_dao={quote(backlog.documents[0])}"
         else:
-            tasks = data.by_agency.get(recipient.code, [])
+            backlog = self.agency_backlogs.get(recipient.code) or Backlog()
             link = self.links.agency(recipient.code)
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for task in sorted(tasks, key=lambda t: (-t["days_overdue"], -t["level"], t["title"])):
+        for task in backlog.tasks:
             groups[task["agency"]].append(task)
-        codes = sorted({t["directive"] for t in tasks})
-        context = {"recipient": _agency(recipient), "week_label": week_label(week),
-                   "documents": [self._directive(self.directives[c]) for c in codes],
-                   "as_of": data.as_of, "total": len(tasks),
+        documents = backlog.documents[:LISTED_DOCUMENTS]
+        context = {"recipient": _agency(recipient), "week_label": week_label(row.payload["week"]),
+                   "documents": [self._directive(self.directives[c]) for c in documents],
+                   "other_documents": len(backlog.documents) - len(documents),
+                   "as_of": now, "total": backlog.total, "agency_count": backlog.agency_count,
+                   "complete": backlog.complete, "worst": backlog.tasks,
+                   "counts": backlog.counts, "other_agencies": backlog.other_agencies,
+                   "other_tasks": backlog.other_tasks,
                    "groups": [{"agency": a, "tasks": ts} for a, ts in sorted(groups.items())],
                    "link": link, "link_label": "Danh sách nhiệm vụ quá hạn trên trang quản lý"
                    if row.recipient_role == "secretariat" else "Danh sách nhiệm vụ của đơn vị"}
         return _checked(Envelope(row.id or 0, row.key, "weekly_digest",
                                  _addresses(recipient, head=False), [], context))
-
-    def _digest_data(self, week: str, now: datetime) -> DigestData:
-        """One query for every overdue task, shared by all the week's digests."""
-        data = DigestData(now, secretariat_of={c: d.secretariat
-                                               for c, d in self.directives.items()})
-        query = (select(TaskRow, TaskSpecRow.title, AgencyRow.name)
-                 .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
-                       & (TaskSpecRow.code == TaskRow.spec_code))
-                 .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
-                 .where(digest_window(self.session, now)))
-        for task, title, agency_name in self.session.execute(query):
-            data.by_agency.setdefault(task.agency_code, []).append({
-                "title": title, "agency": agency_name, "directive": task.directive_code,
-                "document": document_label(self.directives[task.directive_code]),
-                "due_on": task.due_on, "days_overdue": overdue_days(now, task.due_on),
-                "level": task.escalation_level})
-        self.digests[week] = data
-        return data
 
     # -- helpers --------------------------------------------------------------------------
 

@@ -41,7 +41,8 @@ def sample(template: str) -> dict[str, Any]:
                                            "Chủ tịch Ủy ban nhân dân huyện Hà Quảng"},
                              "due_on": date(2022, 6, 5), "count": 3, "agencies": [
                                  {"name": "Phòng Nội vụ huyện Hà Quảng", "count": 1},
-                                 {"name": "Ủy ban nhân dân xã Trường Hà", "count": 2}]},
+                                 {"name": "Ủy ban nhân dân xã Trường Hà", "count": 2}],
+                             "agency_count": 2, "other_agencies": 0, "other_tasks": 0},
         "extension_requested": {"recipient": {"name": "Phòng Văn hóa - Xã hội"}},
         "task_reported": {"recipient": {"name": "Phòng Lao động - Thương binh và Xã hội"},
                           "figures": [{"label": "Số lớp tập huấn", "value": "12"}],
@@ -53,7 +54,9 @@ def sample(template: str) -> dict[str, Any]:
                           "week_label": "tuần từ 13/06 đến 19/06/2022",
                           "documents": [base["directive"]], "as_of": datetime(2022, 6, 13, 8, 0,
                                                                      tzinfo=LOCAL_TZ),
-                          "total": 2, "link": None, "link_label": "", "groups": [
+                          "total": 2, "link": None, "link_label": "", "complete": True,
+                          "agency_count": 2, "other_documents": 0, "counts": [], "worst": [],
+                          "other_agencies": 0, "other_tasks": 0, "groups": [
                               {"agency": "Phòng Nội vụ huyện Hà Quảng", "tasks": [
                                   {"title": _TASK["title"], "directive": "hq-2022",
                                    "document": "Kế hoạch số 38/KH-UBND",

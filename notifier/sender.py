@@ -30,7 +30,7 @@ from sqlalchemy import Engine, func, literal, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.config import MailSettings
-from notifier.context import ContextBuilder, DigestData
+from notifier.context import ContextBuilder
 from notifier.message import build
 from notifier.templating import environment, render
 from notifier.transport import Outcome, Transport
@@ -91,15 +91,14 @@ def claim(engine: Engine, now: datetime, limit: int, lease: timedelta) -> list[i
 
 
 def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now: datetime,
-               env: jinja2.Environment | None = None,
-               digests: dict[str, DigestData] | None = None) -> SendReport:
-    """One claimed batch; `env` and `digests` let a run reuse templates and digest data."""
+               env: jinja2.Environment | None = None) -> SendReport:
+    """One claimed batch; `env` lets a run reuse its compiled templates."""
     ids = claim(engine, now, settings.batch, timedelta(seconds=settings.lease_seconds))
     report = SendReport()
     if not ids:
         return report
     env = env or environment(settings.templates)
-    messages, targets, early, claimed = _build(engine, ids, env, settings, now, digests)
+    messages, targets, early, claimed = _build(engine, ids, env, settings, now)
     lock = threading.Lock()
     recorded: set[int] = set()
     writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) \
@@ -138,7 +137,7 @@ class _Claimed:
 
 
 def _build(engine: Engine, ids: list[int], env: jinja2.Environment, settings: MailSettings,
-           now: datetime, digests: dict[str, DigestData] | None
+           now: datetime
            ) -> tuple[list[Message], list[int], dict[int, Outcome], dict[int, _Claimed]]:
     """The claimed rows as messages; a row whose message cannot be built (its data
     unreadable for now, a template error) gets a retry outcome instead."""
@@ -152,7 +151,7 @@ def _build(engine: Engine, ids: list[int], env: jinja2.Environment, settings: Ma
             rows = list(session.scalars(select(OutboxRow).where(
                 OutboxRow.id.in_(ids)).order_by(OutboxRow.id)))  # type: ignore[union-attr]
             claimed = {r.id or 0: _Claimed(r.key, r.attempts, r.first_attempt_at) for r in rows}
-            builder = ContextBuilder(session, LinkMaker(ring, settings.base_url, now), digests)
+            builder = ContextBuilder(session, LinkMaker(ring, settings.base_url, now))
             for row, envelope in builder.envelopes(rows, now):
                 if isinstance(envelope, Exception):
                     early[row.id or 0] = Outcome("retry", _describe(envelope))
@@ -208,9 +207,8 @@ def send_due(engine: Engine, transport: Transport, settings: MailSettings, now: 
     """Every row due as of `now`, batch after batch (rows retried later are not due)."""
     total = SendReport()
     env = environment(settings.templates)
-    digests: dict[str, DigestData] = {}
     while True:
-        report = send_batch(engine, transport, settings, now, env, digests)
+        report = send_batch(engine, transport, settings, now, env)
         total.add(report)
         if report.sent + report.retry + report.failed == 0:
             return total
