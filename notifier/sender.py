@@ -24,9 +24,11 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import Message
+from functools import lru_cache
+from typing import Any
 
 import jinja2
-from sqlalchemy import Engine, func, literal, or_, select, update
+from sqlalchemy import Engine, bindparam, func, literal, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.config import MailSettings
@@ -110,9 +112,12 @@ def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now
         with lock:
             changes = [(row_id, _record(claimed.get(row_id), outcome, settings, now, report))
                        for row_id, outcome in outcomes.items()]
+        groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+        for row_id, values in changes:
+            groups.setdefault(tuple(sorted(values)), []).append({"row_id": row_id, **values})
         with writer.begin() as connection:
-            for row_id, values in changes:
-                connection.execute(OUTBOX.update().where(OUTBOX.c.id == row_id).values(values))
+            for names, params in groups.items():  # one executemany per kind of outcome
+                connection.execute(_update_statement(names), params)
         with lock:
             recorded.update(outcomes)
 
@@ -125,6 +130,13 @@ def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now
     if rest:
         record(rest)
     return report
+
+
+@lru_cache(maxsize=32)
+def _update_statement(names: tuple[str, ...]) -> Any:
+    """UPDATE outbox SET <names> WHERE id = :row_id, built once per set of columns."""
+    return OUTBOX.update().where(OUTBOX.c.id == bindparam("row_id")).values(
+        {name: bindparam(name) for name in names})
 
 
 @dataclass(frozen=True)
