@@ -9,8 +9,13 @@ timed): N agencies with two overdue tasks each and one digest request per agency
   1. nhiemvu send: claim, build every digest from one query, render (jinja2, text+HTML),
      deliver over a pool of connections, record;
   2. render only: the same without SMTP (messages kept in memory);
-  3. bare aiosmtplib: the pre-rendered messages over one connection, then over as many
-     connections as nhiemvu uses.
+  3. the baseline: a bare aiosmtplib loop sending the same pre-rendered messages over as
+     many connections as nhiemvu uses, each message's outbox row updated (state, sent_at,
+     lease) and committed right after its delivery, by one recording thread: the same
+     writes the product does.
+
+It prints both rates, the ratio and the peak RSS; `--check` exits 1 when the product is
+under GOAL times the baseline (issue 19).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -30,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiosmtplib
-from sqlalchemy import update
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
 from bench.scratch import scratch_database
@@ -43,7 +50,7 @@ from workflow.dates import deadline_instant
 from workflow.definitions.store import save_definitions
 from workflow.engine.bulk import insert_tasks
 from workflow.schedule.sweep import digest_recipients, queue_digests
-from workflow.storage.db import make_engine, write_session
+from workflow.storage.db import is_sqlite, make_engine, write_session
 from workflow.storage.models import OutboxRow
 
 DUE = date(2024, 3, 5)
@@ -99,22 +106,54 @@ def sink(port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the SMTP sink did not start")
 
 
-async def bare_loop(messages: list[EmailMessage], port: int, connections: int) -> None:
+GOAL = 0.8
+
+
+async def bare_loop(messages: list[EmailMessage], port: int, connections: int,
+                    record: Callable[[str], None]) -> None:
+    """Each message sent, then its row recorded, before that connection sends again."""
+    loop = asyncio.get_running_loop()
+    recorder = ThreadPoolExecutor(max_workers=1)
+
     async def worker(part: list[EmailMessage]) -> None:
         client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
         await client.connect()
         for message in part:
             await client.send_message(message)
+            await loop.run_in_executor(recorder, record, str(message["X-Nhiemvu-Key"]))
         await client.quit()
 
-    await asyncio.gather(*(worker(messages[i::connections]) for i in range(connections)))
+    try:
+        await asyncio.gather(*(worker(messages[i::connections]) for i in range(connections)))
+    finally:
+        recorder.shutdown()
 
 
-def main() -> None:
+def recorder(url: str) -> tuple[Callable[[str], None], Callable[[], None]]:
+    """Marks one outbox row sent in a transaction of its own (the product's writes)."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        ids = dict(connection.execute(select(OutboxRow.key, OutboxRow.id)).all())
+    writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) \
+        else engine
+    statement = text("UPDATE outbox SET state = 'sent', sent_at = :now, lease_until = NULL, "
+                     "last_error = NULL WHERE id = :id")
+    stamp = NOW.astimezone(UTC).replace(tzinfo=None) if is_sqlite(engine) else NOW
+
+    def record(key: str) -> None:
+        with writer.begin() as connection:
+            connection.execute(statement, {"now": stamp, "id": ids[" ".join(key.split())]})
+
+    return record, engine.dispose
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--db", default="sqlite:///digest-bench.db")
+    parser.add_argument("--check", action="store_true", help="exit 1 when the goal is missed")
     args = parser.parse_args()
+    missed = False
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -136,6 +175,7 @@ def main() -> None:
 
             started = time.perf_counter()
             report = send_due(engine, Smtp(settings), settings, NOW)
+            product = report.sent / (time.perf_counter() - started)
             row("nhiemvu send (query, render, deliver, record)", report.sent,
                 time.perf_counter() - started)
             assert report.sent == args.recipients and not report.errors, report.errors[:3]
@@ -145,19 +185,26 @@ def main() -> None:
             rendered = send_due(engine, keep, settings, NOW)  # type: ignore[arg-type]
             row("nhiemvu render only (no SMTP)", rendered.sent, time.perf_counter() - started)
             size = sum(len(m.as_bytes()) for m in keep.messages) / len(keep.messages)
-            for connections in (1, settings.concurrency):
-                started = time.perf_counter()
-                asyncio.run(bare_loop(keep.messages, port, connections))
-                row(f"bare aiosmtplib loop, pre-rendered, {connections} connection(s)",
-                    len(keep.messages), time.perf_counter() - started)
+            requeue(url)
+            record, close = recorder(url)
+            started = time.perf_counter()
+            asyncio.run(bare_loop(keep.messages, port, settings.concurrency, record))
+            baseline = len(keep.messages) / (time.perf_counter() - started)
+            close()
+            row(f"baseline: aiosmtplib, pre-rendered, {settings.concurrency} connections, "
+                f"record", len(keep.messages), time.perf_counter() - started)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"average message {size / 1024:.1f} KiB; peak RSS of this process "
-                  f"{peak:.0f} MiB")
+            ratio = product / baseline
+            print(f"product {product:,.0f} msg/s, baseline {baseline:,.0f} msg/s, ratio "
+                  f"{ratio:.2f}x (goal >= {GOAL}x); average message {size / 1024:.1f} KiB; "
+                  f"peak RSS of this process {peak:.0f} MiB")
+            missed = ratio < GOAL
             engine.dispose()
     finally:
         server.terminate()
         server.wait()
+    return 1 if args.check and missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -76,12 +76,14 @@ def _address(mail_from: str) -> str:
 def build(envelope: Envelope, subject: str, text: str, html: str, mail_from: str,
           now: datetime, reply_to: str | None = None) -> Message:
     """`reply_to`: the configured mailbox, used when the envelope names none."""
-    body = MIMEMultipart("alternative")
+    # "=_" never occurs in base64, so a boundary starting with it needs no search.
+    boundary = f"=_nhiemvu_{hashlib.sha256(envelope.key.encode()).hexdigest()[:24]}"
+    body = MIMEMultipart("alternative", boundary=f"{boundary}_a")
     body.attach(_text_part(text, "plain"))
     body.attach(_text_part(html, "html"))
     message: Message = body
     if envelope.deadline is not None:
-        message = MIMEMultipart("mixed")
+        message = MIMEMultipart("mixed", boundary=f"{boundary}_m")
         message.attach(body)
         invite = MIMEText(_ics(envelope, subject, mail_from, now).decode("utf-8"), "calendar",
                           "utf-8")

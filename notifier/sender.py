@@ -21,6 +21,7 @@ is failed, with the error kept for `nhiemvu outbox`, whose `retry` queues it aga
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import Message
@@ -92,19 +93,46 @@ def claim(engine: Engine, now: datetime, limit: int, lease: timedelta) -> list[i
         return ids
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """What deciding a row's next state needs, read once with the batch."""
+
+    key: str
+    attempts: int
+    first_attempt_at: datetime | None
+
+
+@dataclass
+class _Batch:
+    """A claimed batch, built into messages, ready to deliver."""
+
+    messages: list[Message]
+    targets: list[int]  # the outbox row of each message
+    early: dict[int, Outcome]  # rows whose message could not be built
+    claimed: dict[int, _Claimed]
+
+
+def _prepare(engine: Engine, settings: MailSettings, now: datetime, env: jinja2.Environment
+             ) -> _Batch | None:
+    ids = claim(engine, now, settings.batch, timedelta(seconds=settings.lease_seconds))
+    return _Batch(*_build(engine, ids, env, settings, now)) if ids else None
+
+
 def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now: datetime,
                env: jinja2.Environment | None = None) -> SendReport:
     """One claimed batch; `env` lets a run reuse its compiled templates."""
-    ids = claim(engine, now, settings.batch, timedelta(seconds=settings.lease_seconds))
+    batch = _prepare(engine, settings, now, env or environment(settings.templates))
+    return _deliver(engine, transport, settings, now, batch) if batch else SendReport()
+
+
+def _deliver(engine: Engine, transport: Transport, settings: MailSettings, now: datetime,
+             batch: _Batch) -> SendReport:
     report = SendReport()
-    if not ids:
-        return report
-    env = env or environment(settings.templates)
-    messages, targets, early, claimed = _build(engine, ids, env, settings, now)
     lock = threading.Lock()
     recorded: set[int] = set()
     writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) \
         else engine
+    claimed, targets = batch.claimed, batch.targets
 
     def record(outcomes: dict[int, Outcome]) -> None:
         """One short transaction of UPDATEs by id (SQLAlchemy Core: a record follows every
@@ -121,9 +149,9 @@ def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now
         with lock:
             recorded.update(outcomes)
 
-    if early:
-        record(early)  # messages that could not be built wait for their retry
-    final = transport.send(messages, lambda delivered: record(
+    if batch.early:
+        record(batch.early)  # messages that could not be built wait for their retry
+    final = transport.send(batch.messages, lambda delivered: record(
         {targets[index]: outcome for index, outcome in delivered}))
     rest = {row_id: outcome for row_id, outcome in zip(targets, final, strict=True)
             if row_id not in recorded}
@@ -137,15 +165,6 @@ def _update_statement(names: tuple[str, ...]) -> Any:
     """UPDATE outbox SET <names> WHERE id = :row_id, built once per set of columns."""
     return OUTBOX.update().where(OUTBOX.c.id == bindparam("row_id")).values(
         {name: bindparam(name) for name in names})
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    """What deciding a row's next state needs, read once with the batch."""
-
-    key: str
-    attempts: int
-    first_attempt_at: datetime | None
 
 
 def _build(engine: Engine, ids: list[int], env: jinja2.Environment, settings: MailSettings,
@@ -216,11 +235,19 @@ def _within_window(row: _Claimed, settings: MailSettings, now: datetime) -> bool
 
 def send_due(engine: Engine, transport: Transport, settings: MailSettings, now: datetime
              ) -> SendReport:
-    """Every row due as of `now`, batch after batch (rows retried later are not due)."""
+    """Every row due as of `now`, batch after batch (rows retried later are not due). The
+    next batch is claimed and built while the previous one is delivered, in a thread of
+    its own: building takes about a quarter of the time of delivering, and doing both at
+    once is most of the difference from a bare SMTP loop (bench/digest.py)."""
     total = SendReport()
     env = environment(settings.templates)
-    while True:
-        report = send_batch(engine, transport, settings, now, env)
-        total.add(report)
-        if report.sent + report.retry + report.failed == 0:
-            return total
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver") as delivery:
+        in_flight: Future[SendReport] | None = None
+        while True:
+            batch = _prepare(engine, settings, now, env)
+            if in_flight is not None:
+                total.add(in_flight.result())
+                in_flight = None
+            if batch is None:
+                return total
+            in_flight = delivery.submit(_deliver, engine, transport, settings, now, batch)

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Protocol
 
 import aiosmtplib
+from aiosmtplib.email import extract_recipients, extract_sender
 
 from notifier.config import MailSettings
+from notifier.wire import wire_bytes
 from workflow.errors import NhiemvuError
 
 
@@ -186,7 +188,11 @@ class Smtp:
 
     async def _deliver(self, client: aiosmtplib.SMTP, message: Message) -> Outcome:
         try:
-            refused, _response = await client.send_message(message)
+            sender = extract_sender(message)
+            if sender is None:
+                return Outcome("failed", "the message has no sender")
+            refused, _response = await client.sendmail(
+                sender, extract_recipients(message), wire_bytes(message))
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             status = "failed" if all(500 <= c < 600 for c in codes) else "retry"

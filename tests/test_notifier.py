@@ -20,10 +20,13 @@ import pytest
 from sqlalchemy import Engine, event, func, select, update
 
 from notifier.config import MailSettings
+from notifier.context import Envelope
+from notifier.message import build
 from notifier.samples import TEMPLATES, sample
 from notifier.sender import send_due
 from notifier.templating import TemplateError, environment, render
 from notifier.transport import EmlFolder, Smtp
+from notifier.wire import CRLF_POLICY, wire_bytes
 from tests.conftest import DEFINITIONS
 from tests.simulation import count, load_shipped, outbox_keys, task_id
 from tests.smtpserver import free_port, smtp_process, smtp_server
@@ -53,6 +56,22 @@ def queued_june(engine: Engine) -> int:
     load_shipped(engine)
     run_due(engine, JUNE_6)
     return count(engine, OutboxRow, OutboxRow.state == "queued")
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_the_wire_bytes_are_what_the_email_package_writes(template: str) -> None:
+    """Smtp sends `wire_bytes` (written from the parts, a millisecond cheaper a message):
+    byte for byte the standard generator's output, with and without the .ics part."""
+    subject, text, html = render(environment(), template, sample(template))
+    for deadline in (None, {"id": 42, "title": "Báo cáo 6 tháng", "link": "http://x.example/",
+                            "due_on": date(2022, 6, 5)}):
+        envelope = Envelope(7, f"{template}:7", template, ["a@ha-quang.example"],
+                            ["b@ha-quang.example"], sample(template), deadline)
+        message = build(envelope, subject, text, html,
+                        "Ban VSTBPN huyện Hà Quảng <bvstbpn@ha-quang.example>", JUNE_6)
+        assert wire_bytes(message) == message.as_bytes(policy=CRLF_POLICY)
+    message["X-Extra"] = "Tiêu đề có dấu"  # not of build()'s shape: the generator writes it
+    assert wire_bytes(message) == message.as_bytes(policy=CRLF_POLICY)
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
