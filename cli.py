@@ -578,6 +578,21 @@ def outbox_retry(app: App, ids: tuple[int, ...], all_failed: bool, kind: str | N
     click.echo(f"Đã xếp lại {count} thư gửi lỗi vào hàng chờ gửi.")
 
 
+@outbox.command(name="prune")
+@click.option("--days", type=click.FloatRange(1, 3650),
+              help="Keep messages sent in the last DAYS days (default: NHIEMVU_MAIL_KEEP_DAYS, "
+                   "180).")
+@pass_app
+def outbox_prune(app: App, days: float | None) -> None:
+    """Delete messages sent more than DAYS days ago (in short transactions); queued and
+    failed messages and the audit history are kept. `nhiemvu send` does this by itself."""
+    from workflow.engine.outbox import prune_sent
+
+    keep = days if days is not None else _mail_settings().keep_sent_days
+    count = prune_sent(app.ready_engine(), app.clock.now(), keep)
+    click.echo(f"Đã xóa {count} thư đã gửi quá {keep:g} ngày.")
+
+
 def _mail_settings() -> Any:
     from notifier.config import MailSettings
 
@@ -599,6 +614,7 @@ def send(app: App, once: bool, interval: float) -> None:
 
     from notifier.sender import send_due
     from notifier.transport import transport_for
+    from workflow.engine.outbox import prune_sent
 
     engine, settings = app.ready_engine(), _mail_settings()
     transport = transport_for(settings)
@@ -606,9 +622,13 @@ def send(app: App, once: bool, interval: float) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     while True:
         report = send_due(engine, transport, settings, app.clock.now())
+        # A little pruning each round keeps the outbox at its retention, in short locks.
+        pruned = prune_sent(engine, app.clock.now(), settings.keep_sent_days, limit=20_000)
         if report.sent or report.retry or report.failed or once:
             click.echo(report.line())
             sys.stdout.flush()
+        if pruned:
+            click.echo(f"Đã xóa {pruned} thư đã gửi quá {settings.keep_sent_days:g} ngày.")
         for error in report.errors[:20]:
             click.echo(f"  ! {error}", err=True)
         if once or stop.wait(interval):

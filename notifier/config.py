@@ -52,6 +52,9 @@ class MailSettings:
     retry_hours: float = 48.0
     retry_max_minutes: float = 60.0
     lease_seconds: int = 300
+    # Sent messages are deleted this many days after sending (the audit keeps what
+    # happened); `nhiemvu send` prunes a little after each run.
+    keep_sent_days: float = 180.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> MailSettings:
@@ -84,6 +87,8 @@ class MailSettings:
                                              or cls.retry_max_minutes),
                                        "MAIL_RETRY_MAX_MINUTES", 1.0, 24.0 * 60),
             lease_seconds=int(get("MAIL_LEASE_SECONDS") or cls.lease_seconds),
+            keep_sent_days=_bounded(float(get("MAIL_KEEP_DAYS") or cls.keep_sent_days),
+                                    "MAIL_KEEP_DAYS", 1.0, 3650.0),
         )
 
     @property

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from workflow.storage.db import write_session
 from workflow.storage.models import OutboxRow
 
 
@@ -51,3 +52,30 @@ def requeue_failed(session: Session, now: datetime, ids: list[int] | None = None
                                           lease_until=None, first_attempt_at=None)
                              .execution_options(synchronize_session=False))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+PRUNE_CHUNK = 5_000
+
+
+def prune_sent(engine: Engine, now: datetime, keep_days: float, limit: int | None = None
+               ) -> int:
+    """Deletes messages sent more than `keep_days` ago, oldest first, PRUNE_CHUNK rows per
+    transaction (short locks, whatever the backlog), at most `limit` rows (None: all);
+    how many. A country's year queues ~9 million messages: kept for ever they would be
+    most of the database. What happened stays in `audit`; queued and failed messages are
+    never touched."""
+    before = now - timedelta(days=keep_days)
+    pruned = 0
+    while limit is None or pruned < limit:
+        size = PRUNE_CHUNK if limit is None else min(PRUNE_CHUNK, limit - pruned)
+        with write_session(engine) as session:
+            ids = select(OutboxRow.id).where(  # type: ignore[call-overload]
+                OutboxRow.state == "sent", OutboxRow.sent_at < before  # type: ignore[operator]
+            ).order_by(OutboxRow.sent_at).limit(size)
+            done = int(session.execute(delete(OutboxRow).where(
+                OutboxRow.id.in_(ids.scalar_subquery()))  # type: ignore[union-attr]
+                .execution_options(synchronize_session=False)).rowcount or 0)  # type: ignore[attr-defined]
+        pruned += done
+        if done < size:
+            break
+    return pruned

@@ -247,7 +247,8 @@ class OutboxRow(SQLModel, table=True):
     # sender that was down for days still gives each message its whole window.
     first_attempt_at: datetime | None = _utc()
 
-    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),
+                      Index("ix_outbox_state_sent", "state", "sent_at"))
 
 
 class SweepMarkRow(SQLModel, table=True):
