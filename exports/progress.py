@@ -81,15 +81,18 @@ def timeline(session: Session, directive_code: str, year: int, now: datetime) ->
     return result
 
 
-def by_agency(session: Session, directive_code: str, year: int, now: datetime
-              ) -> list[AgencyCounts]:
-    """Current counts per agency: verified, reported, returned, assigned, overdue."""
+def by_agency(session: Session, directive_code: str, year: int, now: datetime,
+              only: list[str] | None = None) -> list[AgencyCounts]:
+    """Current counts per agency: verified, reported, returned, assigned, overdue; `only`
+    these agencies (a page of the dashboard), None: all."""
     agencies: dict[str, AgencyCounts] = {}
     query = (select(TaskRow.state, TaskRow.due_at, AgencyRow.code, AgencyRow.short_name,
                     AgencyRow.name)
              .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
              .where(TaskRow.directive_code == directive_code, TaskRow.year == year,
                     TaskRow.state != "cancelled"))
+    if only is not None:
+        query = query.where(TaskRow.agency_code.in_(only))  # type: ignore[attr-defined]
     for state, due_at, code, short_name, name in session.execute(query):
         entry = agencies.setdefault(code, AgencyCounts(short_name or name))
         if state in OWED_STATES and due_at is not None and due_at <= now:

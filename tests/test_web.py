@@ -8,7 +8,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -25,9 +25,11 @@ from workflow.access.users import add_user
 from workflow.clock import LOCAL_TZ, FixedClock
 from workflow.engine.actions import fire
 from workflow.engine.actors import Actor
+from workflow.engine.bulk import insert_tasks
 from workflow.engine.instantiate import instantiate
 from workflow.storage.db import read_session, write_session
 from workflow.storage.models import (
+    AgencyRow,
     AttachmentRow,
     AuditRow,
     LoginFailureRow,
@@ -524,6 +526,44 @@ def test_matrix_and_overdue_list(app: LiveApp, client: httpx.Client) -> None:
     days = [int(d) for d in re.findall(r'data-label="Quá hạn">(\d+) ngày</td>', overdue)]
     assert days and days == sorted(days, reverse=True) and days[0] == 16
     assert client.get("/quan-ly/ma-tran/khong-co/2022").status_code == 404
+
+
+def test_a_large_matrix_is_shown_a_page_of_agencies_at_a_time(app: LiveApp, loaded: Engine,
+                                                              client: httpx.Client) -> None:
+    """Issue 19: 3,000 agencies x 30 tasks made a 10 MiB page. 100 agencies a page, the
+    filters kept from page to page, the counts of the whole directive on every page."""
+    with write_session(loaded) as session:
+        owed = session.scalars(select(TaskRow).where(
+            TaskRow.directive_code == "hq-2022", TaskRow.due_on == date(2022, 6, 5))).first()
+        assert owed is not None
+        session.add_all(AgencyRow(code=f"xa-thu-{i:03d}", name=f"Ủy ban nhân dân xã Thử {i:03d}",
+                                  level="xa", emails=[f"xa{i}@ha-quang.example"])
+                        for i in range(150))
+        session.flush()
+        insert_tasks(session, [(owed.directive_code, owed.spec_code, f"xa-thu-{i:03d}", "lead",
+                                owed.year, owed.period, "assigned", owed.due_on, owed.due_at,
+                                0, 1, NOW, NOW) for i in range(150)])
+    agencies = count(loaded, AgencyRow, AgencyRow.code.in_(  # type: ignore[attr-defined]
+        select(TaskRow.agency_code).where(TaskRow.directive_code == "hq-2022")))
+    total = count(loaded, TaskRow, TaskRow.directive_code == "hq-2022")
+    login(client)
+    rows = '<th scope="row" class="sticky">'
+    first = client.get("/quan-ly/ma-tran/hq-2022/2022").text
+    assert first.count(rows) == 100
+    assert f"Trang 1/2 · {agencies} cơ quan" in first and 'href="?trang=2"' in first
+    assert f">Đã giao: {total}<" in first.replace("</span>", "<")  # the whole directive
+    second = client.get("/quan-ly/ma-tran/hq-2022/2022", params={"trang": "2"}).text
+    assert second.count(rows) == agencies - 100 and "Trang 2/2" in second
+    assert set(re.findall(f'{rows}([^<]+)<', first)).isdisjoint(
+        re.findall(f'{rows}([^<]+)<', second))
+    beyond = client.get("/quan-ly/ma-tran/hq-2022/2022", params={"trang": "99"})
+    assert beyond.status_code == 200 and "Trang 2/2" in beyond.text  # the last page
+    app.clock.set(datetime(2022, 6, 20, 9, 0, tzinfo=LOCAL_TZ))
+    overdue = client.get("/quan-ly/ma-tran/hq-2022/2022",
+                         params={"trang_thai": "overdue", "trang": "2"}).text
+    assert "trang_thai=overdue" in overdue and overdue.count(rows) > 0
+    assert client.get("/quan-ly/ma-tran/hq-2022/2022",
+                      params={"trang": "-1"}).status_code in (200, 400)
 
 
 def test_cookies_are_http_only_and_same_site(app: LiveApp, client: httpx.Client) -> None:

@@ -57,6 +57,9 @@ class Matrix:
     columns: list[dict[str, Any]] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    agency_total: int = 0  # agencies matching the filters, on every page
+    page: int = 1
+    pages: int = 1
 
 
 def agency_filter_codes(session: Session, code: str) -> set[str]:
@@ -73,50 +76,48 @@ TASK_COLUMNS = (TaskRow.id, TaskRow.directive_code, TaskRow.spec_code, TaskRow.a
 AGENCY_COLUMNS = (AgencyRow.code, AgencyRow.name, AgencyRow.short_name, AgencyRow.level)
 
 
+PAGE_AGENCIES = 100  # rows of the dashboard's matrix per page
+
+
 def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
-           agency: str | None, state: str | None) -> Matrix:
+           agency: str | None, state: str | None, page: int | None = None,
+           per_page: int = PAGE_AGENCIES) -> Matrix:
     """Agencies x (task spec, period), each cell the task's state; `state` keeps only the
-    agencies that have a task in that state ('overdue' counts as a state here). Reads
-    plain rows, not ORM objects: a national directive has hundreds of thousands."""
-    query = (select(*TASK_COLUMNS, TaskSpecRow.position, TaskSpecRow.title,
-                    *AGENCY_COLUMNS)
+    agencies that have a task in that state ('overdue' counts as a state here). With
+    `page`, only that page's agencies are read: counts and columns come from grouped
+    queries, so a page costs the same for 30 agencies or 30,000. Reads plain rows, not
+    ORM objects: a national directive has hundreds of thousands."""
+    where: list[Any] = [TaskRow.directive_code == directive.code, TaskRow.year == year]
+    if agency:
+        where.append(TaskRow.agency_code.in_(  # type: ignore[attr-defined]
+            agency_filter_codes(session, agency)))
+    result = Matrix(directive, year)
+    result.counts = _state_counts(session, where, now)
+    columns = _columns(session, where, directive.code, year)
+    result.columns = list(columns.values())
+    query = (select(*TASK_COLUMNS, TaskSpecRow.position, *AGENCY_COLUMNS)
              .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
                    & (TaskSpecRow.code == TaskRow.spec_code))
              .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
-             .where(TaskRow.directive_code == directive.code, TaskRow.year == year))
-    if agency:
-        query = query.where(TaskRow.agency_code.in_(  # type: ignore[attr-defined]
-            agency_filter_codes(session, agency)))
-    result = Matrix(directive, year)
-    label = period_labeler(session)
-    columns: dict[tuple[int, str, str], dict[str, Any]] = {}
+             .where(*where))
+    if page is not None:
+        codes = _page_agencies(session, where, state, now, page, per_page, result)
+        query = query.where(TaskRow.agency_code.in_(codes))  # type: ignore[attr-defined]
     cells: dict[str, dict[tuple[int, str, str], dict[str, Any]]] = defaultdict(dict)
     agencies: dict[str, Any] = {}
-    counts: dict[str, int] = defaultdict(int)
     width = len(TASK_COLUMNS)
     for row in session.execute(query):
         task = _Record(row[:width], TASK_NAMES)
-        position, title = row[width], row[width + 1]
-        agency_row = _Record(row[width + 2:], AGENCY_NAMES)
-        key = (position, task.spec_code, task.period)
-        if key not in columns:
-            columns[key] = {"spec": task.spec_code, "title": title, "period": task.period,
-                            "period_label": label(task), "due_on": task.due_on,
-                            "number": len(columns) + 1}
+        key = (row[width], task.spec_code, task.period)
+        agency_row = _Record(row[width + 1:], AGENCY_NAMES)
         overdue = is_overdue(task, now)
         cells[agency_row.code][key] = {"task": task, "overdue": overdue,
                                        "days": overdue_days(now, task.due_on)
                                        if overdue and task.due_on else 0}
         agencies[agency_row.code] = agency_row
-        counts[task.state] += 1
-        counts["overdue"] += overdue
-    # A spec's periods in the order they fall in the year: June before November.
-    ordered = sorted(columns, key=lambda k: (k[0], columns[k]["due_on"] or date.max, k))
-    for number, key in enumerate(ordered, start=1):
-        columns[key]["number"] = number
-    result.columns = [columns[k] for k in ordered]
-    for code, agency_row in sorted(agencies.items(), key=lambda kv: (kv[1].level, kv[1].name)):
-        row_cells = [cells[code].get(k) for k in ordered]
+    for code, agency_row in sorted(agencies.items(),
+                                   key=lambda kv: (kv[1].level, kv[1].name, kv[0])):
+        row_cells = [cells[code].get(k) for k in columns]
         present = [c for c in row_cells if c]
         if state == "overdue" and not any(c["overdue"] for c in present):
             continue
@@ -125,8 +126,62 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
         result.rows.append({"agency": agency_row, "cells": row_cells,
                             "done": sum(c["task"].state in {"reported", "verified"}
                                         for c in present), "total": len(present)})
-    result.counts = dict(counts)
+    if page is None:
+        result.agency_total = len(result.rows)
     return result
+
+
+def _state_counts(session: Session, where: list[Any], now: datetime) -> dict[str, int]:
+    counts = dict(session.execute(select(TaskRow.state, func.count()).where(*where)
+                                  .group_by(TaskRow.state)).all())
+    counts["overdue"] = session.scalar(select(func.count()).select_from(TaskRow).where(
+        *where, *_overdue(now))) or 0
+    return counts
+
+
+def _overdue(now: datetime) -> tuple[Any, ...]:
+    return (TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
+            TaskRow.due_at <= now)  # type: ignore[operator]
+
+
+def _columns(session: Session, where: list[Any], code: str, year: int
+             ) -> dict[tuple[int, str, str], dict[str, Any]]:
+    """One column per (spec, period), numbered; a spec's periods in the order they fall in
+    the year (June before November)."""
+    label = period_labeler(session)
+    found = session.execute(
+        select(TaskSpecRow.position, TaskRow.spec_code, TaskRow.period, TaskSpecRow.title,
+               func.min(TaskRow.due_on))
+        .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
+              & (TaskSpecRow.code == TaskRow.spec_code))
+        .where(*where)
+        .group_by(TaskSpecRow.position, TaskRow.spec_code, TaskRow.period, TaskSpecRow.title))
+    columns: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for position, spec, period, title, due_on in sorted(
+            found, key=lambda r: (r[0], r[4] or date.max, r[1], r[2])):
+        task = _Record((code, period, year), ("directive_code", "period", "year"))
+        columns[(position, spec, period)] = {
+            "spec": spec, "title": title, "period": period, "period_label": label(task),
+            "due_on": due_on, "number": len(columns) + 1}
+    return columns
+
+
+def _page_agencies(session: Session, where: list[Any], state: str | None, now: datetime,
+                   page: int, per_page: int, result: Matrix) -> list[str]:
+    """The codes of the page's agencies (by level, then name), the state filter applied
+    in the database; sets the matrix's page numbers."""
+    having = select(TaskRow.agency_code).where(*where)
+    if state == "overdue":
+        having = having.where(*_overdue(now))
+    elif state:
+        having = having.where(TaskRow.state == state)
+    chosen = select(AgencyRow.code).where(AgencyRow.code.in_(having))  # type: ignore[attr-defined]
+    result.agency_total = session.scalar(
+        select(func.count()).select_from(chosen.subquery())) or 0
+    result.pages = max(1, -(-result.agency_total // per_page))
+    result.page = min(max(page, 1), result.pages)
+    return list(session.scalars(chosen.order_by(AgencyRow.level, AgencyRow.name, AgencyRow.code)
+                                .limit(per_page).offset((result.page - 1) * per_page)))
 
 
 TASK_NAMES = tuple(c.key for c in TASK_COLUMNS)  # type: ignore[attr-defined]
