@@ -112,13 +112,13 @@ def peak_rss_mib(pid: int) -> float:
 
 
 def wrk(base: str, requests: list[str], connections: int, seconds: float, folder: Path,
-        name: str) -> tuple[float, int, float]:
+        name: str, cookie: str = f"{CSRF_COOKIE}={SECRET}") -> tuple[float, int, float]:
     """(requests/s, errors, mean latency ms) of one wrk run over these requests."""
     script, listing = folder / "round.lua", folder / f"{name}.txt"
     script.write_text(SCRIPT, encoding="utf-8")
     listing.write_text("\n".join(requests) + "\n", encoding="utf-8")
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "-s",
-                          str(script), base, "--", str(listing), f"{CSRF_COOKIE}={SECRET}"],
+                          str(script), base, "--", str(listing), cookie],
                          capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

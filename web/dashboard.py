@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from exports.chart import BAR_STATES
 from exports.chart import LABELS as CHART_LABELS
-from exports.progress import by_agency, timeline
+from exports.progress import by_agency, progress_now, timeline
 from web.context import WebContext, context_of
 from web.forms import FormRejected, path_id, read_form, small_int
 from web.security import (
@@ -281,10 +281,12 @@ async def matrix_page(request: Request) -> Response:
             if not scope.sees(directive.committee_code):
                 return None
             now = ctx.now()
-            line = timeline(session, code, year, now)
-            progress = {"day": line.days[-1], "reported": line.reported[-1],
-                        "verified": line.verified[-1], "overdue": line.overdue[-1]} \
-                if line.days else None
+            progress = progress_now(session, code, year, now)
+            if progress is None:  # a past year: as it stood on its last day
+                line = timeline(session, code, year, now)
+                progress = {"day": line.days[-1], "reported": line.reported[-1],
+                            "verified": line.verified[-1], "overdue": line.overdue[-1]} \
+                    if line.days else None
             grid = matrix(session, directive, year, now, agency, state, page)
             shown = [row["agency"].code for row in grid.rows]
             return grid, filter_choices(session, scope.committee), \

@@ -62,11 +62,19 @@ class Matrix:
     pages: int = 1
 
 
+LISTED_AGENCIES = 200  # a filter's drop-down lists agencies up to this many
+
+
 def agency_filter_codes(session: Session, code: str) -> set[str]:
-    """An agency code, or a group code for all its members."""
+    """An agency code, a group code for all its members, or else part of agencies' names
+    (what a secretariat types when the committee has too many agencies to list)."""
     members = set(session.scalars(select(AgencyGroupMemberRow.agency_code)
                                   .where(AgencyGroupMemberRow.group_code == code)))
-    return members or {code}
+    if members or session.get(AgencyRow, code) is not None:
+        return members or {code}
+    text = code.strip()[:200].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return set(session.scalars(select(AgencyRow.code).where(
+        AgencyRow.name.ilike(f"%{text}%", escape="\\")))) if text else {code}
 
 
 TASK_COLUMNS = (TaskRow.id, TaskRow.directive_code, TaskRow.spec_code, TaskRow.agency_code,
@@ -76,7 +84,7 @@ TASK_COLUMNS = (TaskRow.id, TaskRow.directive_code, TaskRow.spec_code, TaskRow.a
 AGENCY_COLUMNS = (AgencyRow.code, AgencyRow.name, AgencyRow.short_name, AgencyRow.level)
 
 
-PAGE_AGENCIES = 100  # rows of the dashboard's matrix per page
+PAGE_AGENCIES = 50  # rows of the dashboard's matrix per page
 
 
 def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
@@ -147,18 +155,18 @@ def _overdue(now: datetime) -> tuple[Any, ...]:
 def _columns(session: Session, where: list[Any], code: str, year: int
              ) -> dict[tuple[int, str, str], dict[str, Any]]:
     """One column per (spec, period), numbered; a spec's periods in the order they fall in
-    the year (June before November)."""
+    the year (June before November). Grouped over the tasks alone; the specs' titles and
+    positions come from their few rows."""
     label = period_labeler(session)
-    found = session.execute(
-        select(TaskSpecRow.position, TaskRow.spec_code, TaskRow.period, TaskSpecRow.title,
-               func.min(TaskRow.due_on))
-        .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
-              & (TaskSpecRow.code == TaskRow.spec_code))
-        .where(*where)
-        .group_by(TaskSpecRow.position, TaskRow.spec_code, TaskRow.period, TaskSpecRow.title))
+    specs = {spec: (position, title) for spec, position, title in session.execute(
+        select(TaskSpecRow.code, TaskSpecRow.position, TaskSpecRow.title)
+        .where(TaskSpecRow.directive_code == code))}
+    found = [(*specs[spec], spec, period, due_on) for spec, period, due_on in session.execute(
+        select(TaskRow.spec_code, TaskRow.period, func.min(TaskRow.due_on))
+        .where(*where).group_by(TaskRow.spec_code, TaskRow.period)) if spec in specs]
     columns: dict[tuple[int, str, str], dict[str, Any]] = {}
-    for position, spec, period, title, due_on in sorted(
-            found, key=lambda r: (r[0], r[4] or date.max, r[1], r[2])):
+    for position, title, spec, period, due_on in sorted(
+            found, key=lambda r: (r[0], r[4] or date.max, r[2], r[3])):
         task = _Record((code, period, year), ("directive_code", "period", "year"))
         columns[(position, spec, period)] = {
             "spec": spec, "title": title, "period": period, "period_label": label(task),
@@ -175,13 +183,15 @@ def _page_agencies(session: Session, where: list[Any], state: str | None, now: d
         having = having.where(*_overdue(now))
     elif state:
         having = having.where(TaskRow.state == state)
-    chosen = select(AgencyRow.code).where(AgencyRow.code.in_(having))  # type: ignore[attr-defined]
-    result.agency_total = session.scalar(
-        select(func.count()).select_from(chosen.subquery())) or 0
+    # Every matching code in order, in one pass (a few thousand short strings at most):
+    # cheaper than counting and paging with two scans of the tasks.
+    codes = list(session.scalars(
+        select(AgencyRow.code).where(AgencyRow.code.in_(having))  # type: ignore[attr-defined]
+        .order_by(AgencyRow.level, AgencyRow.name, AgencyRow.code)))
+    result.agency_total = len(codes)
     result.pages = max(1, -(-result.agency_total // per_page))
     result.page = min(max(page, 1), result.pages)
-    return list(session.scalars(chosen.order_by(AgencyRow.level, AgencyRow.name, AgencyRow.code)
-                                .limit(per_page).offset((result.page - 1) * per_page)))
+    return codes[(result.page - 1) * per_page:result.page * per_page]
 
 
 TASK_NAMES = tuple(c.key for c in TASK_COLUMNS)  # type: ignore[attr-defined]
@@ -245,5 +255,10 @@ def filter_choices(session: Session, committee: str | None = None) -> dict[str, 
             select(AgencyGroupMemberRow.group_code).where(
                 AgencyGroupMemberRow.agency_code.in_(members))))  # type: ignore[attr-defined]
         directives = directives.where(DirectiveRow.committee_code == committee)
-    return {"agencies": list(session.execute(agencies)), "groups": list(session.execute(groups)),
+    listed = list(session.execute(agencies.limit(LISTED_AGENCIES + 1)))
+    many = len(listed) > LISTED_AGENCIES
+    # Past LISTED_AGENCIES a drop-down is no help (3,000 options made 600 KB of every
+    # page): the filter takes a typed name instead, with the groups to pick from.
+    return {"agencies": [] if many else listed, "many": many,
+            "groups": list(session.execute(groups)),
             "directives": list(session.execute(directives))}
