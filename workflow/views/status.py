@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from workflow.engine.machine import OWED_STATES
@@ -100,8 +100,7 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
         where.append(TaskRow.agency_code.in_(  # type: ignore[attr-defined]
             agency_filter_codes(session, agency)))
     result = Matrix(directive, year)
-    result.counts = _state_counts(session, where, now)
-    columns = _columns(session, where, directive.code, year)
+    columns, result.counts = _columns_and_counts(session, where, directive.code, year, now)
     result.columns = list(columns.values())
     query = (select(*TASK_COLUMNS, TaskSpecRow.position, *AGENCY_COLUMNS)
              .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
@@ -139,39 +138,43 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
     return result
 
 
-def _state_counts(session: Session, where: list[Any], now: datetime) -> dict[str, int]:
-    counts = dict(session.execute(select(TaskRow.state, func.count()).where(*where)
-                                  .group_by(TaskRow.state)).all())
-    counts["overdue"] = session.scalar(select(func.count()).select_from(TaskRow).where(
-        *where, *_overdue(now))) or 0
-    return counts
-
-
 def _overdue(now: datetime) -> tuple[Any, ...]:
     return (TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
             TaskRow.due_at <= now)  # type: ignore[operator]
 
 
-def _columns(session: Session, where: list[Any], code: str, year: int
-             ) -> dict[tuple[int, str, str], dict[str, Any]]:
-    """One column per (spec, period), numbered; a spec's periods in the order they fall in
-    the year (June before November). Grouped over the tasks alone; the specs' titles and
-    positions come from their few rows."""
+def _columns_and_counts(session: Session, where: list[Any], code: str, year: int,
+                        now: datetime
+                        ) -> tuple[dict[tuple[int, str, str], dict[str, Any]], dict[str, int]]:
+    """One column per (spec, period), numbered, a spec's periods in the order they fall in
+    the year (June before November); and the counts by state and overdue. One grouped
+    pass over the tasks; the specs' titles and positions come from their few rows."""
     label = period_labeler(session)
     specs = {spec: (position, title) for spec, position, title in session.execute(
         select(TaskSpecRow.code, TaskSpecRow.position, TaskSpecRow.title)
         .where(TaskSpecRow.directive_code == code))}
-    found = [(*specs[spec], spec, period, due_on) for spec, period, due_on in session.execute(
-        select(TaskRow.spec_code, TaskRow.period, func.min(TaskRow.due_on))
-        .where(*where).group_by(TaskRow.spec_code, TaskRow.period)) if spec in specs]
+    overdue = func.sum(case((and_(*_overdue(now)), 1), else_=0))
+    found: dict[tuple[str, str], Any] = {}
+    counts: dict[str, int] = defaultdict(int)
+    for spec, period, state, n, late, due_on in session.execute(
+            select(TaskRow.spec_code, TaskRow.period, TaskRow.state, func.count(), overdue,
+                   func.min(TaskRow.due_on))
+            .where(*where).group_by(TaskRow.spec_code, TaskRow.period, TaskRow.state)):
+        counts[state] += n
+        counts["overdue"] += int(late or 0)
+        if spec in specs:
+            first = found.get((spec, period))
+            found[(spec, period)] = due_on if first is None or (
+                due_on is not None and due_on < first) else first
     columns: dict[tuple[int, str, str], dict[str, Any]] = {}
-    for position, title, spec, period, due_on in sorted(
-            found, key=lambda r: (r[0], r[4] or date.max, r[2], r[3])):
+    for (spec, period), due_on in sorted(found.items(), key=lambda kv: (
+            specs[kv[0][0]][0], kv[1] or date.max, kv[0])):
+        position, title = specs[spec]
         task = _Record((code, period, year), ("directive_code", "period", "year"))
         columns[(position, spec, period)] = {
             "spec": spec, "title": title, "period": period, "period_label": label(task),
             "due_on": due_on, "number": len(columns) + 1}
-    return columns
+    return columns, dict(counts)
 
 
 def _page_agencies(session: Session, where: list[Any], state: str | None, now: datetime,
