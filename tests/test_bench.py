@@ -22,8 +22,9 @@ SMALL = {
     "intake": ["--tasks", "20", "--agencies", "20"],
     "web": ["--seconds", "1", "--clients", "1", "--agencies", "20"],
     "province": ["--communes", "2"],
+    "dashboard": ["--agencies", "30", "--specs", "4", "--seconds", "1"],
 }
-NEEDS_WRK = {"intake", "province"}
+NEEDS_WRK = {"intake", "province", "web", "dashboard"}
 NO_DATABASE = {"import_drafts"}
 
 
