@@ -288,7 +288,9 @@ async def matrix_page(request: Request) -> Response:
                             "verified": line.verified[-1], "overdue": line.overdue[-1]} \
                     if line.days else None
             grid = matrix(session, directive, year, now, agency, state, page)
-            shown = [row["agency"].code for row in grid.rows]
+            # The chart's table holds every agency, unless the matrix is paged: then the
+            # page's (3,000 rows would be most of the page).
+            shown = [row["agency"].code for row in grid.rows] if grid.pages > 1 else None
             return grid, filter_choices(session, scope.committee), \
                 by_agency(session, code, year, now, shown), progress, \
                 len(child_committees(session, directive))
