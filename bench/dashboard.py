@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 
 from bench.scratch import scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
-from bench.web import SCRIPT, peak_rss_mib, start
+from bench.web import peak_rss_mib, start, start_baseline, stop, wrk
 from tests.smtpserver import free_port
 from workflow.access.users import add_user
 from workflow.definitions.store import save_definitions
@@ -74,23 +74,6 @@ def login(base: str) -> str:
         return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
 
 
-def wrk_run(base: str, path: str, connections: int, seconds: float, folder: Path,
-            cookie: str) -> tuple[float, float, int]:
-    """(requests/s, mean latency ms, non-2xx responses)."""
-    script, listing = folder / "round.lua", folder / "pages.txt"
-    script.write_text(SCRIPT, encoding="utf-8")
-    listing.write_text(f"GET {path}\n", encoding="utf-8")
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "-s",
-                          str(script), base, "--", str(listing), cookie],
-                         capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    latency = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out)
-    assert latency is not None
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[latency.group(2)]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rate, float(latency.group(1)) * scale, int(errors.group(1)) if errors else 0
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite:///dash-bench.db")
@@ -114,26 +97,23 @@ def main() -> int:
                "NHIEMVU_NOW": f"01/06/{YEAR} 09:00"}
         product = start([str(Path(sys.executable).parent / "nhiemvu"), "--db", url, "serve",
                          "--port", str(port)], env, port)
-        other = start([sys.executable, "-m", "uvicorn", "bench.baseline_app:create",
-                       "--factory", "--port", str(base_port), "--log-level", "warning",
-                       "--no-access-log"],
-                      {**env, "BASELINE_PAGE_BYTES": "6000",
-                       "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}, base_port)
+        other = start_baseline(env, base_port, 6000)
         try:
             cookie = login(base)
             print(f"database: {make_url(url).render_as_string(hide_password=True)}  "
                   f"{args.agencies:,} agencies x {args.specs} tasks  (setup "
                   f"{time.perf_counter() - started:.0f} s)  wrk -t1 -c1, {args.seconds:g} s a "
                   f"page; goal: every page < {GOAL_MS:.0f} ms")
-            _, base_ms, _ = wrk_run(f"http://127.0.0.1:{base_port}", "/t/1", 1, args.seconds,
-                                    folder, "x=1")
+            _, _, base_ms = wrk(f"http://127.0.0.1:{base_port}", ["GET /t/1"], 1,
+                                args.seconds, folder, "baseline", "x=1")
             print(f"{'page':<26} {'KiB':>7} {'mean ms':>8} {'req/s':>7} {'baseline ms':>11} "
                   f"{'ratio':>7} {'errors':>6}")
             for label, path in PAGES.items():
                 path = path.format(year=YEAR)
                 size = len(httpx.get(base + path, headers={"Cookie": cookie},
                                      timeout=120).content) / 1024
-                rate, mean, errors = wrk_run(base, path, 1, args.seconds, folder, cookie)
+                rate, errors, mean = wrk(base, [f"GET {path}"], 1, args.seconds, folder,
+                                         "page", cookie)
                 print(f"{label:<26} {size:>7.0f} {mean:>8.1f} {rate:>7.1f} {base_ms:>11.2f} "
                       f"{mean / base_ms:>6.0f}x {errors:>6}", flush=True)
                 if mean >= GOAL_MS or errors:
@@ -143,15 +123,14 @@ def main() -> int:
                                        f"Cookie: {cookie}", base + matrix],
                                       stdout=subprocess.DEVNULL)
             time.sleep(1)
-            _, health, _ = wrk_run(base, "/suc-khoe", 4, args.seconds, folder, "x=1")
+            _, _, health = wrk(base, ["GET /suc-khoe"], 4, args.seconds, folder, "health",
+                               "x=1")
             loaded.wait()
             print(f"health check while the matrix is asked by 2 connections: {health:.1f} ms")
             print(f"peak RSS: product {peak_rss_mib(product.pid):.0f} MiB, baseline "
                   f"{peak_rss_mib(other.pid):.0f} MiB")
         finally:
-            for server in (product, other):
-                server.terminate()
-                server.wait(timeout=30)
+            stop(product, other)
     if args.check and missed:
         print("goals missed: " + ", ".join(missed))
         return 1

@@ -103,6 +103,21 @@ def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Pope
     raise RuntimeError(f"{command[0]} did not start")
 
 
+def start_baseline(env: dict[str, str], port: int, page_bytes: int
+                   ) -> subprocess.Popen[bytes]:
+    """bench/baseline_app.py under the same uvicorn settings as `nhiemvu serve`."""
+    return start([sys.executable, "-m", "uvicorn", "bench.baseline_app:create", "--factory",
+                  "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                 {**env, "BASELINE_PAGE_BYTES": str(page_bytes),
+                  "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}, port)
+
+
+def stop(*servers: subprocess.Popen[bytes]) -> None:
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def peak_rss_mib(pid: int) -> float:
     with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
@@ -156,11 +171,7 @@ def main() -> int:
                "NHIEMVU_ATTACHMENTS_DIR": str(folder / "files")}
         product = start([NHIEMVU, "--db", url, "serve", "--port", str(port)], env, port)
         size = len(httpx.get(base + links[0]).content)
-        other = start([sys.executable, "-m", "uvicorn", "bench.baseline_app:create",
-                       "--factory", "--port", str(base_port), "--log-level", "warning",
-                       "--no-access-log"],
-                      {**env, "BASELINE_PAGE_BYTES": str(size),
-                       "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}, base_port)
+        other = start_baseline(env, base_port, size)
         try:
             print(f"database: {make_url(url).render_as_string(hide_password=True)}  tasks: "
                   f"{len(tasks):,}  report page {size:,} bytes  (setup "
@@ -200,9 +211,7 @@ def main() -> int:
                   f"{peak_rss_mib(other.pid):.0f} MiB; goals: GET >= {GOALS['GET']}x, "
                   f"POST >= {GOALS['POST']}x of the baseline")
         finally:
-            for server in (product, other):
-                server.terminate()
-                server.wait(timeout=30)
+            stop(product, other)
     if args.check and missed:
         print("goals missed: " + ", ".join(missed))
         return 1
