@@ -12,9 +12,10 @@ from tests.conftest import DEFINITIONS
 from workflow.clock import LOCAL_TZ
 from workflow.definitions.loader import load_definitions
 from workflow.definitions.store import save_definitions
+from workflow.engine.bulk import insert_tasks
 from workflow.schedule.sweep import run_due
 from workflow.storage.db import read_session, write_session
-from workflow.storage.models import AuditRow, OutboxRow, TaskRow
+from workflow.storage.models import AgencyRow, AuditRow, OutboxRow, TaskRow
 
 START = datetime(2022, 1, 1, 8, 0, tzinfo=LOCAL_TZ)
 END = datetime(2023, 12, 31, 8, 0, tzinfo=LOCAL_TZ)
@@ -79,3 +80,19 @@ def tasks_due(engine: Engine, deadline: date) -> list[TaskRow]:
 def count(engine: Engine, model: type, *where: object) -> int:
     with read_session(engine) as session:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def add_communes_owing(engine: Engine, communes: int, made: datetime) -> None:
+    """`communes` more communes ("Ủy ban nhân dân xã Thử 000"…, codes xa-thu-000…), each
+    owing the Hà Quảng plan's report due 05/06/2022: a backlog of a province's size."""
+    with write_session(engine) as session:
+        owed = session.scalars(select(TaskRow).where(
+            TaskRow.directive_code == "hq-2022", TaskRow.due_on == date(2022, 6, 5))).first()
+        assert owed is not None
+        session.add_all(AgencyRow(code=f"xa-thu-{i:03d}", name=f"Ủy ban nhân dân xã Thử {i:03d}",
+                                  level="xa", emails=[f"xa{i}@ha-quang.example"])
+                        for i in range(communes))
+        session.flush()
+        insert_tasks(session, [(owed.directive_code, owed.spec_code, f"xa-thu-{i:03d}", "lead",
+                                owed.year, owed.period, "assigned", owed.due_on, owed.due_at,
+                                0, 1, made, made) for i in range(communes)])

@@ -8,14 +8,14 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.simulation import count, task_id
+from tests.simulation import add_communes_owing, count, task_id
 from tests.test_cli import run
 from tests.webserver import LiveApp, live_app
 from web.security import CSRF_COOKIE, SESSION_COOKIE
@@ -25,7 +25,6 @@ from workflow.access.users import add_user
 from workflow.clock import LOCAL_TZ, FixedClock
 from workflow.engine.actions import fire
 from workflow.engine.actors import Actor
-from workflow.engine.bulk import insert_tasks
 from workflow.engine.instantiate import instantiate
 from workflow.storage.db import read_session, write_session
 from workflow.storage.models import (
@@ -534,17 +533,7 @@ def test_a_large_matrix_is_shown_a_page_of_agencies_at_a_time(app: LiveApp, load
     """Issue 19: 3,000 agencies x 30 tasks made a 10 MiB page. 50 agencies a page, the
     filters kept from page to page, the counts of the whole directive on every page; past
     200 agencies the agency filter is a typed name, not a drop-down of every agency."""
-    with write_session(loaded) as session:
-        owed = session.scalars(select(TaskRow).where(
-            TaskRow.directive_code == "hq-2022", TaskRow.due_on == date(2022, 6, 5))).first()
-        assert owed is not None
-        session.add_all(AgencyRow(code=f"xa-thu-{i:03d}", name=f"Ủy ban nhân dân xã Thử {i:03d}",
-                                  level="xa", emails=[f"xa{i}@ha-quang.example"])
-                        for i in range(250))
-        session.flush()
-        insert_tasks(session, [(owed.directive_code, owed.spec_code, f"xa-thu-{i:03d}", "lead",
-                                owed.year, owed.period, "assigned", owed.due_on, owed.due_at,
-                                0, 1, NOW, NOW) for i in range(250)])
+    add_communes_owing(loaded, 250, NOW)
     agencies = count(loaded, AgencyRow, AgencyRow.code.in_(  # type: ignore[attr-defined]
         select(TaskRow.agency_code).where(TaskRow.directive_code == "hq-2022")))
     total = count(loaded, TaskRow, TaskRow.directive_code == "hq-2022")
