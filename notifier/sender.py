@@ -118,13 +118,6 @@ def _prepare(engine: Engine, settings: MailSettings, now: datetime, env: jinja2.
     return _Batch(*_build(engine, ids, env, settings, now)) if ids else None
 
 
-def send_batch(engine: Engine, transport: Transport, settings: MailSettings, now: datetime,
-               env: jinja2.Environment | None = None) -> SendReport:
-    """One claimed batch; `env` lets a run reuse its compiled templates."""
-    batch = _prepare(engine, settings, now, env or environment(settings.templates))
-    return _deliver(engine, transport, settings, now, batch) if batch else SendReport()
-
-
 def _deliver(engine: Engine, transport: Transport, settings: MailSettings, now: datetime,
              batch: _Batch) -> SendReport:
     report = SendReport()
