@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from workflow.clock import to_local
 from workflow.engine.machine import OWED_STATES
 from workflow.storage.models import AgencyRow, AuditRow, TaskRow
+from workflow.views.status import state_counts
 
 TRACKED = ("report", "return", "verify", "cancel", "assign")
 
@@ -33,24 +34,22 @@ class AgencyCounts:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def progress_now(session: Session, directive_code: str, year: int, now: datetime
-                 ) -> dict[str, Any] | None:
+def progress_now(session: Session, directive_code: str, year: int, now: datetime,
+                 counts: dict[str, int] | None = None) -> dict[str, Any] | None:
     """The timeline's last day while the year is current (up to 31 January after it),
-    from three grouped counts instead of every task's history; None outside that window
-    (the caller rebuilds the timeline) or when the year has no task."""
+    from the counts by state instead of every task's history (`counts`: the directive's
+    year's, when the caller has them already); None outside that window (the caller
+    rebuilds the timeline) or when the year has no task."""
     today = to_local(now).date()
     if today > date(year + 1, 1, 31):
         return None
-    where = (TaskRow.directive_code == directive_code, TaskRow.year == year)
-    states = dict(session.execute(select(TaskRow.state, func.count()).where(*where)
-                                  .group_by(TaskRow.state)).all())
-    if not states:
+    if counts is None:
+        counts = state_counts(session, [TaskRow.directive_code == directive_code,
+                                        TaskRow.year == year], now)
+    if not counts:
         return None
-    overdue = session.scalar(select(func.count()).select_from(TaskRow).where(
-        *where, TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
-        TaskRow.due_at <= now)) or 0  # type: ignore[operator]
-    return {"day": today, "reported": states.get("reported", 0) + states.get("verified", 0),
-            "verified": states.get("verified", 0), "overdue": overdue}
+    return {"day": today, "reported": counts.get("reported", 0) + counts.get("verified", 0),
+            "verified": counts.get("verified", 0), "overdue": counts.get("overdue", 0)}
 
 
 def timeline(session: Session, directive_code: str, year: int, now: datetime) -> Timeline:

@@ -281,13 +281,14 @@ async def matrix_page(request: Request) -> Response:
             if not scope.sees(directive.committee_code):
                 return None
             now = ctx.now()
-            progress = progress_now(session, code, year, now)
+            grid = matrix(session, directive, year, now, agency, state, page)
+            # Unfiltered, the matrix's counts are the whole year's: not counted twice.
+            progress = progress_now(session, code, year, now, None if agency else grid.counts)
             if progress is None:  # a past year: as it stood on its last day
                 line = timeline(session, code, year, now)
                 progress = {"day": line.days[-1], "reported": line.reported[-1],
                             "verified": line.verified[-1], "overdue": line.overdue[-1]} \
                     if line.days else None
-            grid = matrix(session, directive, year, now, agency, state, page)
             # The chart's table holds every agency, unless the matrix is paged: then the
             # page's (3,000 rows would be most of the page).
             shown = [row["agency"].code for row in grid.rows] if grid.pages > 1 else None

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlmodel import Session
 
 from workflow.clock import to_local
@@ -22,6 +22,12 @@ class TaskFilter:
     directive: str | None = None
     year: int | None = None
     overdue_at: datetime | None = None
+
+
+def overdue_clause(at: datetime) -> ColumnElement[bool]:
+    """`is_overdue` in SQL: owed, and its deadline instant has passed."""
+    return and_(TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
+                TaskRow.due_at <= at)  # type: ignore[operator]
 
 
 def is_overdue(row: TaskRow, at: datetime) -> bool:

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
-from workflow.engine.machine import OWED_STATES
 from workflow.storage.models import (
     AgencyGroupMemberRow,
     AgencyRow,
@@ -20,7 +19,7 @@ from workflow.storage.models import (
     TaskSpecRow,
 )
 from workflow.views.labels import document_label, period_labeler
-from workflow.views.queries import is_overdue, overdue_days
+from workflow.views.queries import is_overdue, overdue_clause, overdue_days
 
 
 def overview(session: Session, now: datetime, visible: set[str] | None = None
@@ -34,8 +33,7 @@ def overview(session: Session, now: datetime, visible: set[str] | None = None
         counts[(code, year)][state] = n
     for code, year, n in session.execute(
             select(TaskRow.directive_code, TaskRow.year, func.count())
-            .where(TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
-                   TaskRow.due_at <= now)  # type: ignore[operator]
+            .where(overdue_clause(now))
             .group_by(TaskRow.directive_code, TaskRow.year)):
         counts[(code, year)]["overdue"] = n
     directives = {d.code: d for d in session.scalars(select(DirectiveRow))}
@@ -138,9 +136,19 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
     return result
 
 
-def _overdue(now: datetime) -> tuple[Any, ...]:
-    return (TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
-            TaskRow.due_at <= now)  # type: ignore[operator]
+def _late(now: datetime) -> Any:
+    """How many of a group's tasks are overdue, inside a GROUP BY."""
+    return func.sum(case((overdue_clause(now), 1), else_=0))
+
+
+def state_counts(session: Session, where: list[Any], now: datetime) -> dict[str, int]:
+    """Counts by state, and 'overdue', of the tasks matching `where`: one grouped pass."""
+    counts: dict[str, int] = defaultdict(int)
+    for state, n, late in session.execute(select(TaskRow.state, func.count(), _late(now))
+                                          .where(*where).group_by(TaskRow.state)):
+        counts[state] += n
+        counts["overdue"] += int(late or 0)
+    return dict(counts)
 
 
 def _columns_and_counts(session: Session, where: list[Any], code: str, year: int,
@@ -153,11 +161,10 @@ def _columns_and_counts(session: Session, where: list[Any], code: str, year: int
     specs = {spec: (position, title) for spec, position, title in session.execute(
         select(TaskSpecRow.code, TaskSpecRow.position, TaskSpecRow.title)
         .where(TaskSpecRow.directive_code == code))}
-    overdue = func.sum(case((and_(*_overdue(now)), 1), else_=0))
     found: dict[tuple[str, str], Any] = {}
     counts: dict[str, int] = defaultdict(int)
     for spec, period, state, n, late, due_on in session.execute(
-            select(TaskRow.spec_code, TaskRow.period, TaskRow.state, func.count(), overdue,
+            select(TaskRow.spec_code, TaskRow.period, TaskRow.state, func.count(), _late(now),
                    func.min(TaskRow.due_on))
             .where(*where).group_by(TaskRow.spec_code, TaskRow.period, TaskRow.state)):
         counts[state] += n
@@ -183,7 +190,7 @@ def _page_agencies(session: Session, where: list[Any], state: str | None, now: d
     in the database; sets the matrix's page numbers."""
     having = select(TaskRow.agency_code).where(*where)
     if state == "overdue":
-        having = having.where(*_overdue(now))
+        having = having.where(overdue_clause(now))
     elif state:
         having = having.where(TaskRow.state == state)
     # Every matching code in order, in one pass (a few thousand short strings at most):
@@ -221,8 +228,7 @@ def overdue_list(session: Session, now: datetime, directive: str | None, agency:
                  ) -> tuple[list[dict[str, Any]], int]:
     """Overdue tasks, most days overdue first, then highest escalation level; `visible`
     keeps only those directives' tasks (None: all)."""
-    where: list[Any] = [TaskRow.state.in_(OWED_STATES),  # type: ignore[attr-defined]
-                        TaskRow.due_at <= now]  # type: ignore[operator]
+    where: list[Any] = [overdue_clause(now)]
     if visible is not None:
         where.append(TaskRow.directive_code.in_(visible))  # type: ignore[attr-defined]
     if directive:
