@@ -319,7 +319,8 @@ def main() -> int:
         print(f"largest message of {built} to secretariats, chairs and the longest "
               f"agency payloads: {biggest:,} bytes")
     goal = GOAL_SECONDS * args.communes / COUNTRY * args.bodies / 20 + FIXED_SECONDS
-    goals = {f"year within {goal:.0f} s (10 min scaled to this size, plus {FIXED_SECONDS:.0f} s)": year_seconds <= goal,
+    scaled = f"year within {goal:.0f} s (10 min scaled to this size + {FIXED_SECONDS:.0f} s)"
+    goals = {scaled: year_seconds <= goal,
              "year process within 1 GiB": year_rss <= GOAL_RSS_MIB,
              "sender within 1 GiB": send_rss <= GOAL_RSS_MIB,
              "sender delivered mail": sent > 0,

@@ -36,7 +36,7 @@ from workflow.storage.models import (
     ReportRow,
     TaskRow,
 )
-from workflow.views.status import PAGE_AGENCIES
+from workflow.views.status import PAGE_AGENCIES, PAGE_OVERDUE
 
 NOW = datetime(2022, 5, 20, 9, 0, tzinfo=LOCAL_TZ)
 POLICE = "hq-2022/v.bao-cao/hq.cong-an/2022-h1"
@@ -559,6 +559,20 @@ def test_a_large_matrix_is_shown_a_page_of_agencies_at_a_time(app: LiveApp, load
     assert "trang_thai=overdue" in overdue and overdue.count(rows) == PAGE_AGENCIES
     assert client.get("/quan-ly/ma-tran/hq-2022/2022",
                       params={"trang": "-1"}).status_code in (200, 400)
+    # The overdue list too: a page of PAGE_OVERDUE, every task on exactly one page, in order.
+    listed = client.get("/quan-ly/qua-han", params={"chi_dao": "hq-2022"}).text
+    owed = int(re.search(r"Nhiệm vụ quá hạn \((\d+)\)", listed).group(1))  # type: ignore[union-attr]
+    assert owed > PAGE_OVERDUE
+    overdue_pages = -(-owed // PAGE_OVERDUE)
+    assert f"Trang 1/{overdue_pages} · {owed} nhiệm vụ quá hạn" in listed
+    assert 'href="?trang=2&amp;chi_dao=hq-2022"' in listed
+    seen: list[str] = []
+    days: list[int] = []
+    for n in range(1, overdue_pages + 1):
+        text = client.get("/quan-ly/qua-han", params={"chi_dao": "hq-2022", "trang": str(n)}).text
+        seen += re.findall(r'href="/quan-ly/nhiem-vu/(\d+)"', text)
+        days += [int(d) for d in re.findall(r'data-label="Quá hạn">(\d+) ngày</td>', text)]
+    assert len(seen) == len(set(seen)) == owed and days == sorted(days, reverse=True)
 
 
 def test_cookies_are_http_only_and_same_site(app: LiveApp, client: httpx.Client) -> None:

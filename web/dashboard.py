@@ -324,16 +324,18 @@ async def overdue_page(request: Request) -> Response:
 
     scope = scope_of(request)
 
-    def load() -> tuple[Any, int, Any]:
-        with db_read(ctx.engine) as session:
-            rows, total = overdue_list(session, ctx.now(), directive, agency,
-                                       visible=scope.directives(session))
-            return rows, total, filter_choices(session, scope.committee)
+    page = small_int(request.query_params.get("trang") or "1") or 1
 
-    rows, total, choices = await run_in_threadpool(load)
+    def load() -> tuple[Any, Any]:
+        with db_read(ctx.engine) as session:
+            listed = overdue_list(session, ctx.now(), directive, agency, page,
+                                  visible=scope.directives(session))
+            return listed, filter_choices(session, scope.committee)
+
+    listed, choices = await run_in_threadpool(load)
     return ctx.pages.render(request, "dash_overdue", {
-        "rows": rows, "total": total, "choices": choices, "directive": directive or "",
-        "agency": agency or "", "now": ctx.now()})
+        "rows": listed.rows, "total": listed.total, "listed": listed, "choices": choices,
+        "directive": directive or "", "agency": agency or "", "now": ctx.now()})
 
 
 async def _task_page(request: Request, status: int = 200, error: str | None = None,

@@ -223,11 +223,29 @@ class _Record:
             raise AttributeError(name) from None
 
 
+PAGE_OVERDUE = 100  # rows of the overdue list per page
+
+
+@dataclass
+class OverduePage:
+    """One page of the overdue list; `total` counts every overdue task of the filter."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+
+
+OVERDUE_TASK = (TaskRow.id, TaskRow.state, TaskRow.due_on,  # type: ignore[var-annotated]
+                TaskRow.escalation_level)
+
+
 def overdue_list(session: Session, now: datetime, directive: str | None, agency: str | None,
-                 limit: int = 1000, visible: set[str] | None = None
-                 ) -> tuple[list[dict[str, Any]], int]:
-    """Overdue tasks, most days overdue first, then highest escalation level; `visible`
-    keeps only those directives' tasks (None: all)."""
+                 page: int = 1, visible: set[str] | None = None,
+                 per_page: int = PAGE_OVERDUE) -> OverduePage:
+    """Overdue tasks, most days overdue first, then highest escalation level, a page at a
+    time (a province's backlog is tens of thousands); `visible` keeps only those
+    directives' tasks (None: all)."""
     where: list[Any] = [overdue_clause(now)]
     if visible is not None:
         where.append(TaskRow.directive_code.in_(visible))  # type: ignore[attr-defined]
@@ -237,18 +255,21 @@ def overdue_list(session: Session, now: datetime, directive: str | None, agency:
         where.append(TaskRow.agency_code.in_(  # type: ignore[attr-defined]
             agency_filter_codes(session, agency)))
     total = session.scalar(select(func.count()).select_from(TaskRow).where(*where)) or 0
-    query = (select(TaskRow, TaskSpecRow.title, AgencyRow.name)
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    query = (select(*OVERDUE_TASK, TaskSpecRow.title, AgencyRow.name)
              .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
                    & (TaskSpecRow.code == TaskRow.spec_code))
              .join(AgencyRow, AgencyRow.code == TaskRow.agency_code)
              .where(*where)
              .order_by(TaskRow.due_at, TaskRow.escalation_level.desc(),  # type: ignore[attr-defined]
-                       AgencyRow.name)
-             .limit(limit))
-    rows = [{"task": task, "title": title, "agency": name,
-             "days": overdue_days(now, task.due_on) if task.due_on else 0}
-            for task, title, name in session.execute(query)]
-    return rows, total
+                       AgencyRow.name, TaskRow.id)
+             .offset((page - 1) * per_page).limit(per_page))
+    names = tuple(c.key for c in OVERDUE_TASK)
+    rows = [{"task": _Record(values[:4], names), "title": values[4], "agency": values[5],
+             "days": overdue_days(now, values[2]) if values[2] else 0}
+            for values in session.execute(query)]
+    return OverduePage(rows, total, page, pages)
 
 
 def filter_choices(session: Session, committee: str | None = None) -> dict[str, Any]:
