@@ -29,6 +29,13 @@ from workflow.views.timeliness import timeliness
 
 FONT = "Times New Roman"
 SUMMARY_CHARS = 700
+# A draft a person reads and completes: past these, the document counts the rest and
+# points to the workbook, which lists every task (a province's 50,000 tasks made a
+# 620 MiB, 27 s build of a document nobody could read).
+LISTED_REPORTS = 50  # report summaries per task
+LISTED_MISSING = 30  # agency names in a task's "Chưa báo cáo" line
+LISTED_OVERDUE = 100  # rows of the table of overdue tasks
+WORKBOOK = "Bảng tình trạng (XLSX)"
 ROMAN = ["I", "II", "III", "IV", "V", "VI"]
 
 
@@ -91,14 +98,21 @@ def write_docx(report: StatusReport, out: IO[bytes], place: str | None = None) -
     for number, spec in enumerate(report.specs, start=1):
         _heading(document, f"{number}. {spec.title}", level=2)
         reported = [line for line in spec.lines if line.report]
-        for line in reported:
+        for line in reported[:LISTED_REPORTS]:
             _summary(document, line)
+        if len(reported) > LISTED_REPORTS:
+            _body(document, f"- Và {len(reported) - LISTED_REPORTS} báo cáo khác (xem trang "
+                            f"«Báo cáo» của {WORKBOOK}).", italic=True)
         missing = [line for line in spec.lines if not line.report
                    and line.task.state != "cancelled"]
         if missing:
             several_periods = len({x.task.period for x in spec.lines}) > 1
             names = "; ".join(line.agency.name + (f" ({line.period})" if several_periods
-                                                  else "") for line in missing)
+                                                  else "")
+                              for line in missing[:LISTED_MISSING])
+            if len(missing) > LISTED_MISSING:
+                names += f" và {len(missing) - LISTED_MISSING} cơ quan, đơn vị khác"
+                names = f"{len(missing)} cơ quan, đơn vị: {names}"
             _body(document, f"- Chưa báo cáo: {names}.", italic=True)
         if spec.totals:
             totals = "; ".join(f"{label}: {_number(value)}" for label, value in
@@ -242,11 +256,15 @@ def _missing_table(document: Document, lines: list[TaskLine]) -> None:  # type: 
                            strict=True):
         cell.paragraphs[0].text = ""
         _run(cell.paragraphs[0], title, bold=True, size=12)
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines[:LISTED_OVERDUE], start=1):
         values = [str(number), line.agency.name, f"{line.title} ({line.period})",
                   format_date(line.task.due_on), str(line.overdue_days)]
         for cell, value in zip(_append_row(table, widths), values, strict=True):
             _run(cell.paragraphs[0], value, size=12)
+    if len(lines) > LISTED_OVERDUE:
+        _body(document, f"Bảng trên liệt kê {LISTED_OVERDUE} nhiệm vụ quá hạn lâu nhất trong "
+                        f"tổng số {len(lines)}; danh sách đầy đủ ở trang «Quá hạn» của "
+                        f"{WORKBOOK}.", italic=True)
 
 
 def _footer(document: Document, report: StatusReport) -> None:  # type: ignore[valid-type]

@@ -319,3 +319,46 @@ def test_report_text_stays_text_in_csv_and_xlsx(loaded: Engine) -> None:
     book = load_workbook(out)
     cells = [c for row in book["Báo cáo"].iter_rows() for c in row if c.value in texts]
     assert len(cells) == 3 and {c.data_type for c in cells} == {"s"}
+
+
+def test_a_province_sized_report_draft_stays_readable(loaded: Engine) -> None:
+    """Issue 19: 50,000 tasks made a 620 MiB, 27 s DOCX nobody could read. Past a few
+    dozen, a task lists its first report summaries and counts the rest, the "Chưa báo cáo"
+    line names the first agencies and counts the others, and the overdue table holds the
+    most overdue; the workbook keeps every row."""
+    from exports.docx import LISTED_MISSING, LISTED_OVERDUE, LISTED_REPORTS
+    from tests.simulation import add_communes_owing
+
+    made = datetime(2022, 1, 5, 8, 0, tzinfo=LOCAL_TZ)
+    instantiate(loaded, "hq-2022", 2022, made)
+    add_communes_owing(loaded, 250, made)
+    with read_session(loaded) as session:
+        owing = list(session.scalars(select(TaskRow.id).where(
+            TaskRow.agency_code.like("xa-thu-%")).order_by(TaskRow.id)))  # type: ignore[attr-defined]
+    for ident in owing[:LISTED_REPORTS + 20]:
+        code = f"xa-thu-{owing.index(ident):03d}"
+        submit_report(loaded, ident, agency(code), datetime(2022, 6, 1, 9, tzinfo=LOCAL_TZ),
+                      "Đã tổ chức tuyên truyền.", [{"label": "Số buổi", "value": "2"}], [])
+    with read_session(loaded) as session:
+        report = collect(session, "hq-2022", 2022, AS_OF)
+    buffer = io.BytesIO()
+    write_docx(report, buffer)
+    document = Document(io.BytesIO(buffer.getvalue()))
+    text = "\n".join(p.text for p in document.paragraphs)
+    spec = next(s for s in report.specs if sum(1 for x in s.lines if x.report) > LISTED_REPORTS)
+    reported = sum(1 for x in spec.lines if x.report)
+    assert text.count("- Ủy ban nhân dân xã Thử") == LISTED_REPORTS
+    assert f"- Và {reported - LISTED_REPORTS} báo cáo khác (xem trang «Báo cáo»" in text
+    missing = [x for x in spec.lines if not x.report and x.task.state != "cancelled"]
+    assert f"- Chưa báo cáo: {len(missing)} cơ quan, đơn vị: " in text
+    assert f" và {len(missing) - LISTED_MISSING} cơ quan, đơn vị khác." in text
+    overdue = document.tables[1]
+    assert len(overdue.rows) == LISTED_OVERDUE + 1 < len(report.overdue)
+    assert f"{LISTED_OVERDUE} nhiệm vụ quá hạn lâu nhất trong tổng số {len(report.overdue)}" \
+        in text
+    days_listed = [int(r.cells[4].text) for r in overdue.rows[1:]]
+    assert days_listed == sorted(days_listed, reverse=True)
+    assert days_listed[0] == report.overdue[0].overdue_days
+    workbook = io.BytesIO()
+    write_xlsx(report, workbook)
+    assert load_workbook(workbook)["Quá hạn"].max_row == len(report.overdue) + 1
