@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import re
 import resource
 import sys
 import time
@@ -230,7 +231,12 @@ def baseline(url: str) -> float:
     engine = make_engine(url)
     with engine.begin() as connection:
         for table in TABLES:
-            connection.execute(text(f"CREATE TABLE base_{table} (LIKE {table} INCLUDING ALL)"))
+            if engine.dialect.name == "sqlite":
+                for sql in sqlite_copy(connection, table):
+                    connection.execute(text(sql))
+            else:
+                connection.execute(text(
+                    f"CREATE TABLE base_{table} (LIKE {table} INCLUDING ALL)"))
     started = time.perf_counter()
     with engine.begin() as connection:
         for table in TABLES:
@@ -241,6 +247,24 @@ def baseline(url: str) -> float:
             connection.execute(text(f"DROP TABLE base_{table}"))
     engine.dispose()
     return seconds
+
+
+def sqlite_copy(connection: Any, table: str) -> list[str]:
+    """SQLite has no CREATE TABLE ... LIKE: the table's and its indexes' own statements,
+    renamed to base_<name>."""
+    statements = []
+    for kind, name, sql in connection.execute(text(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = :t AND sql IS NOT NULL "
+            "ORDER BY type DESC"), {"t": table}):
+        if kind == "table":
+            statements.append(re.sub(rf'^CREATE TABLE "?{table}"?', f"CREATE TABLE base_{table}",
+                                     sql))
+        else:
+            statements.append(re.sub(
+                rf'^CREATE (UNIQUE )?INDEX "?{name}"? ON "?{table}"?',
+                lambda m, n=name: f"CREATE {m.group(1) or ''}INDEX base_{n} ON base_{table}",
+                sql))
+    return statements
 
 
 def settings(url: str) -> dict[str, str]:
@@ -260,10 +284,11 @@ def largest_message(url: str) -> tuple[int, int]:
     exactly as the sender builds them (the sink does not keep what it receives)."""
     engine = make_engine(url)
     with engine.connect() as connection:
-        ids = list(connection.execute(text(
-            "(SELECT id FROM outbox WHERE recipient_role <> 'agency' ORDER BY id LIMIT 400) "
-            "UNION (SELECT id FROM outbox ORDER BY length(CAST(payload AS TEXT)) DESC "
-            "LIMIT 100)")).scalars())
+        ids = sorted(set(connection.execute(text(
+            "SELECT id FROM outbox WHERE recipient_role <> 'agency' ORDER BY id LIMIT 400"
+        )).scalars()) | set(connection.execute(text(
+            "SELECT id FROM outbox ORDER BY length(CAST(payload AS TEXT)) DESC LIMIT 100"
+        )).scalars()))
     mail = MailSettings(smtp_host="127.0.0.1", smtp_port=25, mail_from=MAIL_FROM)
     now = datetime(YEAR, 12, 31, 20, tzinfo=LOCAL_TZ)
     messages, _, _, _ = _build(engine, ids, environment(mail.templates), mail, now)

@@ -23,6 +23,7 @@ SMALL = {
     "web": ["--seconds", "1", "--clients", "1", "--agencies", "20"],
     "province": ["--communes", "2"],
     "dashboard": ["--agencies", "30", "--specs", "4", "--seconds", "1"],
+    "nation": ["--communes", "3", "--bodies", "5", "--send-seconds", "3"],
 }
 NEEDS_WRK = {"intake", "province", "web", "dashboard"}
 NO_DATABASE = {"import_drafts"}

@@ -134,3 +134,17 @@ def test_nginx_accepts_the_proxy_configuration(tmp_path: Path) -> None:
                              str(tmp_path / "nginx.conf")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr and "test is successful" in result.stderr
+
+
+def test_compose_sets_the_guides_postgresql_settings() -> None:
+    """Issue 19: the settings the guide gives for a province or a country are the ones the
+    containers run with (bench/nation.py prints a server's own beside its figures)."""
+    compose = YAML(typ="safe").load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    command = compose["services"]["postgres"]["command"]
+    assert command[0] == "postgres"
+    given = dict(setting.split("=", 1) for setting in command[2::2])
+    assert command[1::2] == ["-c"] * len(given)
+    guide = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    section = guide.split("## PostgreSQL for a province or a country", 1)[1].split("\n## ")[0]
+    table = dict(re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", section, re.MULTILINE))
+    assert table == given and given["autovacuum"] == "on"
