@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import io
 import multiprocessing
-import resource
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from bench.scratch import rss_kib, scratch_database
+from bench.scratch import peak_kib, rss_kib, scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
 from workflow.definitions.store import save_definitions
 from workflow.engine.instantiate import instantiate
@@ -107,7 +106,7 @@ def job(name: str, url: str) -> tuple[int, float, int]:
             from exports.progress import timeline
             size = len(timeline_chart(timeline(session, "bench", YEAR, NOW), "bench", "png"))
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - start_rss
+    peak = peak_kib() - start_rss
     engine.dispose()
     return size, seconds, max(peak, 0)
 

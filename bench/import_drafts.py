@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import resource
 import shutil
 import statistics
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import peak_kib
 from importer.build import build_draft
 from importer.compare import compare
 from importer.registry import Directory, read_directory
@@ -38,10 +38,6 @@ SHIPPED = [("ha-quang-2022-ke-hoach.txt", "hq-2022"),
 AGENCY_NAMES = ["Phòng Nội vụ", "Phòng Tư pháp", "Phòng Y tế", "Phòng Dân tộc",
                 "Phòng Giáo dục và Đào tạo", "Phòng Tài chính - Kế hoạch", "Công an huyện",
                 "Hội Liên hiệp Phụ nữ huyện", "Huyện đoàn", "Hội Nông dân huyện"]
-
-
-def peak_kib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def timed(function, repeat: int) -> float:  # type: ignore[no-untyped-def]

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing
-import resource
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -38,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench.scratch import rss_kib, scratch_database
+from bench.scratch import peak_kib, rss_kib, scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
 from workflow.definitions.specs import (
     DefinitionSet,
@@ -72,7 +71,7 @@ def measured(job: str, url: str, rows: int, queue: Any) -> None:
     else:
         created = raw_insert(engine, rows, with_audit=job == "raw+all")
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - start_rss
+    peak = peak_kib() - start_rss
     queue.put((created, seconds, max(peak, 0)))
 
 

@@ -35,7 +35,6 @@ import argparse
 import multiprocessing
 import os
 import re
-import resource
 import sys
 import time
 from dataclasses import replace
@@ -49,7 +48,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench.province import sink
-from bench.scratch import scratch_database
+from bench.scratch import peak_kib, scratch_database
 from notifier.config import MailSettings
 from notifier.sender import _build, send_due
 from notifier.templating import environment
@@ -153,7 +152,7 @@ def populate(url: str, communes: int, bodies: int, tasks: int) -> int:
 
 
 def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_kib() / 1024
 
 
 def year_process(url: str, results: Any) -> None:
