@@ -1,7 +1,9 @@
 """Exports for a large directive: N task rows (5 task specs, N/5 agencies, a fifth of them
 reported with a text and figures), each export in its own process with its time and peak
 memory, next to baselines measured in the same run: the bare SELECT of the same rows and
-an unstyled openpyxl write-only workbook with the same number of cells.
+an unstyled openpyxl write-only workbook with the same cells (matrix, overdue, reports
+and on-time sheets). `--check` exits 1 when the XLSX takes over 1.5x that baseline or an
+export's peak RSS growth is over 300 MiB.
 
     .venv/bin/python bench/exports.py --rows 50000 --db sqlite:///exports-bench.db
     .venv/bin/python bench/exports.py --rows 50000 --db postgresql://postgres@127.0.0.1:5432/test
@@ -75,16 +77,19 @@ def job(name: str, url: str) -> tuple[int, float, int]:
                 "t.spec_code LEFT JOIN report r ON r.task_id = t.id "
                 "WHERE t.directive_code = 'bench' ORDER BY a.name, s.position")).all()
             book = Workbook(write_only=True)
-            matrix, overdue, reports = (book.create_sheet() for _ in range(3))
+            matrix, overdue, reports, on_time = (book.create_sheet() for _ in range(4))
             by_agency: dict[str, list[str]] = {}
             for agency, title, period, state, due_on, level, at, body in rows:
                 by_agency.setdefault(agency, []).append(state)
                 if state == "assigned":
                     overdue.append([1, level, agency, title, period, str(due_on), state])
-                reports.append([agency, title, period, state, str(at or ""), body or "",
-                                "", ""])
+                reports.append([agency, title, period, state, str(at) if at else None,
+                                body, None, None])
             for agency, states in by_agency.items():
                 matrix.append([agency, *states])
+                # The on-time sheet: one row of counts per agency.
+                on_time.append([agency, len(states), states.count("reported"), 0,
+                                states.count("assigned"), 0, 0, "0%"])
             buffer = io.BytesIO()
             book.save(buffer)
             size = len(buffer.getvalue())
@@ -133,11 +138,17 @@ JOBS = [("select", "baseline: SELECT tasks + reports"),
         ("chart", "nhiemvu export chart (timeline PNG)")]
 
 
-def main() -> None:
+MAX_XLSX_RATIO = 1.5
+MAX_PEAK_MIB = 300
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--db", default="sqlite:///exports-bench.db")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     args = parser.parse_args()
+    results: dict[str, tuple[float, float]] = {}
     with scratch_database(args.db, "exports") as url:
         started = time.perf_counter()
         populate(url, args.rows)
@@ -150,7 +161,17 @@ def main() -> None:
             output = f"{size / 1024:,.0f} KiB" if name != "select" else f"{size:,} rows"
             print(f"{label:<40} {seconds:>8.2f} {output:>10} {peak / 1024:>7.1f} MiB",
                   flush=True)
+            results[name] = (seconds, peak / 1024)
+    ratio = results["xlsx"][0] / results["raw-xlsx"][0]
+    print(f"XLSX: {ratio:.2f}x the unstyled write of the same cells (goal <= "
+          f"{MAX_XLSX_RATIO}); peak RSS growth XLSX {results['xlsx'][1]:.0f} MiB, DOCX "
+          f"{results['docx'][1]:.0f} MiB (goal <= {MAX_PEAK_MIB})")
+    missed = [f"XLSX ratio {ratio:.2f}x"] if ratio > MAX_XLSX_RATIO else []
+    missed += [f"{name} peak {results[name][1]:.0f} MiB" for name in ("xlsx", "docx")
+               if results[name][1] > MAX_PEAK_MIB]
+    print("goals: " + ("all met" if not missed else "missed: " + ", ".join(missed)))
+    return 1 if args.check and missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -4,11 +4,14 @@ openpyxl's write-only mode, row by row, so memory stays flat for a national dire
 
 from __future__ import annotations
 
+from copy import copy
 from typing import IO, Any
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -47,12 +50,28 @@ def write_xlsx(report: StatusReport, out: IO[bytes]) -> None:
     book.save(out)
 
 
+# Each workbook's resolved style combinations. Setting a style on a cell hashes the whole
+# style object to find its index in the workbook (half the export's time at 50,000
+# tasks); a combination is resolved once and its index array copied to later cells, as
+# openpyxl's own named styles do.
+_RESOLVED: WeakKeyDictionary[Workbook, dict[tuple[tuple[str, int], ...], StyleArray]] = \
+    WeakKeyDictionary()
+
+
 def _cell(sheet: WriteOnlyWorksheet, value: Any, **style: Any) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     if is_formula_like(value):
         cell.data_type = "s"  # typed text that looks like a formula stays text
-    for name, setting in style.items():
-        setattr(cell, name, setting)
+    if style:
+        resolved = _RESOLVED.setdefault(sheet.parent, {})
+        key = tuple((name, id(setting)) for name, setting in style.items())
+        array = resolved.get(key)
+        if array is None:
+            for name, setting in style.items():
+                setattr(cell, name, setting)
+            resolved[key] = copy(cell._style)
+        else:
+            cell._style = copy(array)
     return cell
 
 
@@ -138,12 +157,13 @@ def _reports_sheet(sheet: WriteOnlyWorksheet, report: StatusReport) -> None:
     rows = []
     for line in report.lines:
         rep = line.report
+        # An empty cell is left out (None), not written as an empty string.
         rows.append([line.agency.name, line.title, line.period,
                      STATE_LABELS[line.task.state],
-                     format_datetime(rep.submitted_at) if rep else "",
-                     rep.text if rep else "",
+                     format_datetime(rep.submitted_at) if rep else None,
+                     rep.text if rep else None,
                      "\n".join(f"{f['label']}: {f['value']}" for f in rep.figures or [])
-                     if rep else "", "\n".join(line.files)])
+                     if rep and rep.figures else None, "\n".join(line.files) or None])
     _table(sheet, ["Cơ quan", "Nhiệm vụ", "Kỳ", "Trạng thái", "Ngày báo cáo",
                    "Nội dung báo cáo", "Số liệu", "Tệp đính kèm"],
            [36, 44, 20, 16, 16, 70, 30, 28], rows, frozenset({5, 6}))

@@ -114,12 +114,13 @@ def matrix(session: Session, directive: DirectiveRow, year: int, now: datetime,
     for row in session.execute(query):
         task = _Record(row[:width], TASK_NAMES)
         key = (row[width], task.spec_code, task.period)
-        agency_row = _Record(row[width + 1:], AGENCY_NAMES)
+        code = row[width + 1]
+        if code not in agencies:  # one record per agency, not one per task
+            agencies[code] = _Record(row[width + 1:], AGENCY_NAMES)
         overdue = is_overdue(task, now)
-        cells[agency_row.code][key] = {"task": task, "overdue": overdue,
-                                       "days": overdue_days(now, task.due_on)
-                                       if overdue and task.due_on else 0}
-        agencies[agency_row.code] = agency_row
+        cells[code][key] = {"task": task, "overdue": overdue,
+                            "days": overdue_days(now, task.due_on)
+                            if overdue and task.due_on else 0}
     for code, agency_row in sorted(agencies.items(),
                                    key=lambda kv: (kv[1].level, kv[1].name, kv[0])):
         row_cells = [cells[code].get(k) for k in columns]
