@@ -189,7 +189,9 @@ def _page_agencies(session: Session, where: list[Any], state: str | None, now: d
                    page: int, per_page: int, result: Matrix) -> list[str]:
     """The codes of the page's agencies (by level, then name), the state filter applied
     in the database; sets the matrix's page numbers."""
-    having = select(TaskRow.agency_code).where(*where)
+    # EXISTS per agency, not IN (tasks): SQLite builds the IN list by scanning every
+    # task of the year (46 ms at 90,000) where EXISTS probes each agency's few (9 ms).
+    having = select(TaskRow.id).where(TaskRow.agency_code == AgencyRow.code, *where)
     if state == "overdue":
         having = having.where(overdue_clause(now))
     elif state:
@@ -197,7 +199,7 @@ def _page_agencies(session: Session, where: list[Any], state: str | None, now: d
     # Every matching code in order, in one pass (a few thousand short strings at most):
     # cheaper than counting and paging with two scans of the tasks.
     codes = list(session.scalars(
-        select(AgencyRow.code).where(AgencyRow.code.in_(having))  # type: ignore[attr-defined]
+        select(AgencyRow.code).where(having.exists())
         .order_by(AgencyRow.level, AgencyRow.name, AgencyRow.code)))
     result.agency_total = len(codes)
     result.pages = max(1, -(-result.agency_total // per_page))
