@@ -180,9 +180,6 @@ def load_committees(session: Session) -> dict[str, Committee]:
             for row in session.scalars(select(CommitteeRow))}
 
 
-STREAM_ROWS = 5_000
-
-
 def load_registry(session: Session) -> Registry:
     """The registry as specs. Columns, not ORM objects: a country's 66,000 agencies would
     otherwise stay in the session's identity map for the whole transaction."""
@@ -190,17 +187,13 @@ def load_registry(session: Session) -> Registry:
                AgencyRow.head_name, AgencyRow.head_email, AgencyRow.short_name,
                AgencyRow.head_title, AgencyRow.head_salutation, AgencyRow.committee_code,
                AgencyRow.function, AgencyRow.phone)
-    # Streamed in batches: on PostgreSQL a plain cursor holds the whole result in the
-    # client as well as the objects built from it (a transient 200 MiB at 100,000 agencies).
-    streamed = {"yield_per": STREAM_ROWS}
     agencies = {row[0]: Agency(row[0], row[1], row[2], tuple(row[3] or ()), *row[4:])
-                for row in session.execute(select(*columns).execution_options(**streamed))}
+                for row in session.execute(select(*columns))}
     committees = load_committees(session)
     members: dict[str, list[str]] = {}
     for group_code, agency_code in session.execute(
             select(AgencyGroupMemberRow.group_code, AgencyGroupMemberRow.agency_code)
-            .order_by(AgencyGroupMemberRow.group_code, AgencyGroupMemberRow.position)
-            .execution_options(**streamed)):
+            .order_by(AgencyGroupMemberRow.group_code, AgencyGroupMemberRow.position)):
         members.setdefault(group_code, []).append(agency_code)
     groups = {row.code: AgencyGroup(row.code, row.name, tuple(members.get(row.code, ())))
               for row in session.scalars(select(AgencyGroupRow))}
