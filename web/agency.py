@@ -200,7 +200,8 @@ async def submit(request: Request) -> Response:
                                     text, figures, files)
         except (ConflictError, IllegalTransitionError):
             return ctx.pages.error(request, 409, *ALREADY_REPORTED)
-        await run_in_threadpool(staging.promote)  # committed: the files take their place
+        if staging.files:  # committed: the files take their place (a hop only for files)
+            await run_in_threadpool(staging.promote)
     finally:
         staging.discard()  # refused or rolled back: nothing stays on disk
         await form.close()
