@@ -33,9 +33,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench.scratch import scratch_database
+from bench.scratch import peak_kib, scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
-from bench.web import peak_rss_mib, start, start_baseline, stop, wrk
+from bench.web import start, start_baseline, stop, wrk
 from tests.smtpserver import free_port
 from workflow.access.users import add_user
 from workflow.definitions.store import save_definitions
@@ -133,8 +133,8 @@ def main() -> int:
                                "x=1")
             loaded.wait()
             print(f"health check while the matrix is asked by 2 connections: {health:.1f} ms")
-            print(f"peak RSS: product {peak_rss_mib(product.pid):.0f} MiB, baseline "
-                  f"{peak_rss_mib(other.pid):.0f} MiB")
+            print(f"peak RSS: product {peak_kib(product.pid) / 1024:.0f} MiB, baseline "
+                  f"{peak_kib(other.pid) / 1024:.0f} MiB")
         finally:
             stop(product, other)
     if args.check and missed:

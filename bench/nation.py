@@ -47,7 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench.province import sink
+from bench.province import BODIES as PROVINCE_BODIES
+from bench.province import CALENDAR, sink
 from bench.scratch import peak_kib, scratch_database
 from notifier.config import MailSettings
 from notifier.sender import _build, send_due
@@ -75,8 +76,7 @@ from workflow.storage.db import make_engine, write_session
 
 YEAR = 2026
 COUNTRY = 3321
-CALENDAR = Path(__file__).resolve().parent.parent / "definitions" / "calendar.yaml"
-BODIES = ["ubnd", "vhxh", "cong-an", "mttq", "hlhpn", "doan", "nong-dan", "cuu-chien-binh"]
+BODIES = [code for code, _ in PROVINCE_BODIES]  # a commune's bodies, as in bench/province
 TOP = "tw"
 GROUP = "tw.moi-co-quan"
 PLAN = "tw-2026"
@@ -151,10 +151,6 @@ def populate(url: str, communes: int, bodies: int, tasks: int) -> int:
     return len(members)
 
 
-def peak_mib() -> float:
-    return peak_kib() / 1024
-
-
 def year_process(url: str, results: Any) -> None:
     """Child: the year's 364 ticks; seconds, the slowest tick and its day, peak RSS."""
     engine = make_engine(url)
@@ -169,7 +165,7 @@ def year_process(url: str, results: Any) -> None:
             slowest, slowest_day = spent, day
         day += timedelta(days=1)
     engine.dispose()
-    results.put((total, slowest, slowest_day.strftime("%d/%m"), peak_mib()))
+    results.put((total, slowest, slowest_day.strftime("%d/%m"), peak_kib() / 1024))
 
 
 def sender_process(url: str, port: int) -> None:
@@ -178,14 +174,6 @@ def sender_process(url: str, port: int) -> None:
     mail = replace(MailSettings(smtp_host="127.0.0.1", smtp_port=port, mail_from=MAIL_FROM),
                    concurrency=4)
     send_due(engine, Smtp(mail), mail, datetime(YEAR, 12, 31, 20, tzinfo=LOCAL_TZ))
-
-
-def vm_hwm_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def count(engine: Any, sql: str) -> int:
@@ -208,10 +196,7 @@ def send_sample(url: str, seconds: float) -> tuple[int, float, float]:
         hwm = 0.0
         while process.is_alive() and time.perf_counter() - started < seconds:
             time.sleep(0.2)
-            try:
-                hwm = max(hwm, vm_hwm_mib(process.pid or 0))
-            except OSError:
-                break
+            hwm = max(hwm, peak_kib(process.pid or 0) / 1024)
         elapsed = time.perf_counter() - started
         if process.is_alive():
             process.terminate()

@@ -54,13 +54,16 @@ def rss_kib() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
-def peak_kib() -> int:
-    """This process's peak resident memory (VmHWM). Not getrusage's ru_maxrss: Linux keeps
-    that across exec, so a child spawned by a parent that had grown to 400 MiB reported
-    the parent's peak as its own (bench/instantiate.py showed 334 MiB for a job that
-    peaked at 100)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmHWM in /proc/self/status")
+def peak_kib(process: int | str = "self") -> int:
+    """A process's peak resident memory (VmHWM), this one's by default; 0 for a process
+    that has already exited. Not getrusage's ru_maxrss: Linux keeps that across exec, so
+    a child spawned by a parent that had grown to 400 MiB reported the parent's peak as
+    its own (bench/instantiate.py showed 334 MiB for a job that peaked at 100)."""
+    try:
+        with open(f"/proc/{process}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return 0

@@ -34,7 +34,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bench.scratch import scratch_database
+from bench.scratch import peak_kib, scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
 from tests.smtpserver import free_port
 from web.security import CSRF_COOKIE, form_token
@@ -118,14 +118,6 @@ def stop(*servers: subprocess.Popen[bytes]) -> None:
         server.wait(timeout=30)
 
 
-def peak_rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def wrk(base: str, requests: list[str], connections: int, seconds: float, folder: Path,
         name: str, cookie: str = f"{CSRF_COOKIE}={SECRET}") -> tuple[float, int, float]:
     """(requests/s, errors, mean latency ms) of one wrk run over these requests."""
@@ -207,8 +199,8 @@ def main() -> int:
                           flush=True)
                     if ratio < GOALS[method]:
                         missed.append(f"{method} {connections} conn {ratio:.2f}x")
-            print(f"peak RSS: product {peak_rss_mib(product.pid):.0f} MiB, baseline "
-                  f"{peak_rss_mib(other.pid):.0f} MiB; goals: GET >= {GOALS['GET']}x, "
+            print(f"peak RSS: product {peak_kib(product.pid) / 1024:.0f} MiB, baseline "
+                  f"{peak_kib(other.pid) / 1024:.0f} MiB; goals: GET >= {GOALS['GET']}x, "
                   f"POST >= {GOALS['POST']}x of the baseline")
         finally:
             stop(product, other)

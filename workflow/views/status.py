@@ -202,9 +202,15 @@ def _page_agencies(session: Session, where: list[Any], state: str | None, now: d
         select(AgencyRow.code).where(having.exists())
         .order_by(AgencyRow.level, AgencyRow.name, AgencyRow.code)))
     result.agency_total = len(codes)
-    result.pages = max(1, -(-result.agency_total // per_page))
-    result.page = min(max(page, 1), result.pages)
+    result.page, result.pages = page_of(page, result.agency_total, per_page)
     return codes[(result.page - 1) * per_page:result.page * per_page]
+
+
+def page_of(asked: int, total: int, per_page: int) -> tuple[int, int]:
+    """(the page shown, how many pages): a page asked for past either end shows the
+    nearest one; an empty list still has its one page."""
+    pages = max(1, -(-total // per_page))
+    return min(max(asked, 1), pages), pages
 
 
 TASK_NAMES = tuple(c.key for c in TASK_COLUMNS)  # type: ignore[attr-defined]
@@ -241,6 +247,7 @@ class OverduePage:
 
 OVERDUE_TASK = (TaskRow.id, TaskRow.state, TaskRow.due_on,  # type: ignore[var-annotated]
                 TaskRow.escalation_level)
+OVERDUE_NAMES = tuple(c.key for c in OVERDUE_TASK)
 
 
 def overdue_list(session: Session, now: datetime, directive: str | None, agency: str | None,
@@ -258,8 +265,7 @@ def overdue_list(session: Session, now: datetime, directive: str | None, agency:
         where.append(TaskRow.agency_code.in_(  # type: ignore[attr-defined]
             agency_filter_codes(session, agency)))
     total = session.scalar(select(func.count()).select_from(TaskRow).where(*where)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    page, pages = page_of(page, total, per_page)
     query = (select(*OVERDUE_TASK, TaskSpecRow.title, AgencyRow.name)
              .join(TaskSpecRow, (TaskSpecRow.directive_code == TaskRow.directive_code)
                    & (TaskSpecRow.code == TaskRow.spec_code))
@@ -268,9 +274,10 @@ def overdue_list(session: Session, now: datetime, directive: str | None, agency:
              .order_by(TaskRow.due_at, TaskRow.escalation_level.desc(),  # type: ignore[attr-defined]
                        AgencyRow.name, TaskRow.id)
              .offset((page - 1) * per_page).limit(per_page))
-    names = tuple(c.key for c in OVERDUE_TASK)
-    rows = [{"task": _Record(values[:4], names), "title": values[4], "agency": values[5],
-             "days": overdue_days(now, values[2]) if values[2] else 0}
+    width = len(OVERDUE_TASK)
+    rows = [{"task": (task := _Record(values[:width], OVERDUE_NAMES)),
+             "title": values[width], "agency": values[width + 1],
+             "days": overdue_days(now, task.due_on) if task.due_on else 0}
             for values in session.execute(query)]
     return OverduePage(rows, total, page, pages)
 
