@@ -43,6 +43,18 @@ class Reference:
     review: str | None = None
 
 
+@dataclass(frozen=True)
+class Hints:
+    """What the person importing knows that the document does not say: a text copied
+    from a web page or an e-mail often starts at "Kính gửi" (`--year`, `--issuer`,
+    `--kind`, `--date` on the command line and in the browser's intake form)."""
+
+    year: int | None = None
+    issuer: str | None = None
+    kind: str | None = None
+    date: str | None = None
+
+
 @dataclass
 class Draft:
     source: Path
@@ -64,7 +76,7 @@ class Draft:
 
 
 def build_draft(path: Path, directory: Directory, code: str | None = None,
-                calendar_code: str = "default") -> Draft:
+                calendar_code: str = "default", hints: Hints | None = None) -> Draft:
     if code is not None and not CODE_PATTERN.match(code):
         raise ImportProblem(f"--code '{code}' không phải mã hợp lệ (chỉ gồm chữ thường "
                             "không dấu, chữ số, '.' và '-')")
