@@ -164,16 +164,14 @@ def _tasks(score: Score, draft: Draft, expected: list[dict[str, Any]]) -> None:
 
 
 def title_ok(title: str, text: str, start: str) -> bool:
-    """The title starts with the expected words and is a complete phrase of the text:
-    cut at a word boundary, never inside a word, not ending on a connecting word."""
-    folded_title, folded_text = key(title), key(text)
+    """The title starts with the expected words and is a complete phrase of the text
+    (after the agencies it may open with): cut at a word boundary, never inside a word,
+    not ending on a connecting word."""
+    folded_title, folded_text = key(title), f" {key(text)} "
     if not folded_title.startswith(key(start)) or title.endswith("…"):
         return False
-    if not folded_text.startswith(folded_title):
-        return False
-    rest = folded_text[len(folded_title):]
-    if rest and not rest.startswith(" "):
-        return False  # cut inside a word
+    if f" {folded_title} " not in folded_text:
+        return False  # not a phrase of the text, or cut inside a word
     last = folded_title.rsplit(" ", 1)[-1]
     return last not in DANGLING and len(title) <= 160
 

@@ -13,13 +13,25 @@ from dataclasses import dataclass, field
 
 from importer.layout import Block
 from importer.source import Line
-from importer.textkey import clean, sentence_case
+from importer.textkey import capitalise, clean, expand, key, sentence_case
 
 NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?)\s*/\s*(?P<code>[^\s,]+)")
 DATE = re.compile(r",\s*ngày\s*(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
                   r"(?P<year>\d{4})", re.IGNORECASE)
-MOTTO = re.compile(r"CỘNG\s+HÒA\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM|"
-                   r"Độc\s+lập\s*-\s*Tự\s+do\s*-\s*Hạnh\s+phúc|^[-_=\s]+$", re.IGNORECASE)
+MOTTO = re.compile(r"C[ỘO]NG\s+H[ÒOÀ]+A?\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT\s+NAM)?|"
+                   r"Độc\s+lập\s*-\s*Tự\s+do\s*-\s*Hạnh\s+phúc|^[-_=\s]+$|^VIỆT NAM$",
+                   re.IGNORECASE)
+# "Công văn số 85-CV/BDVTU ngày 15/6/2023 của Ban Dân vận Tỉnh ủy về việc …": a web page's
+# title line, the only place a copied letter may give its number and date
+PAGE_TITLE = re.compile(
+    r"^(?P<kind>Công văn|Kế hoạch|Hướng dẫn|Quyết định|Thông báo|Chỉ thị|Chương trình|"
+    r"Thông tri|Nghị quyết)\s+(?:số\s+)?(?P<number>[\w.-]*\d[\w.-]*/[\wĐđ&/.-]+)\s+"
+    r"ngày\s+(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4})\s+của\s+"
+    r"(?P<issuer>.+?)\s+(?:về việc|V/v|về)\s+(?P<title>.+)$", re.IGNORECASE)
+META_KEYS = {"so hieu", "loai van ban", "noi ban hanh", "nguoi ky", "ngay ban hanh",
+             "ngay hieu luc", "co quan ban hanh", "linh vuc", "tinh trang", "ngay dang",
+             "trich yeu", "ngay cong bo", "tinh trang hieu luc", "chuc vu"}
+BREADCRUMB = re.compile(r"\s>\s|^Trang chủ\b", re.IGNORECASE)
 KIND_WORDS = {
     "KẾ HOẠCH": "ke-hoach", "CHƯƠNG TRÌNH": "chuong-trinh", "CÔNG VĂN": "cong-van",
     "QUYẾT ĐỊNH": "quyet-dinh", "CHỈ THỊ": "chi-thi", "THÔNG TRI": "thong-tri",
@@ -27,7 +39,14 @@ KIND_WORDS = {
 }
 NUMBER_CODES = {"KH": "ke-hoach", "CTR": "chuong-trinh", "QĐ": "quyet-dinh", "CT": "chi-thi",
                 "NQ": "nghi-quyet", "HD": "huong-dan", "TB": "thong-bao", "TTR": "thong-tri"}
-ISSUER_HEADS = r"(?:Ủy ban|Uỷ ban|UBND|Ban|Sở|Phòng|Hội|Thường trực)"
+ISSUER_HEADS = r"(?:Ủy ban|Uỷ ban|UBND|Ban|Sở|Phòng|Hội|Thường trực|Bộ|Công an|Trung tâm|" \
+               r"Đảng ủy|Tỉnh ủy|Huyện ủy|Thành ủy|Đoàn|Liên đoàn|Văn phòng)"
+UPPER_ABBREVIATIONS = (("UBND", "ỦY BAN NHÂN DÂN"), ("MTTQ", "MẶT TRẬN TỔ QUỐC"),
+                       ("LHPN", "LIÊN HIỆP PHỤ NỮ"), ("HĐND", "HỘI ĐỒNG NHÂN DÂN"),
+                       ("BVSTBPN", "BAN VÌ SỰ TIẾN BỘ CỦA PHỤ NỮ"))
+# a body of the parent above it: "ỦY BAN MTTQ … XÃ PHÚ LỘC" over "BAN THƯỜNG TRỰC"
+BODY_OF = re.compile(r"^(?:Ban thường trực|Ban thường vụ|Ban chấp hành|Đảng đoàn|"
+                     r"Đoàn chủ tịch|Thường trực)$", re.IGNORECASE)
 ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}[^,.;:]{{0,120}}?)\s+"
                            r"(?:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị)\b")
 UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b"
@@ -55,10 +74,67 @@ class Header:
     signer: Found = field(default_factory=lambda: Found(None))
 
 
+def bare(text: str) -> str:
+    """A line without markdown: headings, emphasis, table bars at its ends."""
+    text = clean(text.strip().lstrip("#"))
+    text = re.sub(r"(?<![\w/])[*_]+|[*_]+(?![\w])", "", text)
+    return text.strip(" |")
+
+
+def header_lines(header: list[Line]) -> list[tuple[int, str]]:
+    """The header's lines in reading order: a layout table (issuer | motto) read column
+    by column, a web page's metadata table and breadcrumb left out."""
+    out: list[tuple[int, str]] = []
+    table: list[tuple[int, list[str]]] = []
+
+    def flush() -> None:
+        firsts = [key(cells[0]) for _, cells in table if cells]
+        if sum(1 for first in firsts if first in META_KEYS) < 2:  # not a page's metadata
+            for column in range(max((len(cells) for _, cells in table), default=0)):
+                for number, cells in table:
+                    if column < len(cells):
+                        out.extend((number, part) for part in
+                                   (bare(p) for p in cells[column].split(" // ")) if part)
+        table.clear()
+
+    for line in header:
+        raw = line.text.strip()
+        if raw.startswith("|") and raw.count("|") >= 2:
+            cells = [c.strip() for c in raw.strip().strip("|").split("|")]
+            if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
+                continue
+            table.append((line.number, cells))
+            continue
+        flush()
+        text = bare(raw)
+        if text and not BREADCRUMB.search(text):
+            out.append((line.number, text))
+    flush()
+    return out
+
+
+def _page_title(lines: list[tuple[int, str]], result: Header) -> None:
+    for number, text in lines:
+        match = PAGE_TITLE.match(text)
+        if not match:
+            continue
+        if result.number.value is None:
+            result.number = Found(match["number"], number)
+        if result.date.value is None:
+            result.date = Found(f"{int(match['d']):02d}/{int(match['m']):02d}/{match['y']}",
+                                number)
+        if result.kind.value is None or result.kind.review:
+            result.kind = Found(KIND_WORDS.get(match["kind"].upper(), "cong-van"), number)
+        if result.title.value is None:
+            result.title = Found(capitalise(match["title"].rstrip(" .")), number)
+        if result.issuer.value is None:
+            result.issuer = Found(match["issuer"].strip(), number)
+        return
+
+
 def read_header(header: list[Line], preamble: list[Block], signature: list[Line]) -> Header:
     result = Header()
-    lines = [(line.number, clean(line.text.lstrip("#"))) for line in header]
-    lines = [(number, text) for number, text in lines if text]
+    lines = header_lines(header)
     for index, (number, text) in enumerate(lines):
         if ", ngày" in text and not DATE.search(text) and index + 1 < len(lines):
             text = f"{text} {lines[index + 1][1]}"  # "…, ngày  tháng 4 năm" / "2022"
@@ -74,7 +150,16 @@ def read_header(header: list[Line], preamble: list[Block], signature: list[Line]
             result.place = Found(_place(text[: date.start()]), number)
     result.kind = _kind(lines, result.number.value)
     result.title = _title(lines, result.kind)
+    page = Header()
+    _page_title(lines, page)
+    if page.number.value is not None:
+        result.number = result.number if result.number.value else page.number
+        result.date = result.date if result.date.value else page.date
+        result.kind = page.kind if result.kind.review else result.kind
+        result.title = result.title if result.title.value else page.title
     result.issuer = _issuer(lines, preamble)
+    if result.issuer.value is None or result.issuer.review:
+        result.issuer = page.issuer if page.issuer.value else result.issuer
     result.year = _year(result.title, result.date)
     result.signer = _signer(signature)
     return result
@@ -152,22 +237,31 @@ def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
     return Found(None, None, "không tìm thấy trích yếu")
 
 
+def _upper_expanded(text: str) -> str:
+    for short, long in UPPER_ABBREVIATIONS:
+        text = re.sub(rf"\b{short}\b", long, text)
+    return text
+
+
 def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
     """The header's issuer block (above 'Số:'), else the preamble's '<X> ban hành…'."""
     block: list[str] = []
     first = None
     for line, text in lines:
-        if NUMBER.search(text) or DATE.search(text):
+        if NUMBER.search(text) or DATE.search(text) or text.startswith(("V/v", "v/v")):
             break
-        bare = MOTTO.sub("", text).strip(" -")
-        if bare and bare.upper() == bare and bare not in KIND_WORDS:
-            block.append(bare)
+        bare_text = MOTTO.sub("", text).strip(" -")
+        if bare_text and bare_text.upper() == bare_text and bare_text not in KIND_WORDS \
+                and any(c.isalpha() for c in bare_text):
+            block.append(_upper_expanded(bare_text))
             first = first or line
     lower = next((i for i, part in enumerate(block) if i and re.match(
         UNIT_LINE, sentence_case(part))), None)
     if lower is not None:  # "UBND TỈNH CAO BẰNG" over "SỞ LAO ĐỘNG…": the lower unit issues
         unit = sentence_case(" ".join(block[lower:]))
         parent = sentence_case(" ".join(block[:lower]))
+        if BODY_OF.match(unit):
+            return Found(f"{unit} {parent}", first)
         place = re.search(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)\b.*$", parent)
         if place and not re.search(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã)\b", unit):
             unit = f"{unit} {place.group(0)}"
@@ -177,7 +271,7 @@ def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
     for item in preamble:
         match = ISSUER_CLAUSE.search(item.text)
         if match and " về " not in match.group("who"):
-            return Found(match.group("who").strip(), item.first,
+            return Found(expand(match.group("who").strip()), item.first,
                          "cơ quan ban hành lấy từ phần mở đầu")
     return Found(None, None, "không rõ cơ quan ban hành")
 
@@ -198,17 +292,29 @@ SIGNER_WORDS = (("kt.", "KT."), ("tm.", "TM."), ("tl.", "TL."), ("q.", "Q."),
 
 
 def _signer(signature: list[Line]) -> Found:
+    """Titles in capitals ('KT. CHỦ TỊCH', 'PHÓ CHỦ TỊCH'), then the name; what follows
+    the name (an annex, a web page's footer) is not the signature."""
     titles: list[str] = []
     name, first = None, None
     for line in signature:
-        text = clean(line.text)
-        if not text or re.match(r"^\(?(?:đã ký|ký|kí)", text, re.IGNORECASE):
+        text = bare(line.text)
+        if not text or re.match(r"^[(\[]?\s*(?:đã ký|đã kí|ký|kí)\b", text, re.IGNORECASE):
+            continue
+        if text.startswith(("-", "+", "•")):  # a recipient printed beside the signature
+            trailing = re.search(r"Lưu\s*:?.*?\.\s+(?P<name>[A-ZĐÀ-Ỹ]\S*(?:\s+[A-ZĐÀ-Ỹ]\S*)"
+                                 r"{1,4})$", text)
+            if trailing and titles:
+                name = trailing["name"]
+                break
+            continue
+        if "|" in text or ":" in text:
             continue
         first = first or line.number
-        if text.upper() == text:
+        if text.upper() == text and any(c.isalpha() for c in text):
             titles.append(_signer_title(text))
         elif len(text.split()) <= 5 and all(w[:1].isupper() for w in text.split()):
             name = text
+            break
     if not titles and not name:
         return Found(None, None, "không tìm thấy người ký")
     value = ", ".join(titles) + (f" {name}" if name else "")
@@ -216,7 +322,8 @@ def _signer(signature: list[Line]) -> Found:
 
 
 def _signer_title(text: str) -> str:
-    text = re.sub(r"^(KT|TM|TL|Q)\.\s*", r"\1. ", text)
+    text = re.sub(r"^(K/?T|TM|TL|Q)\s*[./]?\s*", lambda m: m.group(1).replace("/", "")
+                  + ". ", text)
     lowered = text.lower()
     lowered = lowered[:1].upper() + lowered[1:]
     lowered = re.sub(r"^(\w+\. )(\w)", lambda m: m.group(1) + m.group(2).upper(), lowered)

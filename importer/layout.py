@@ -73,11 +73,44 @@ class Layout:
     recipients: list[Block]  # the "Nơi nhận" list
     signature: list[Line]  # raw lines after the recipients
     footnotes: list[Block]
+    annex: list[Block] = field(default_factory=list)  # "Phụ lục" after the signature
+
+
+def plain(text: str) -> str:
+    """Folded text without markdown emphasis: '#### ***Nơi nhận:***' -> 'noi nhan:'."""
+    return fold(text).replace("*", "").replace("_", " ").strip(" #")
+
+
+def _merged_rows(lines: list[Line]) -> list[Line]:
+    """A markdown table row whose cells were split over lines (web crawls) made one line;
+    the breaks inside a cell become ' // '."""
+    merged: list[Line] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        raw = line.text.strip()
+        if raw.startswith("|") and not raw.endswith("|") and raw.count("|") >= 1:
+            parts, end = [raw], index + 1
+            while end < len(lines) and end - index < 8:
+                following = lines[end].text.strip()
+                parts.append(following)
+                end += 1
+                if following.endswith("|"):
+                    break
+            if parts[-1].endswith("|"):
+                merged.append(Line(line.number, " // ".join(parts), line.bold))
+                index = end
+                continue
+        merged.append(line)
+        index += 1
+    return merged
 
 
 def blocks_of(lines: list[Line]) -> list[Block]:
     blocks: list[Block] = []
-    for line in lines:
+    addressing = False  # inside "Kính gửi": each recipient ends at its line's end
+    fresh = False
+    for line in _merged_rows(lines):
         raw = line.text.strip()
         hashes = len(raw) - len(raw.lstrip("#"))
         bold = line.bold or bool(re.match(r"^#*\s*\*\*.+\*\*\s*$", raw))
@@ -93,7 +126,39 @@ def blocks_of(lines: list[Line]) -> list[Block]:
         if text.startswith("|") and text.endswith("|") and text.count("|") >= 3:
             blocks.append(Block("row", "", text, line.number, line.number))  # a table row
             continue
+        folded = plain(text)
+        if "kinh gui" in folded[:20]:
+            addressing = True
+            blocks.append(Block("text", "", text, line.number, line.number))
+            if not text.rstrip().endswith(":"):
+                blocks[-1].kind = "address"
+            addressing = not text.rstrip().endswith(".")
+            fresh = not addressing
+            continue
+        if addressing:
+            if folded.startswith(("thuc hien", "can cu", "theo ", "trien khai", "nham ",
+                                  "de ", "ngay ", "ve viec", "tiep theo")) or len(text) > 160:
+                addressing = False
+                fresh = True
+            elif blocks and blocks[-1].kind in ("address", "bullet") and \
+                    not blocks[-1].text.rstrip().endswith((";", ".", ":")) and \
+                    text[:1].islower():
+                blocks[-1].text = _join(blocks[-1].text, text)
+                blocks[-1].last = line.number
+                continue
+            else:
+                kind, label, rest = _marker(text)
+                blocks.append(Block("bullet" if kind == "bullet" else "address", "",
+                                    rest if kind == "bullet" else text, line.number,
+                                    line.number))
+                if text.rstrip().endswith("."):
+                    addressing, fresh = False, True
+                continue
         kind, label, rest = _marker(text)
+        if fresh:  # the paragraph after the recipients starts a block of its own
+            fresh = False
+            blocks.append(Block(kind, label, rest, line.number, line.number, hashes))
+            continue
         if kind == "text" and bold and hashes == 0 and not _continues(blocks, text):
             kind = "bold"
         if kind == "text" and hashes:
@@ -124,9 +189,11 @@ def _continues(blocks: list[Block], text: str) -> bool:
     previous = blocks[-1]
     if previous.kind == "bold" and previous.markdown:
         return False
+    if previous.kind in ("address", "row", "layout"):
+        return False
     starts_lower = text[:1].islower() or text[:1] in "(,;–-"
     if previous.kind in RANKS:  # a heading wraps only onto a line that goes on in lower case
-        return starts_lower
+        return starts_lower or (text[:1].isdigit() and not previous.text.endswith((".", ":")))
     return starts_lower or not SENTENCE_END.search(previous.text)
 
 
@@ -136,34 +203,81 @@ def _join(left: str, right: str) -> str:
     return f"{left} {right}"
 
 
+def _mark_layout_tables(blocks: list[Block]) -> None:
+    """A table that is not a task table (the header's issuer and motto, a page's metadata,
+    a signature beside the recipients) is layout, not content."""
+    from importer.tables import cells_of, column_roles
+
+    index = 0
+    while index < len(blocks):
+        if blocks[index].kind != "row":
+            index += 1
+            continue
+        end = index
+        while end < len(blocks) and blocks[end].kind == "row":
+            end += 1
+        roles = column_roles(cells_of(blocks[index].text.replace(" // ", " ")))
+        if not ("content" in roles.values() and "lead" in roles.values()):
+            for block in blocks[index:end]:
+                block.kind = "layout"
+        index = end
+
+
+def _closes(block: Block) -> bool:
+    folded = plain(block.text)
+    return folded.startswith(CLOSING_STARTS) or (block.text.endswith("./.")
+                                                 and block.kind in ("text", "bold"))
+
+
+def _signs(block: Block) -> bool:
+    """'KT. CHỦ TỊCH', 'K/T TRƯỞNG BAN', 'TM. ỦY BAN NHÂN DÂN': a signature opens."""
+    text = clean(block.text).replace("*", "").strip()
+    return bool(re.match(r"^(?:K/?T|TM|TL|Q)\s*[.:/]?\s+\S", text)) and text.upper() == text
+
+
 def layout_of(lines: list[Line]) -> Layout:
     blocks = blocks_of(lines)
-    first_heading = next((i for i, b in enumerate(blocks) if b.kind in ("roman", "arabic")),
+    _mark_layout_tables(blocks)
+    end = next((i for i, b in enumerate(blocks) if plain(b.text).startswith("noi nhan")),
+               len(blocks))
+    first_heading = next((i for i, b in enumerate(blocks[:end]) if b.kind in ("roman", "arabic")),
                          None)
     if first_heading is None:  # a letter of bullets only: the body opens at its first list
-        first_heading = next((i for i, b in enumerate(blocks) if b.kind in ("bullet", "row")
-                              and i and blocks[i - 1].kind == "text"
-                              and "kinh gui" not in fold(blocks[i - 1].text)), len(blocks))
+        first_heading = next((i for i, b in enumerate(blocks[:end]) if b.kind in ("bullet", "row")
+                              and i and blocks[i - 1].kind in ("text", "bold")
+                              and "kinh gui" not in fold(blocks[i - 1].text)), None)
+    if first_heading is None:  # one paragraph: everything before the closing is preamble
+        first_heading = next((i for i, b in enumerate(blocks) if i and (
+            _closes(b) or plain(b.text).startswith("noi nhan"))), len(blocks))
     header_end = blocks[first_heading].first if first_heading < len(blocks) else \
         (lines[-1].number + 1 if lines else 1)
     header = [line for line in lines if line.number < header_end]
-    preamble = [b for b in blocks[:first_heading] if b.kind != "footnote"]
+    preamble = [b for b in blocks[:first_heading] if b.kind not in ("footnote", "layout")]
     body: list[Block] = []
     closing: list[Block] = []
     recipients: list[Block] = []
+    annex: list[Block] = []
     footnotes = [b for b in blocks[:first_heading] if b.kind == "footnote"]
     signature_from = None
+    annex_from = None
     stage = "body"
     for block in blocks[first_heading:]:
-        folded = fold(block.text)
+        folded = plain(block.text)
         if block.kind == "footnote":
             footnotes.append(block)
             continue
-        if stage == "body" and (folded.startswith(CLOSING_STARTS) or (block.text.endswith("./.")
-                                and block.kind == "text")):
+        if stage == "body" and _closes(block):
             stage = "closing"
+        if stage == "closing" and signature_from is None and _signs(block):
+            stage = "signature"
+            signature_from = block.first
         if stage in ("body", "closing") and folded.startswith("noi nhan"):
             stage = "recipients"
+            inline = re.sub(r"^[*_#\s]*N[ơo]i\s+nh[ậa]n[*_\s]*:?[*_\s]*", "", block.text,
+                            flags=re.IGNORECASE)
+            if inline.strip(" -"):
+                recipients.append(Block("bullet", "", inline.strip(" -"), block.first,
+                                        block.last))
             continue
         if stage == "recipients":
             if block.kind == "bullet":
@@ -171,17 +285,24 @@ def layout_of(lines: list[Line]) -> Layout:
                 continue
             stage = "signature"
             signature_from = block.first
+        if stage == "signature" and (folded.startswith("phu luc") or block.kind == "row"):
+            stage = "annex"
+            annex_from = block.first
         if stage == "body":
             body.append(block)
         elif stage == "closing":
             closing.append(block)
+        elif stage == "annex":
+            annex.append(block)
         elif stage == "signature" and signature_from is None:
             signature_from = block.first
     if signature_from is None and recipients:
         signature_from = recipients[-1].last + 1
     signature = [line for line in lines if signature_from is not None
-                 and line.number >= signature_from and clean(line.text)]
-    return Layout(header, preamble, _tree(body), closing, recipients, signature, footnotes)
+                 and line.number >= signature_from and clean(line.text)
+                 and (annex_from is None or line.number < annex_from)]
+    return Layout(header, preamble, _tree(body), closing, recipients, signature, footnotes,
+                  annex)
 
 
 def _rank(kind: str, label: str) -> float | None:

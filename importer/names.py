@@ -1,0 +1,129 @@
+"""Agency names in running text when the registry does not know them.
+
+A directive from a commune the registry has never seen still names who does what:
+"Kính gửi: Ủy ban Mặt trận Tổ quốc xã, các tổ chức chính trị - xã hội xã", "Công an
+phường chủ trì …", "Các sở, ban, ngành, Ủy ban nhân dân các xã, phường lồng ghép …".
+This module splits such lists into names, finds the agencies a sentence opens with
+(the words before its first verb), tells a collective ("các thôn", "thành viên Ban …")
+from one agency, and gives each the level of government it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+
+from importer.textkey import capitalise, clean, expand, fold, key
+
+HEADS = re.compile(
+    r"^(?:cac |toan the )?(?:phong|so|hoi|ban|trung tam|cong an|uy ban|van phong|chi cuc|"
+    r"cuc|dai|benh vien|lien doan|huyen doan|thanh doan|tinh doan|doan|bao hiem|"
+    r"ngan hang|vien kiem sat|toa an|kho bac|chi nhanh|truong|quan su|bo chi huy|bo|"
+    r"thanh vien|dang doan|dang uy|tram|thon|khu pho|to dan pho|ap|ban|cong chuc|"
+    r"mat tran|hoi dong|co quan|don vi|dia phuong|to chuc|nganh|chi hoi|doan the|"
+    r"thu truong|truong ban|lanh dao|chu tich|bi thu|thuong truc|ubnd)\b")
+# the verbs a task opens with, once its agencies have been named
+VERBS = re.compile(
+    r"\b(?:chu tri|phoi hop|to chuc|trien khai|tuyen truyen|xay dung|thuc hien|tham muu|"
+    r"long ghep|hoan thien|hoan thanh|bao cao|tang cuong|ra soat|van dong|bao dam|dam bao|"
+    r"tiep tuc|nam|huong dan|kiem tra|chi dao|quan tam|bo tri|day manh|nang cao|phat hien|"
+    r"xu ly|cung cap|ho tro|tham hoi|treo|pho bien|tong hop|theo doi|giam sat|tu van|"
+    r"tap huan|can cu|cham soc|ky|gui|trinh|lap|dang ky|boi duong|huong ung|phat dong|"
+    r"vinh danh|bieu duong|thong tin|truyen thong|duy tri|kien toan|danh gia|so ket|"
+    r"tong ket|phan cong|giao|de xuat|tham gia|quan ly|dieu tra|ngan chan|phong ngua|"
+    r"dau tranh|bo sung|cap nhat|uu tien|lua chon|chuan bi|tiep nhan|tra loi|ban hanh)\b")
+# names whose commas and "và" belong to the name ("Sở Văn hóa, Thể thao và Du lịch")
+COMPOUND = re.compile(
+    r"Văn hóa,\s*Thể thao và Du lịch|Lao động\s*-\s*Thương binh và Xã hội|Giáo dục và Đào tạo|"
+    r"Tài nguyên và Môi trường|Nông nghiệp và (?:Phát triển nông thôn|Môi trường)|"
+    r"Khoa học và Công nghệ|Thông tin và Truyền thông|Kế hoạch và Đầu tư|Dân tộc và Tôn giáo|"
+    r"Văn hóa\s*-\s*Xã hội|Văn hóa và Thông tin|Văn hóa,\s*Thông tin|Tài chính\s*-\s*Kế hoạch|"
+    r"Hội đồng nhân dân và Ủy ban nhân dân|chính trị\s*-\s*xã hội|kinh tế\s*-\s*xã hội",
+    re.IGNORECASE)
+COLLECTIVE = re.compile(r"^(?:cac|toan the|nhung)\b|\bcac\b|^thanh vien\b|\btren dia ban\b")
+COMMUNE_WORDS = re.compile(r"\b(?:xa|phuong|thi tran|dac khu|thon|khu pho|to dan pho|ap|"
+                           r"khu dan cu|to dan cu|buon|lang)\b")
+DISTRICT_WORDS = re.compile(r"\b(?:huyen|quan|thi xa|huyen uy|thanh uy|thi uy|quan uy)\b")
+PROVINCE_WORDS = re.compile(r"\b(?:tinh|thanh pho truc thuoc trung uong|so|tinh uy|"
+                            r"tuyen tinh)\b")
+CENTRAL_WORDS = re.compile(r"\b(?:bo|trung uong|chinh phu|quoc hoi)\b")
+LEVEL_AFTER = re.compile(r"\b(xã|phường|huyện|tỉnh|thị trấn|quận|thị xã|đặc khu)$")
+
+
+def split_names(phrase: str) -> list[str]:
+    """'Các sở, ban, ngành, Ủy ban nhân dân các xã, phường' -> two names: a list is cut
+    at ';', and at ',' or 'và' before a capital that starts an agency's name."""
+    text = clean(phrase).strip(" ;,.:-–")
+    protected: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        protected.append(match.group(0))
+        return f"\x00{len(protected) - 1}\x00"
+
+    text = COMPOUND.sub(keep, text)
+    parts: list[str] = []
+    for chunk in re.split(r"\s*;\s*", text):
+        pieces = re.split(r"\s*,\s*(?=[A-ZĐÀ-Ỹ\x00])|\s+và\s+(?=[A-ZĐÀ-Ỹ])|"
+                          r"\s*,?\s+và\s+(?=các\s)", chunk)
+        for piece in pieces:
+            restored = re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], piece)
+            restored = restored.strip(" ;,.:-–")
+            if not restored:
+                continue
+            if parts and not HEADS.match(key(restored)):
+                parts[-1] = f"{parts[-1]}, {restored}"  # not a name of its own
+            else:
+                parts.append(restored)
+    return parts
+
+
+def subject_phrase(text: str) -> tuple[str, int] | None:
+    """The agencies a task's sentence opens with and where its verb starts:
+    'Công an phường chủ trì rà soát …' -> ('Công an phường', offset of 'chủ trì')."""
+    text = clean(text)
+    head = re.match(r"^(?:Giao|Đề nghị|Yêu cầu)\s+", text)
+    start = head.end() if head else 0
+    body = text[start:]
+    folded = fold(body)
+    if not HEADS.match(key(body)):
+        return None
+    for verb in VERBS.finditer(folded):
+        if verb.start() == 0:
+            return None
+        before = body[: verb.start()].strip(" ,;:")
+        if len(before.split()) > 16:
+            return None
+        words = key(before).split()
+        if not words or words[-1] in ("cac", "va", "cua", "voi"):
+            continue  # "… và các" is still the list
+        return before, start + verb.start()
+    return None
+
+
+def is_collective(name: str) -> bool:
+    return bool(COLLECTIVE.search(key(name)))
+
+
+def level_of(name: str, issuer_level: str | None) -> str:
+    """The level of government a named body belongs to, by the words of its name."""
+    folded = key(name)
+    if CENTRAL_WORDS.search(folded) and not re.search(r"\b(?:tinh|huyen|xa|phuong)\b", folded):
+        return "trung-uong"
+    if COMMUNE_WORDS.search(folded):
+        return "xa"
+    if DISTRICT_WORDS.search(folded):
+        return "huyen"
+    if PROVINCE_WORDS.search(folded):
+        return "tinh"
+    return issuer_level or "xa"
+
+
+def complete(name: str, issuer_place: str | None) -> str:
+    """'Công an xã' in a letter of xã An Bình -> 'Công an xã An Bình'; long forms of
+    abbreviations; the first letter in capital."""
+    name = capitalise(expand(clean(name)).strip(" ;,.:"))
+    if issuer_place and not is_collective(name):
+        level = LEVEL_AFTER.search(name)
+        place_level = issuer_place.split()[0].lower() if issuer_place else ""
+        if level and level.group(1) == place_level:
+            name = f"{name} {issuer_place.split(' ', 1)[1]}" if " " in issuer_place else name
+    return name
