@@ -131,6 +131,23 @@ class Matcher:
                 self.patterns.append(_Pattern(re.compile(
                     rf"\bban vi su tien bo phu nu {level}\b(?! thanh vien)"), SECRETARIAT, True))
 
+    def learn(self, code: str, name: str, place: str | None) -> None:
+        """An agency the draft adds: later sentences naming it find it like a registry one
+        ('Công an xã' for 'Công an xã Tân Phú')."""
+        full = key(name)
+        variants = {full}
+        folded_place = key(place or "")
+        if folded_place and full.endswith(" " + folded_place):
+            variants.add(full[: -len(folded_place) - 1])
+        for words in variants:
+            tokens = tuple(t for t in words.split() if t != "cac")
+            if len(tokens) < 2:
+                continue
+            node = self.trie
+            for token in tokens:
+                node = node.setdefault(token, {})
+            node.setdefault(_END, (code, False))
+
     def _walk(self, text: str) -> list[Mention]:
         """Named mentions: the longest registry name starting at each word."""
         words = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+", text)]

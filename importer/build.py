@@ -6,19 +6,26 @@ review note; the draft is a starting point for a person, never loaded unseen.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from importer.agencies import SECRETARIAT, Matcher, subject
 from importer.header import Found, Header, read_header, reference_sentences
-from importer.layout import Block, Layout, Section, layout_of
+from importer.layout import Block, Layout, Section, layout_of, plain
 from importer.references import FoundReference, references_in
 from importer.registry import AgencyFile, Directory, slug
 from importer.source import ImportProblem, read_lines
-from importer.tasks import AGENCY_HEADS, Context, TaskDraft, tasks_of
+from importer.names import complete, is_collective, is_generic, level_of, split_names
+from importer.tasks import (AGENCY_HEADS, Context, TaskDraft, annex_tasks, paragraph_tasks,
+                            tasks_of)
+from importer.timing import title_month
 from importer.textkey import capitalise, expand, fold, key
 from workflow.definitions.fieldreader import CODE_PATTERN
+from workflow.definitions.loader import DOCUMENT_KINDS
 from workflow.definitions.specs import Calendar
 
 SKIP_RECIPIENTS = {"luu", "nhu", "ct", "pct", "chu", "tt", "tttu", "thuong", "lanh", "vp", "van",
@@ -33,6 +40,7 @@ class NewAgency:
     level: str
     line: int | None
     review: str
+    group: bool = False  # a collective: a group whose members the secretariat fills in
 
 
 @dataclass
@@ -73,6 +81,7 @@ class Draft:
     unplaced: list[str] = field(default_factory=list)  # what could not be placed
     ad_hoc: list[str] = field(default_factory=list)
     footnotes: list[tuple[str, str, int]] = field(default_factory=list)
+    place: str | None = None  # the issuer's place: "xã Tân Phú"
 
 
 def build_draft(path: Path, directory: Directory, code: str | None = None,
@@ -80,12 +89,11 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
     if code is not None and not CODE_PATTERN.match(code):
         raise ImportProblem(f"--code '{code}' không phải mã hợp lệ (chỉ gồm chữ thường "
                             "không dấu, chữ số, '.' và '-')")
+    hints = checked_hints(hints or Hints())
     lines = read_lines(path)
     layout = layout_of(lines)
     header = read_header(layout.header, layout.preamble, layout.signature)
-    if not layout.root.children and header.number.value is None and header.date.value is None:
-        raise ImportProblem(f"{path}: không nhận ra cấu trúc văn bản (không có dòng 'Số:', "
-                            "dòng ngày tháng, hay các mục I., 1., -); không ghi gì")
+    _apply_hints(header, hints)
     calendar = directory.calendars.get(calendar_code)
     if calendar is None:
         raise ImportProblem(f"không có lịch '{calendar_code}' trong thư mục danh mục "
@@ -94,23 +102,29 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
     level = _level(header.issuer.value)
     matcher = Matcher(registry, header.issuer.value, level)
     draft = Draft(path, "", header, [], [], Found(None), Found(None), calendar, registry)
+    draft.place = issuer_place(header.issuer.value)
     _canonical_issuer(draft, matcher)
     if registry is None:
         draft.unplaced.append(f"không có tệp cơ quan nào của địa bàn "
-                              f"'{header.place.value}': mọi cơ quan đều là mới")
+                              f"'{header.place.value or draft.place or '?'}': mọi cơ quan "
+                              "đều là mới")
     draft.chair = _chair(draft, matcher, level)
-    draft.secretariat = _secretariat(draft, layout, matcher, level)
+    new = partial(_new_agency, draft, matcher, level)
+    draft.secretariat = _secretariat(draft, layout, matcher, level, new)
     draft.references = _references(layout, draft, matcher)
-    recipients, review = _recipients(layout, draft, matcher)
+    recipients, review = _recipients(layout, draft, matcher, new)
     draft.recipients, draft.recipients_review = recipients, review
-    context = Context(matcher, calendar, recipients, review,
-                      lambda name, line: _new_agency(draft, name, line, level or "huyen"),
-                      secretariat=draft.secretariat.value)
+    context = Context(matcher, calendar, recipients, review, new,
+                      secretariat=draft.secretariat.value, issued=header.date.value,
+                      title_month=title_month(header.title.value, calendar))
     draft.tasks = tasks_of(layout.root, context)
+    draft.tasks += annex_tasks(layout.annex, context)
     if not draft.tasks:
-        raise ImportProblem(f"{path}: không tìm thấy nhiệm vụ (không có mục đánh số hay "
-                            "gạch đầu dòng sau phần đầu); không ghi gì")
-    _fill_missing(draft, context)
+        draft.tasks = paragraph_tasks(layout.preamble, context)
+    if not draft.tasks:
+        raise ImportProblem(f"{path}: không tìm thấy nhiệm vụ (không có mục đánh số, gạch "
+                            "đầu dòng hay đoạn 'đề nghị …' nào giao việc); không ghi gì")
+    _fill_missing(draft, context, layout)
     draft.notes += context.notes
     draft.ad_hoc = context.ad_hoc
     draft.footnotes = [(b.label, b.text, b.first) for b in layout.footnotes]
@@ -120,6 +134,66 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
                               f"{directory.directives[draft.code]}: nạp cả hai sẽ lỗi; "
                               "hãy chọn --code khác hoặc thay tệp đó")
     return draft
+
+
+HINT_DATE = re.compile(r"^(?:(?P<d>\d{1,2})/)?(?:(?P<m>\d{1,2})/)?(?P<y>\d{4})$")
+
+
+def checked_hints(hints: Hints) -> Hints:
+    """What the person gave, checked: one clear line for anything out of bounds."""
+    if hints.year is not None and not 1990 <= hints.year <= 2100:
+        raise ImportProblem(f"--year {hints.year}: cần một năm từ 1990 đến 2100")
+    if hints.kind is not None and hints.kind not in DOCUMENT_KINDS:
+        raise ImportProblem(f"--kind '{hints.kind}': cần một trong "
+                            f"{', '.join(sorted(DOCUMENT_KINDS))}")
+    issuer = hints.issuer
+    if issuer is not None:
+        issuer = " ".join(issuer.split())
+        if not issuer or len(issuer) > 200:
+            raise ImportProblem("--issuer: cần tên cơ quan ban hành, tối đa 200 ký tự")
+    date = hints.date
+    if date is not None:
+        match = HINT_DATE.match(date.strip())
+        if not match or (match["d"] and not match["m"]):
+            raise ImportProblem(f"--date '{date}': cần dạng dd/mm/yyyy, mm/yyyy hoặc yyyy")
+        day, month, year = int(match["d"] or 1), int(match["m"] or 1), int(match["y"])
+        try:
+            datetime.date(year, month, day)
+        except ValueError:
+            raise ImportProblem(f"--date '{date}': không có ngày này") from None
+        if not 1990 <= year <= 2100:
+            raise ImportProblem(f"--date '{date}': cần một năm từ 1990 đến 2100")
+        date = "/".join(part for part in (
+            f"{day:02d}" if match["d"] else "", f"{month:02d}" if match["m"] else "",
+            str(year)) if part)
+    return Hints(hints.year, issuer, hints.kind, date)
+
+
+def _apply_hints(header: Header, hints: Hints) -> None:
+    given = "theo thông tin người nhập cung cấp"
+    if hints.issuer:
+        header.issuer = Found(hints.issuer, None, given if header.issuer.value in (
+            None, hints.issuer) else f"{given}; văn bản ghi '{header.issuer.value}'")
+        header.issuer.review = None if header.issuer.review == given else header.issuer.review
+    if hints.kind:
+        header.kind = Found(hints.kind, header.kind.line)
+    if hints.date:
+        header.date = Found(hints.date, None, None if hints.date.count("/") == 2 else
+                            "người nhập chỉ cho tháng hoặc năm ban hành")
+        if header.year.review or header.year.value is None:
+            header.year = Found(hints.date[-4:], None, "năm lấy theo ngày ban hành")
+    if hints.year:
+        header.year = Found(str(hints.year), None)
+
+
+ISSUER_PLACE = re.compile(r"\b((?:xã|phường|thị trấn|đặc khu|huyện|quận|thị xã|tỉnh|"
+                          r"thành phố)\s+[A-ZĐÀ-Ỹ][^\s,;.]*(?:\s+[A-ZĐÀ-Ỹ][^\s,;.]*)*)\s*$")
+
+
+def issuer_place(issuer: str | None) -> str | None:
+    """'Ủy ban nhân dân xã Tân Phú' -> 'xã Tân Phú'."""
+    match = ISSUER_PLACE.search(issuer or "")
+    return match.group(1) if match else None
 
 
 def _place_in(issuer: str | None) -> str:
@@ -132,11 +206,13 @@ def _place_in(issuer: str | None) -> str:
 
 def _level(issuer: str | None) -> str | None:
     folded = f" {key(issuer or '')} "
-    if any(word in folded for word in (" huyen ", " quan ", " thi xa ")):
+    if folded.startswith((" bo ", " chinh phu ", " trung uong ")):
+        return "trung-uong"
+    if any(word in folded for word in (" huyen ", " quan ", " thi xa ", " huyen uy ")):
         return "huyen"
-    if any(word in folded for word in (" tinh ", " thanh pho ")):
+    if any(word in folded for word in (" tinh ", " thanh pho ", " tinh uy ")):
         return "tinh"
-    if any(word in folded for word in (" xa ", " phuong ", " thi tran ")):
+    if any(word in folded for word in (" xa ", " phuong ", " thi tran ", " dac khu ")):
         return "xa"
     return None
 
@@ -176,7 +252,8 @@ def _chair(draft: Draft, matcher: Matcher, level: str | None) -> Found:
     return Found(None)
 
 
-def _secretariat(draft: Draft, layout: Layout, matcher: Matcher, level: str | None) -> Found:
+def _secretariat(draft: Draft, layout: Layout, matcher: Matcher, level: str | None,
+                 new: Callable[[str, int | None], str]) -> Found:
     """The report recipient: '(qua Phòng Lao động - Thương binh và Xã hội)'."""
     blocks = list(layout.preamble) + layout.closing + _all_blocks(layout.root)
     for block in blocks:
@@ -185,6 +262,9 @@ def _secretariat(draft: Draft, layout: Layout, matcher: Matcher, level: str | No
                         and m.target != SECRETARIAT]
             if mentions:
                 return Found(mentions[0].target, block.first)
+            if draft.registry is None and AGENCY_HEADS.match(key(match.group(1))):
+                return Found(new(match.group(1), block.first), block.first,
+                             "cơ quan thường trực lấy từ '(qua …)'")
     registry = draft.registry
     if registry is not None:
         for agency in registry.agencies.values():
@@ -252,21 +332,27 @@ def _complete_issuer(issuer: str | None, draft: Draft, matcher: Matcher
     return long, None
 
 
-def _recipients(layout: Layout, draft: Draft, matcher: Matcher
-                ) -> tuple[list[str], str | None]:
-    """Who a task naming no one goes to: 'Kính gửi', else 'Nơi nhận'."""
+def _recipients(layout: Layout, draft: Draft, matcher: Matcher,
+                new: Callable[[str, int | None], str]) -> tuple[list[str], str | None]:
+    """Who a task naming no one goes to: 'Kính gửi', else the closing 'Đề nghị <X> …
+    thực hiện', else 'Nơi nhận'."""
     addressed = _kinh_gui(layout)
     if addressed:
-        codes = _codes_for(addressed, draft, matcher, create=True)
+        codes = _codes_for(addressed, draft, matcher, new)
         if codes:
             return codes, None
+    closing = _closing_assignees(layout)
+    if closing:
+        codes = _codes_for(closing, draft, matcher, new)
+        if codes:
+            return codes, "cơ quan thực hiện lấy từ câu 'Đề nghị … thực hiện' ở cuối văn bản"
     entries = []
     for block in layout.recipients:
         first = fold(block.text).split(" ", 1)[0].strip(",:;.")
         if first in SKIP_RECIPIENTS:
             continue
         entries.append((block.text, block.first))
-    codes = _codes_for(entries, draft, matcher, create=False)
+    codes = _codes_for(entries, draft, matcher, None)
     registry = draft.registry
     if registry is not None:
         groups = [c for c in codes if c in registry.groups]
@@ -282,65 +368,109 @@ def _recipients(layout: Layout, draft: Draft, matcher: Matcher
 
 
 def _kinh_gui(layout: Layout) -> list[tuple[str, int]]:
+    """The recipients after 'Kính gửi', each ending at its line's end or ';'."""
     found: list[tuple[str, int]] = []
     collecting = False
     for block in layout.preamble:
-        position = fold(block.text).find("kinh gui")
-        if position >= 0:
-            inline = block.text[position + len("kinh gui"):].strip(" :")
+        folded = plain(block.text)
+        position = folded.find("kinh gui")
+        if position >= 0 and position < 20:
+            inline = re.sub(r"^.*?[Kk]ính\s+gửi\s*[*_]*\s*:?\s*[*_]*", "", block.text).strip()
             if inline:
                 found.append((inline, block.first))
             collecting = True
             continue
-        if collecting and block.kind == "bullet":
+        if collecting and block.kind in ("bullet", "address"):
             found.append((block.text, block.first))
         elif collecting:
             break
     return found
 
 
-def _codes_for(entries: list[tuple[str, int]], draft: Draft, matcher: Matcher, create: bool
-               ) -> list[str]:
+CLOSING_ASSIGNEES = re.compile(
+    r"(?:^|[.:;]\s+)Đề nghị\s+(?P<who>.{4,200}?)\s+(?:căn cứ|tổ chức|triển khai|quan tâm|"
+    r"nghiêm túc|khẩn trương|thực hiện|chỉ đạo)\b")
+
+
+def _closing_assignees(layout: Layout) -> list[tuple[str, int]]:
+    """'Đề nghị thành viên Ban … và Ban … các xã, thị trấn tổ chức triển khai thực hiện'."""
+    for block in layout.closing:
+        match = CLOSING_ASSIGNEES.search(block.text)
+        if match and not is_generic(match.group("who")):
+            return [(match.group("who"), block.first)]
+    return []
+
+
+def _codes_for(entries: list[tuple[str, int]], draft: Draft, matcher: Matcher,
+               new: Callable[[str, int | None], str] | None) -> list[str]:
     codes: list[str] = []
     for text, line in entries:
-        _, mentions = matcher.find(text)
-        targets = [draft.secretariat.value if m.target == SECRETARIAT else m.target
-                   for m in mentions]
-        targets = [t for t in targets if t]
-        if not targets and create and AGENCY_HEADS.match(key(text)):
-            targets = [_new_agency(draft, text.strip(" ;.,"), line, "huyen")]
-        if not targets:
-            draft.unplaced.append(f"nơi nhận '{text}' (dòng {line}): không có trong danh mục")
-        codes += [t for t in targets if t not in codes]
+        for name in split_names(text) or [text]:
+            _, mentions = matcher.find(name)
+            targets = [draft.secretariat.value if m.target == SECRETARIAT else m.target
+                       for m in mentions]
+            targets = [t for t in targets if t]
+            if not targets and new is not None and not is_generic(name) and (
+                    AGENCY_HEADS.match(key(name)) or is_collective(name)):
+                targets = [new(name, line)]
+            if not targets:
+                draft.unplaced.append(f"nơi nhận '{name}' (dòng {line}): không có trong "
+                                      "danh mục")
+            codes += [t for t in targets if t not in codes]
     return codes
 
 
-def _new_agency(draft: Draft, name: str, line: int | None, level: str) -> str:
-    name = capitalise(expand(name.strip(" ;.,:")))
+def _new_agency(draft: Draft, matcher: Matcher, issuer_level: str | None, name: str,
+                line: int | None) -> str:
+    """An agency (or, for a collective, a group) the registry lacks, at the level its name
+    says, added to the draft's agencies file and learnt for later sentences."""
+    name = complete(name, draft.place)
+    if key(name) in ("cac thanh vien ban", "thanh vien ban") and draft.place:
+        name = f"Thành viên Ban Vì sự tiến bộ của phụ nữ {draft.place}"
     for agency in draft.new_agencies:
         if key(agency.name) == key(name):
             return agency.code
     prefix = draft.registry.prefix if draft.registry and draft.registry.prefix else \
-        "".join(word[0] for word in slug(draft.header.place.value or "moi").split("-"))
+        "".join(word[0] for word in slug(draft.place or draft.header.place.value
+                                         or "moi").split("-"))
     base = f"{prefix}.{slug(name)[:40].strip('-')}"
     code, number = base, 2
     taken = set(draft.registry.agencies) | set(draft.registry.groups) if draft.registry \
         else set()
-    while code in taken or any(a.code == code for a in draft.new_agencies):
+    while code in taken or any(a.code in (code, f"{code}.1") for a in draft.new_agencies):
         code, number = f"{base}-{number}", number + 1
+    level = level_of(name, issuer_level)
+    collective = is_collective(name)
     review = "cơ quan mới: kiểm tra tên, ghi cấp và địa chỉ thư thật"
-    if key(name).startswith("cac ") or " cac " in key(name):
-        review = "tên chung của nhiều cơ quan: hãy lập nhóm gồm các cơ quan thành viên"
-    draft.new_agencies.append(NewAgency(code, name, level, line, review))
+    if collective:
+        review = (f"tên chung của nhiều cơ quan (cấp {LEVEL_WORDS.get(level, level)}): đã lập "
+                  "nhóm với một thành viên giữ chỗ; hãy thay bằng các cơ quan thành viên")
+    draft.new_agencies.append(NewAgency(code, name, level, line, review, collective))
+    matcher.learn(code, name, draft.place.split(" ", 1)[1] if draft.place and " " in
+                  draft.place else None)
     return code
 
 
-def _fill_missing(draft: Draft, context: Context) -> None:
-    """The schema needs number, date, issuer and title: blanks become visible placeholders."""
+LEVEL_WORDS = {"xa": "xã", "huyen": "huyện", "tinh": "tỉnh", "trung-uong": "trung ương"}
+
+
+YEAR_WORDS = re.compile(r"\bnăm\s+(\d{4})\b")
+
+
+def _fill_missing(draft: Draft, context: Context, layout: Layout) -> None:
+    """The schema needs number, date, issuer, year and title: what the document does not
+    give becomes a visible placeholder marked for review, never a refusal."""
     header = draft.header
     if header.year.value is None:
-        raise ImportProblem(f"{draft.source}: không tìm thấy năm (không có 'năm YYYY' ở trích "
-                            "yếu hay dòng ngày tháng); không ghi gì")
+        text = " ".join(b.text for b in layout.preamble) + " " + \
+            " ".join(t.text for t in draft.tasks)
+        years = YEAR_WORDS.findall(text)
+        if years:
+            common = max(sorted(set(years)), key=years.count)
+            header.year = Found(common, None, f"năm lấy theo nội dung ('năm {common}')")
+        else:
+            header.year = Found(str(datetime.date.today().year), None,
+                                "văn bản không ghi năm: lấy năm hiện tại")
     if header.number.value is None:
         header.number = Found("/", None, "không có dòng 'Số:': chưa rõ số văn bản")
     if header.date.value is None:
@@ -356,7 +486,8 @@ def _fill_missing(draft: Draft, context: Context) -> None:
         if not task.lead or SECRETARIAT in task.lead:
             task.lead = [c for c in task.lead if c != SECRETARIAT]
             if not task.lead:
-                task.lead = [context.new_agency("Cơ quan thường trực", None)]
+                task.lead = [draft.secretariat.value] if draft.secretariat.value else \
+                    [context.new_agency("Cơ quan thường trực", None)]
             task.reviews.append("nhiệm vụ này không nêu cơ quan thực hiện")
 
 

@@ -127,3 +127,13 @@ def complete(name: str, issuer_place: str | None) -> str:
         if level and level.group(1) == place_level:
             name = f"{name} {issuer_place.split(' ', 1)[1]}" if " " in issuer_place else name
     return name
+
+
+GENERIC = re.compile(r"^(?:cac |toan the )?(?:(?:cac )?(?:co quan|don vi|dia phuong|nganh|"
+                     r"ban nganh|doan the|to chuc|ban)(?: |$))+(?:lien quan|tren|"
+                     r"thuoc)?\s*$")
+
+
+def is_generic(name: str) -> bool:
+    """'các cơ quan, đơn vị': the letter's addressees, not a body of its own."""
+    return bool(GENERIC.match(key(name) + " "))

@@ -22,9 +22,10 @@ from typing import Any
 
 from importer.agencies import SECRETARIAT, Matcher, partners, subject
 from importer.layout import Block, Section
+from importer.names import VERBS, is_generic, split_names, subject_phrase
 from importer.tables import cells_of, column_roles, is_separator, row_due
-from importer.textkey import key
-from importer.timing import action_months, deadlines, planning_only
+from importer.textkey import capitalise, fold, key
+from importer.timing import Deadline, action_months, deadlines, planning_only
 from workflow.definitions.specs import Calendar
 
 OBJECTIVES = ("muc dich", "yeu cau", "muc tieu", "quan diem", "can cu")
@@ -69,6 +70,8 @@ class Context:
     recipients_review: str | None
     new_agency: Any  # callable(name, line) -> code, for agency headings the registry lacks
     secretariat: str | None = None
+    issued: str | None = None  # the document's date as read: "dd/mm/yyyy", "mm/yyyy", "yyyy"
+    title_month: str | None = None  # the action month the directive's title names
     notes: list[str] = field(default_factory=list)
     ad_hoc: list[str] = field(default_factory=list)
 
@@ -102,6 +105,15 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
     if report:
         _report_leads(report, [t for t in tasks if not t.report], context)
     return tasks
+
+
+def _heading_like(title: str, has_items: bool) -> bool:
+    """'1. Công tác tuyên truyền' over its paragraphs is a heading; '2. Đẩy mạnh thông
+    tin, truyền thông về …' standing alone is a task."""
+    bare = title.strip()
+    if bare.upper() == bare:
+        return True
+    return has_items and len(bare) < 70 and not bare.endswith((".", ";"))
 
 
 def _is_organisation(section: Section, matcher: Matcher) -> bool:
@@ -254,6 +266,40 @@ def _table(rows: list[Block], code: str, source: str, context: Context,
     return tasks
 
 
+def annex_tasks(blocks: list[Block], context: Context) -> list[TaskDraft]:
+    """The task table of an annex after the signature ("Phụ lục: phân công …"), often
+    the only place that names the lead agencies."""
+    rows = [block for block in blocks if block.kind == "row"]
+    if not rows:
+        return []
+    tasks = _table(rows, "pl", "Phụ lục", context, None)
+    _unique_codes(tasks)
+    return tasks
+
+
+ASKS = re.compile(r"\bđề nghị\s+(?P<rest>.+)$", re.IGNORECASE)
+
+
+def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
+    """A letter of one paragraph ("… đề nghị Trưởng các khu phố báo cáo … chậm nhất là
+    ngày 10/6/2026"): the request is the task, for the letter's recipients."""
+    tasks: list[TaskDraft] = []
+    for block in preamble:
+        if block.kind not in ("text", "bold") or "kính gửi" in block.text.lower()[:20]:
+            continue
+        match = ASKS.search(block.text)
+        if not match:
+            continue
+        rest = re.sub(r"^(?:(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch)\s+)?", "", match["rest"])
+        found = subject_phrase(rest)
+        text = capitalise(rest[found[1]:]) if found else capitalise(rest)
+        task = _task(str(len(tasks) + 1), "", block.first, block.last, text, context,
+                     None, fixed=True)
+        task.reviews.append("văn bản không chia mục: yêu cầu của đoạn văn được coi là nhiệm vụ")
+        tasks.append(task)
+    return tasks
+
+
 def _cell(cells: list[str], column: dict[str, int], role: str) -> str:
     index = column.get(role)
     return cells[index] if index is not None and index < len(cells) else ""
@@ -264,11 +310,19 @@ def _listed(items: list[Block], section: Section, code: str, context: Context,
     entries, intro = _entries(items)
     source = _source(section)
     if not entries:
-        if not intro:
+        sentence = section.kind != "root" and not section.children and \
+            not _heading_like(section.title, bool(intro))
+        if not intro and not sentence:
             return []
+        blocks = intro
         text = " ".join(block.text for block in intro)
-        return [_task(code, source, intro[0].first, intro[-1].last, text, context, default,
-                      fixed)]
+        first = intro[0].first if intro else section.line
+        last = intro[-1].last if intro else section.line
+        if sentence:  # "2. Đẩy mạnh thông tin, truyền thông …": the point is the task
+            text = f"{section.title} {text}".strip()
+            first = section.line
+        del blocks
+        return [_task(code, source, first, last, text, context, default, fixed)]
     if intro:
         context.notes.append(f"{source}: đoạn trước gạch đầu dòng đầu tiên được coi là lời "
                              f"dẫn, không phải nhiệm vụ (dòng {intro[0].first})")
@@ -290,10 +344,17 @@ def _listed(items: list[Block], section: Section, code: str, context: Context,
 def _task(code: str, source: str, first: int, last: int, text: str, context: Context,
           default: list[str] | None, fixed: bool) -> TaskDraft:
     lines = f"{first}" if first == last else f"{first}-{last}"
-    task = TaskDraft(code, source, lines, _title(text), text)
+    task = TaskDraft(code, source or "văn bản", lines, _title(text), text)
     mentions = [] if fixed else subject(context.matcher, text)
+    named = [] if fixed or mentions else _named_subject(text, first, context)
     if mentions:
         task.lead = _unique(_resolve(m.target, context) for m in mentions)
+    elif named:
+        task.lead = named
+    elif INSPECTION.match(text) and context.secretariat and not fixed:
+        task.lead = [context.secretariat]
+        task.reviews.append("kiểm tra, giám sát: do cơ quan thường trực của Ban thực hiện, "
+                            "không phải nơi được kiểm tra")
     elif default:
         task.lead = list(default)
     else:
@@ -307,10 +368,23 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
     return task
 
 
+INSPECTION = re.compile(r"^(?:Tổ chức\s+)?(?:các\s+(?:đoàn|cuộc)\s+)?(?:kiểm tra|giám sát)\b",
+                        re.IGNORECASE)
+
+
+def _named_subject(text: str, line: int, context: Context) -> list[str]:
+    """The agencies a task opens with when the registry does not know them."""
+    found = subject_phrase(text)
+    if found is None:
+        return []
+    names = [n for n in split_names(found[0]) if not is_generic(n)]
+    return _unique(context.new_agency(name, line) for name in names)
+
+
 def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
     """Deadlines and action months from the task's text (or a text given with it)."""
     text = text or task.text
-    months = action_months(text, context.calendar)
+    months = action_months(text, context.calendar, context.title_month)
     for month in months:
         if month.code is None:
             task.reviews.append(f"{month.review} ('{month.evidence}'): không lập lịch")
@@ -320,16 +394,23 @@ def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
     found, ad_hoc = deadlines(text, context.calendar)
     if ad_hoc:
         context.ad_hoc.append(task.code)
+    found = [d for d in found if not _quoted(d, task, context)]
     periodic = [d for d in found if d.period]
     one_off = [d for d in found if d.period is None]
     if codes and planning_only(text) and len(codes) == 1 and not found:
         task.due = {"action_month": codes[0], "anchor": "start"}
         task.reviews.append("kế hoạch cho tháng hành động: hạn là ngày tháng bắt đầu")
         return
+    if one_off and not periodic and codes:  # "… hưởng ứng Tháng hành động; hoàn thành
+        task.reviews.append(f"có hạn {one_off[0].due}: tháng hành động chỉ được nhắc "  # trước"
+                            "đến, không lập lịch theo tháng")
+        codes = []
     recurs: list[Any] = list(codes)
     for deadline in periodic:
-        recurs.append({"period": deadline.period, "due": deadline.due} if deadline.due
-                      else deadline.period)
+        entry = {"period": deadline.period, "due": deadline.due} if deadline.due \
+            else deadline.period
+        if entry not in recurs:
+            recurs.append(entry)
         if deadline.review:
             task.reviews.append(deadline.review)
     if one_off and not recurs:
@@ -339,6 +420,22 @@ def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
     elif one_off:
         task.reviews.append(f"hạn {one_off[0].due} bên cạnh báo cáo định kỳ: không giữ")
     task.recurs = recurs
+
+
+def _quoted(deadline: Deadline, task: TaskDraft, context: Context) -> bool:
+    """A date before the document's own is quoted from an earlier letter, not asked."""
+    issued = context.issued or ""
+    due = deadline.due or ""
+    if issued.count("/") != 2 or due.count("/") != 2:
+        return False
+    def ordinal(value: str) -> tuple[int, ...]:
+        day, month, year = (int(part) for part in value.split("/"))
+        return year, month, day
+    if ordinal(due) < ordinal(issued):
+        task.reviews.append(f"hạn {due} trước ngày ban hành {issued}: là trích dẫn văn bản "
+                            "trước, không lập lịch")
+        return True
+    return False
 
 
 def _report_task(section: Section, context: Context) -> TaskDraft:
@@ -404,13 +501,38 @@ def _unique(codes: Any) -> list[str]:
     return seen
 
 
-def _title(text: str, width: int = 90) -> str:
-    """The task's first clause, cut at a word: a starting point for a person to edit."""
+TITLE_WIDTH = 100
+PARTNER_FIRST = re.compile(r"^(?:chủ trì,?\s*)?phối hợp với\s+\S", re.IGNORECASE)
+CLAUSE_END = re.compile(r"\s*[;:]|\.\s|\.$|\s\(|\s[-–]\s(?=[a-zđà-ỹ])")
+SOFT_BREAK = re.compile(r",\s|\s(?:nhằm|để|trong đó|đồng thời|thông qua)\s")
+DANGLING = {"và", "của", "về", "với", "cho", "các", "những", "trong", "tại", "để", "nhằm",
+            "theo", "từ", "đến", "là", "được", "có", "hoặc", "như", "trên", "ở", "một", "số"}
+
+
+def _title(text: str) -> str:
+    """The task's verb phrase up to its first clause boundary, never cut inside a word:
+    'Công an phường chủ trì rà soát …; báo cáo …' -> 'Chủ trì rà soát …'."""
     text = text.strip().strip("-+ ")
-    cut = re.search(r"[.;:](?:\s|$)", text[30:])
-    if cut:
-        text = text[: 30 + cut.start()]
-    if len(text) <= width:
-        return text.rstrip(" ,.;:")
-    short = text[:width].rsplit(" ", 1)[0].rstrip(" ,.;:")
-    return f"{short}…"
+    found = subject_phrase(text)
+    if found is not None:
+        text = text[found[1]:]
+    else:
+        text = re.sub(r"^(?:Giao|Đề nghị|Yêu cầu)\s+", "", text)
+    partner = PARTNER_FIRST.match(text)
+    if partner:  # "phối hợp với Phòng … tổ chức thăm hỏi": the work is the second verb
+        verb = next((m for m in VERBS.finditer(fold(text), partner.end())
+                     if m.start() < partner.end() + 80), None)
+        if verb is not None:
+            text = text[verb.start():]
+    text = capitalise(text)
+    end = CLAUSE_END.search(text, 12)
+    if end:
+        text = text[: end.start()]
+    if len(text) > TITLE_WIDTH:
+        breaks = [m.start() for m in SOFT_BREAK.finditer(text)
+                  if 30 <= m.start() <= TITLE_WIDTH + 30]
+        text = text[: breaks[0]] if breaks else text[:TITLE_WIDTH].rsplit(" ", 1)[0]
+    words = text.rstrip(" ,.;:").split()
+    while len(words) > 3 and words[-1].lower().strip(",") in DANGLING:
+        words.pop()
+    return " ".join(words).rstrip(" ,.;:-")

@@ -60,8 +60,10 @@ class Deadline:
     review: str | None = None
 
 
-def action_months(text: str, calendar: Calendar) -> list[MonthMention]:
-    """Action months a text refers to, in the order it names them."""
+def action_months(text: str, calendar: Calendar, bare: str | None = None
+                  ) -> list[MonthMention]:
+    """Action months a text refers to, in the order it names them; `bare` is the month a
+    "Tháng hành động" without a name means (the one the directive's title names)."""
     text = clean(text)
     found: list[tuple[int, MonthMention]] = []
     taken: list[tuple[int, int]] = []
@@ -91,6 +93,9 @@ def action_months(text: str, calendar: Calendar) -> list[MonthMention]:
             code = _month_by_name(text[match.end(): match.end() + 160], calendar)
             if code:
                 found.append((match.start(), MonthMention(code, match.group(0))))
+            elif bare and not taken and not re.match(r"\s*(?:quốc gia|vì)\b",
+                                                     text[match.end():]):
+                found.append((match.start(), MonthMention(bare, match.group(0))))
     ordered: list[MonthMention] = []
     for _, mention in sorted(found, key=lambda item: item[0]):
         same = next((i for i, m in enumerate(ordered) if m.code and m.code == mention.code), None)
@@ -147,28 +152,81 @@ def report_periods(calendar: Calendar) -> dict[str, str]:
     return kinds
 
 
+DUE_AT = re.compile(
+    r"(?:trước|chậm nhất(?:\s+là)?|hạn(?:\s+chót)?|không quá|trong)\s+(?:ngày\s+)?"
+    r"(?:(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})(?:\s*[/.\-]\s*(?P<y>\d{4}))?"
+    r"|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})(?:\s+năm\s+(?P<y2>\d{4}))?)"
+    r"(?P<more>(?:\s*(?:,|và)\s*(?:ngày\s+)?\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?)*)",
+    re.IGNORECASE)
+MORE_DATE = re.compile(r"(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})(?:\s*/\s*(?P<y>\d{4}))?")
+PERIOD_WORDS = re.compile(
+    r"(?P<half>(?:6|sáu)\s+tháng(?:\s+đầu\s+năm(?:\s+\d{4})?)?|sơ kết)|(?P<quarter>\bquý\b)|"
+    r"(?P<year>tổng kết|h[ằà]ng năm|cả năm|\bnăm\b)", re.IGNORECASE)
+
+
 def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
-    """Report deadlines in a text, and whether it also asks for ad-hoc reports."""
-    text = clean(text)
+    """Report deadlines in a text, and whether it also asks for ad-hoc reports.
+
+    Every date of a report sentence is read, each with its period: "định kỳ 6 tháng
+    (trước ngày 05/6/2023) và năm 2023 (trước ngày 05/12/2023)" and "6 tháng và năm
+    (trước ngày 15/6 và 15/12 hằng năm)" both give a half-year and a yearly deadline.
+    A date after "trước ngày" outside a report sentence is the task's own deadline.
+    """
+    text = clean(text).replace("*", "")
     periods = report_periods(calendar)
     found: list[Deadline] = []
     ad_hoc = False
-    for clause in re.split(r";|\.\s|(?:,|\s+và)\s+(?=báo cáo)", text, flags=re.IGNORECASE):
-        if AD_HOC.search(clause) and "báo cáo" in clause.lower():
+    for clause in re.split(r";|\.\s", text):
+        clause = clause.strip()
+        reporting = "báo cáo" in clause.lower()
+        if AD_HOC.search(clause) and reporting:
             ad_hoc = True
-        kind = "half" if HALF.search(clause) and "báo cáo" in clause.lower() else \
-            "year" if YEARLY.search(clause) else \
-            "quarter" if QUARTER.search(clause) and "báo cáo" in clause.lower() else None
-        due = DEADLINE.search(clause)
-        due_text = _due_text(due) if due else None
-        if kind is not None:
-            code = periods.get(kind)
-            if code is None:
+        dates: list[tuple[int, str]] = []
+        spans: list[tuple[int, int]] = []
+        for match in DUE_AT.finditer(clause):
+            if match.group(0).lower().startswith("trong") and "ngày" not in match.group(0):
                 continue
-            found.append(Deadline(code, due_text, clause.strip(),
-                                  None if due_text else "không ghi ngày: lấy ngày theo lịch"))
-        elif due_text and "báo cáo" in clause.lower():
-            found.append(Deadline(None, due_text, clause.strip()))
+            spans.append((match.start(), match.end()))
+            due = _due_text(match)
+            if due:
+                dates.append((match.start(), due))
+            for more in MORE_DATE.finditer(match.group("more") or ""):
+                extra = due_text(int(more["d"]), int(more["m"]), more["y"])
+                if extra:
+                    dates.append((match.start() + 1, extra))
+        if not reporting:
+            found += [Deadline(None, due, clause, "hạn hoàn thành của nhiệm vụ")
+                      for _, due in dates]
+            continue
+        kinds: list[tuple[int, str]] = []
+        for match in PERIOD_WORDS.finditer(clause):
+            if any(a <= match.start() < b for a, b in spans):
+                continue
+            kind = match.lastgroup or ""
+            if kind == "quarter" and "báo cáo" not in clause.lower():
+                continue
+            kinds.append((match.start(), kind))
+        ordered: list[str] = []
+        for _, kind in kinds:
+            if kind not in ordered:
+                ordered.append(kind)
+        if not dates:
+            for kind in ordered:
+                if kind in periods and (kind != "year" or YEARLY.search(clause)):
+                    found.append(Deadline(periods[kind], None, clause,
+                                          "không ghi ngày: lấy ngày theo lịch"))
+            continue
+        if len(ordered) == len(dates):
+            pairs = list(zip(ordered, [due for _, due in dates]))
+        else:
+            pairs = []
+            for position, due in dates:
+                before = [kind for at, kind in kinds if at < position]
+                pairs.append((before[-1] if before else (ordered[0] if len(ordered) == 1
+                                                         else ""), due))
+        for kind, due in pairs:
+            code = periods.get(kind)
+            found.append(Deadline(code, due, clause) if code else Deadline(None, due, clause))
     if not found and STANDING.search(text):
         for kind in ("half", "year"):
             if kind in periods:
@@ -178,8 +236,16 @@ def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
     return found, ad_hoc
 
 
+def title_month(title: str | None, calendar: Calendar) -> str | None:
+    """The action month a directive's title names: what a bare "Tháng hành động" in
+    its tasks refers to."""
+    codes = [m.code for m in action_months(title or "", calendar) if m.code]
+    return codes[0] if len(set(codes)) == 1 else None
+
+
 def _due_text(match: re.Match[str]) -> str | None:
-    return due_text(int(match.group("d")), int(match.group("m") or match.group("m2") or 0),
+    day = match.group("d") or match.group("d2")
+    return due_text(int(day), int(match.group("m") or match.group("m2") or 0),
                     match.group("y") or match.group("y2"))
 
 
