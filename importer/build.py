@@ -19,6 +19,7 @@ from importer.layout import Block, Layout, Section, layout_of, plain
 from importer.references import FoundReference, references_in
 from importer.registry import AgencyFile, Directory, slug
 from importer.source import ImportProblem, read_lines
+from importer.names import HEADS as NAME_HEADS
 from importer.names import complete, is_collective, is_generic, level_of, split_names
 from importer.tasks import (AGENCY_HEADS, Context, TaskDraft, annex_tasks, paragraph_tasks,
                             tasks_of)
@@ -388,7 +389,7 @@ def _kinh_gui(layout: Layout) -> list[tuple[str, int]]:
 
 
 CLOSING_ASSIGNEES = re.compile(
-    r"(?:^|[.:;]\s+)Đề nghị\s+(?P<who>.{4,200}?)\s+(?:căn cứ|tổ chức|triển khai|quan tâm|"
+    r"(?:^|[.:;,]\s+)[Đđ]ề nghị\s+(?P<who>.{4,200}?)\s+(?:căn cứ|tổ chức|triển khai|quan tâm|"
     r"nghiêm túc|khẩn trương|thực hiện|chỉ đạo)\b")
 
 
@@ -411,7 +412,7 @@ def _codes_for(entries: list[tuple[str, int]], draft: Draft, matcher: Matcher,
                        for m in mentions]
             targets = [t for t in targets if t]
             if not targets and new is not None and not is_generic(name) and (
-                    AGENCY_HEADS.match(key(name)) or is_collective(name)):
+                    NAME_HEADS.match(key(name)) or is_collective(name)):
                 targets = [new(name, line)]
             if not targets:
                 draft.unplaced.append(f"nơi nhận '{name}' (dòng {line}): không có trong "
@@ -424,7 +425,7 @@ def _new_agency(draft: Draft, matcher: Matcher, issuer_level: str | None, name: 
                 line: int | None) -> str:
     """An agency (or, for a collective, a group) the registry lacks, at the level its name
     says, added to the draft's agencies file and learnt for later sentences."""
-    name = complete(name, draft.place)
+    name = complete(name, draft.place, issuer_level)
     if key(name) in ("cac thanh vien ban", "thanh vien ban") and draft.place:
         name = f"Thành viên Ban Vì sự tiến bộ của phụ nữ {draft.place}"
     for agency in draft.new_agencies:

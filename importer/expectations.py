@@ -201,4 +201,4 @@ def _agency_key(name: str, places: list[str]) -> str:
     for place in places:
         if place and folded.endswith(" " + place):
             folded = folded[: -len(place) - 1]
-    return folded
+    return re.sub(r" (?:tinh|huyen|xa|phuong|thi tran|thanh pho|quan|thi xa)$", "", folded)

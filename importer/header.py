@@ -50,7 +50,8 @@ BODY_OF = re.compile(r"^(?:Ban thường trực|Ban thường vụ|Ban chấp h�
 ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}[^,.;:]{{0,120}}?)\s+"
                            r"(?:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị)\b")
 UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b"
-REFERENCE_START = re.compile(r"\b(?:Thực hiện|Căn cứ)\b")
+REFERENCE_START = re.compile(r"\b(?:Thực hiện|Căn cứ|Triển khai|Theo hướng dẫn|Theo chỉ đạo|"
+                             r"Tiếp theo|Hướng dẫn thực hiện)\b")
 
 
 @dataclass
@@ -209,7 +210,8 @@ def _kind(lines: list[tuple[int, str]], number: str | None) -> Found:
                                    "coi là công văn")
 
 
-STOP_TITLE = ("Thực hiện", "Căn cứ", "Kính gửi", "Nhằm", "Để")
+STOP_TITLE = ("Thực hiện", "Căn cứ", "Kính gửi", "Nhằm", "Để", "Triển khai", "Theo ",
+              "Hướng dẫn", "Tiếp theo", "Ngày ", "Sau khi", "Trên cơ sở", "Xét ")
 
 
 def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
@@ -226,7 +228,8 @@ def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
         after = [(n, t) for n, t in lines if n > kind.line]
         parts, first = [], None
         for number, text in after[:3]:
-            if text.startswith(STOP_TITLE) or (text.isupper() and parts):
+            if (parts and text.startswith(STOP_TITLE)) or (text.isupper() and parts) or \
+                    NUMBER.search(text) or DATE.search(text):
                 break
             parts.append(text)
             first = first or number
@@ -322,6 +325,7 @@ def _signer(signature: list[Line]) -> Found:
 
 
 def _signer_title(text: str) -> str:
+    text = _upper_expanded(text)
     text = re.sub(r"^(K/?T|TM|TL|Q)\s*[./]?\s*", lambda m: m.group(1).replace("/", "")
                   + ". ", text)
     lowered = text.lower()

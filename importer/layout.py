@@ -187,6 +187,8 @@ def _continues(blocks: list[Block], text: str) -> bool:
     if not blocks:
         return False
     previous = blocks[-1]
+    if _capitals(text) and not _capitals(previous.text):
+        return False  # "TM. ỦY BAN NHÂN DÂN" after a recipient: a signature, not more of it
     if previous.kind == "bold" and previous.markdown:
         return False
     if previous.kind in ("address", "row", "layout"):
@@ -195,6 +197,11 @@ def _continues(blocks: list[Block], text: str) -> bool:
     if previous.kind in RANKS:  # a heading wraps only onto a line that goes on in lower case
         return starts_lower or (text[:1].isdigit() and not previous.text.endswith((".", ":")))
     return starts_lower or not SENTENCE_END.search(previous.text)
+
+
+def _capitals(text: str) -> bool:
+    bare = text.replace("*", "").strip()
+    return any(c.isalpha() for c in bare) and bare.upper() == bare and len(bare) > 2
 
 
 def _join(left: str, right: str) -> str:

@@ -25,8 +25,9 @@ HEADS = re.compile(
 VERBS = re.compile(
     r"\b(?:chu tri|phoi hop|to chuc|trien khai|tuyen truyen|xay dung|thuc hien|tham muu|"
     r"long ghep|hoan thien|hoan thanh|bao cao|tang cuong|ra soat|van dong|bao dam|dam bao|"
-    r"tiep tuc|nam|huong dan|kiem tra|chi dao|quan tam|bo tri|day manh|nang cao|phat hien|"
+    r"tiep tuc|huong dan|kiem tra|chi dao|quan tam|bo tri|day manh|nang cao|phat hien|"
     r"xu ly|cung cap|ho tro|tham hoi|treo|pho bien|tong hop|theo doi|giam sat|tu van|"
+    r"nam tinh hinh|nam bat|"
     r"tap huan|can cu|cham soc|ky|gui|trinh|lap|dang ky|boi duong|huong ung|phat dong|"
     r"vinh danh|bieu duong|thong tin|truyen thong|duy tri|kien toan|danh gia|so ket|"
     r"tong ket|phan cong|giao|de xuat|tham gia|quan ly|dieu tra|ngan chan|phong ngua|"
@@ -40,7 +41,7 @@ COMPOUND = re.compile(
     r"Hội đồng nhân dân và Ủy ban nhân dân|chính trị\s*-\s*xã hội|kinh tế\s*-\s*xã hội",
     re.IGNORECASE)
 COLLECTIVE = re.compile(r"^(?:cac|toan the|nhung)\b|\bcac\b|^thanh vien\b|\btren dia ban\b")
-COMMUNE_WORDS = re.compile(r"\b(?:xa|phuong|thi tran|dac khu|thon|khu pho|to dan pho|ap|"
+COMMUNE_WORDS = re.compile(r"\b(?:xa(?! hoi)|phuong|thi tran|dac khu|thon|khu pho|to dan pho|ap|"
                            r"khu dan cu|to dan cu|buon|lang)\b")
 DISTRICT_WORDS = re.compile(r"\b(?:huyen|quan|thi xa|huyen uy|thanh uy|thi uy|quan uy)\b")
 PROVINCE_WORDS = re.compile(r"\b(?:tinh|thanh pho truc thuoc trung uong|so|tinh uy|"
@@ -63,7 +64,7 @@ def split_names(phrase: str) -> list[str]:
     parts: list[str] = []
     for chunk in re.split(r"\s*;\s*", text):
         pieces = re.split(r"\s*,\s*(?=[A-ZĐÀ-Ỹ\x00])|\s+và\s+(?=[A-ZĐÀ-Ỹ])|"
-                          r"\s*,?\s+và\s+(?=các\s)", chunk)
+                          r"\s*,?\s+và\s+(?=các\s)|\s*,\s*(?=các\s)", chunk)
         for piece in pieces:
             restored = re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], piece)
             restored = restored.strip(" ;,.:-–")
@@ -117,15 +118,22 @@ def level_of(name: str, issuer_level: str | None) -> str:
     return issuer_level or "xa"
 
 
-def complete(name: str, issuer_place: str | None) -> str:
-    """'Công an xã' in a letter of xã An Bình -> 'Công an xã An Bình'; long forms of
-    abbreviations; the first letter in capital."""
+def complete(name: str, issuer_place: str | None, issuer_level: str | None = None) -> str:
+    """'Công an xã' in a letter of xã An Bình -> 'Công an xã An Bình', 'Phòng Văn hóa -
+    Xã hội' -> 'Phòng Văn hóa - Xã hội xã An Bình'; long forms of abbreviations; the
+    first letter in capital."""
     name = capitalise(expand(clean(name)).strip(" ;,.:"))
-    if issuer_place and not is_collective(name):
-        level = LEVEL_AFTER.search(name)
-        place_level = issuer_place.split()[0].lower() if issuer_place else ""
-        if level and level.group(1) == place_level:
-            name = f"{name} {issuer_place.split(' ', 1)[1]}" if " " in issuer_place else name
+    if not issuer_place or " " not in issuer_place or is_collective(name):
+        return name
+    place_level, place = issuer_place.split(" ", 1)
+    if key(place) in key(name):
+        return name
+    level = LEVEL_AFTER.search(name)
+    if level:
+        return f"{name} {place}" if level.group(1) == place_level.lower() else name
+    if not re.search(r"\b(?:xa(?! hoi)|phuong|huyen|tinh|quan|thi tran|thi xa|thanh pho|trung uong|"
+                     r"viet nam)\b", key(name)) and level_of(name, issuer_level) == issuer_level:
+        return f"{name} {issuer_place}"
     return name
 
 

@@ -91,7 +91,7 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
             for child in section.children:
                 tasks += _agency_section(child, context)
             continue
-        if section.kind != "root" and any(word in title for word in REPORTING):
+        if section.kind != "root" and _is_report(section):
             tasks.append(_report_task(section, context))
             continue
         if organisation:
@@ -105,6 +105,18 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
     if report:
         _report_leads(report, [t for t in tasks if not t.report], context)
     return tasks
+
+
+def _is_report(section: Section) -> bool:
+    """'II. CHẾ ĐỘ BÁO CÁO', '3. Báo cáo kết quả …', '4. Các cơ quan, đơn vị báo cáo …';
+    not '2. Tổ chức lễ phát động …; gửi báo cáo nhanh …'."""
+    title = section.title.strip()
+    if _heading_like(title, bool(section.items or section.children)):
+        return any(word in key(title) for word in REPORTING)
+    found = subject_phrase(title)
+    verb = key(title[found[1]:] if found else title)
+    return verb.startswith(("bao cao", "thuc hien che do bao cao", "tong hop bao cao",
+                            "gui bao cao"))
 
 
 def _heading_like(title: str, has_items: bool) -> bool:
@@ -254,12 +266,18 @@ def _table(rows: list[Block], code: str, source: str, context: Context,
         task.coordinating = [c for c in _unique(
             _resolve(m.target, context) for m in context.matcher.find(cell("coordinating"))[1])
             if c not in task.lead]
-        in_month = any(m.code for m in action_months(cell("due"), context.calendar))
-        due, review = (None, None) if in_month else row_due(cell("due"))
+        in_month = any(m.code for m in action_months(f"{text} ({cell('due')})",
+                                                     context.calendar, context.title_month))
+        reporting = bool(deadlines(f"{text} trước ngày {cell('due')}", context.calendar)[0]
+                         and any(d.period for d in deadlines(
+                             f"{text} trước ngày {cell('due')}", context.calendar)[0]))
+        due, review = (None, None) if in_month or reporting else row_due(cell("due"))
         if due is not None:
             task.due = due
             if review:
                 task.reviews.append(review)
+        elif reporting:  # "Báo cáo kết quả thực hiện năm 2026 | … | Trước ngày 10/12/2026"
+            _timing(task, context, f"{task.text} trước ngày {cell('due')}")
         else:  # an action month in the time column or in the text
             _timing(task, context, f"{task.text} ({cell('due')})" if cell("due") else None)
         tasks.append(task)
@@ -442,15 +460,25 @@ def _report_task(section: Section, context: Context) -> TaskDraft:
     blocks = [block for block in section.items]
     for child in section.children:
         blocks += child.items
-    text = " ".join(block.text for block in blocks) or section.title
+    text = " ".join(block.text for block in blocks)
     first = blocks[0].first if blocks else section.line
     last = blocks[-1].last if blocks else section.line
+    if not _heading_like(section.title, bool(blocks)):  # "3. Báo cáo kết quả … trước ngày"
+        text, first = f"{section.title} {text}".strip(), section.line
+    text = text or section.title
+    named = bool(subject(context.matcher, text) or subject_phrase(text))
     task = _task(f"{_code(section)}.bao-cao", _source(section), first, last, text, context,
                  None, fixed=False)
+    if named and not _generic_subject(text):
+        return task  # "Các thành viên Ban báo cáo …": who reports is said
     task.report = True
-    task.title = "Báo cáo định kỳ kết quả thực hiện"
     task.coordinating = []
     return task
+
+
+def _generic_subject(text: str) -> bool:
+    found = subject_phrase(text)
+    return found is not None and all(is_generic(n) for n in split_names(found[0]))
 
 
 def _report_leads(report: list[TaskDraft], others: list[TaskDraft], context: Context) -> None:
@@ -501,10 +529,13 @@ def _unique(codes: Any) -> list[str]:
     return seen
 
 
-TITLE_WIDTH = 100
+TITLE_WIDTH = 120
 PARTNER_FIRST = re.compile(r"^(?:chủ trì,?\s*)?phối hợp với\s+\S", re.IGNORECASE)
-CLAUSE_END = re.compile(r"\s*[;:]|\.\s|\.$|\s\(|\s[-–]\s(?=[a-zđà-ỹ])")
+CLAUSE_END = re.compile(r"\s*[;:]|\.\s|\.$|\s\(")
+LEAD_ROLE = re.compile(r"^chủ trì,?\s+(?!phối hợp)", re.IGNORECASE)
 SOFT_BREAK = re.compile(r",\s|\s(?:nhằm|để|trong đó|đồng thời|thông qua)\s")
+TIME_BREAK = re.compile(r"\s(?:từ ngày|trong thời gian|trước ngày|chậm nhất|trong năm|"
+                        r"hằng năm|hàng năm|trong quý|định kỳ|thường xuyên)\s")
 DANGLING = {"và", "của", "về", "với", "cho", "các", "những", "trong", "tại", "để", "nhằm",
             "theo", "từ", "đến", "là", "được", "có", "hoặc", "như", "trên", "ở", "một", "số"}
 
@@ -518,6 +549,9 @@ def _title(text: str) -> str:
         text = text[found[1]:]
     else:
         text = re.sub(r"^(?:Giao|Đề nghị|Yêu cầu)\s+", "", text)
+    role = LEAD_ROLE.match(text)
+    if role and VERBS.match(fold(text[role.end():])):  # "chủ trì tổ chức …": the work
+        text = text[role.end():]
     partner = PARTNER_FIRST.match(text)
     if partner:  # "phối hợp với Phòng … tổ chức thăm hỏi": the work is the second verb
         verb = next((m for m in VERBS.finditer(fold(text), partner.end())
@@ -529,9 +563,14 @@ def _title(text: str) -> str:
     if end:
         text = text[: end.start()]
     if len(text) > TITLE_WIDTH:
-        breaks = [m.start() for m in SOFT_BREAK.finditer(text)
-                  if 30 <= m.start() <= TITLE_WIDTH + 30]
-        text = text[: breaks[0]] if breaks else text[:TITLE_WIDTH].rsplit(" ", 1)[0]
+        folded = fold(text)
+        clauses = [m.start() for m in SOFT_BREAK.finditer(text) if 30 <= m.start()
+                   and VERBS.match(folded, m.end())]  # ", phối hợp với …": a new clause
+        commas = [m.start() for m in SOFT_BREAK.finditer(text) if 30 <= m.start() <= TITLE_WIDTH]
+        clauses += [m.start() for m in TIME_BREAK.finditer(text) if m.start() >= 30]
+        clauses.sort()
+        text = text[: clauses[0]] if clauses and clauses[0] <= TITLE_WIDTH + 30 else \
+            text[: commas[-1]] if commas else text[:TITLE_WIDTH].rsplit(" ", 1)[0]
     words = text.rstrip(" ,.;:").split()
     while len(words) > 3 and words[-1].lower().strip(",") in DANGLING:
         words.pop()
