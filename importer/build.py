@@ -396,8 +396,13 @@ CLOSING_ASSIGNEES = re.compile(
 def _closing_assignees(layout: Layout) -> list[tuple[str, int]]:
     """'Đề nghị thành viên Ban … và Ban … các xã, thị trấn tổ chức triển khai thực hiện'."""
     for block in layout.closing:
+        if plain(block.text).startswith("trong qua trinh"):
+            continue  # "… đề nghị các sở, ngành kịp thời phản ánh": not who does the work
         match = CLOSING_ASSIGNEES.search(block.text)
-        if match and not is_generic(match.group("who")):
+        if not match or is_generic(match.group("who")):
+            continue
+        names = split_names(match.group("who"))
+        if names and all(NAME_HEADS.match(key(n)) and len(n.split()) <= 14 for n in names):
             return [(match.group("who"), block.first)]
     return []
 

@@ -187,8 +187,8 @@ def _continues(blocks: list[Block], text: str) -> bool:
     if not blocks:
         return False
     previous = blocks[-1]
-    if _capitals(text) and not _capitals(previous.text):
-        return False  # "TM. ỦY BAN NHÂN DÂN" after a recipient: a signature, not more of it
+    if _capitals(text) != _capitals(previous.text) and previous.kind not in RANKS:
+        return False  # "TM. ỦY BAN NHÂN DÂN" after a recipient, a name after its title
     if previous.kind == "bold" and previous.markdown:
         return False
     if previous.kind in ("address", "row", "layout"):

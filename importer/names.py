@@ -25,7 +25,7 @@ HEADS = re.compile(
 VERBS = re.compile(
     r"\b(?:chu tri|phoi hop|to chuc|trien khai|tuyen truyen|xay dung|thuc hien|tham muu|"
     r"long ghep|hoan thien|hoan thanh|bao cao|tang cuong|ra soat|van dong|bao dam|dam bao|"
-    r"tiep tuc|huong dan|kiem tra|chi dao|quan tam|bo tri|day manh|nang cao|phat hien|"
+    r"tiep tuc|huong dan|chu dong|kiem tra|chi dao|quan tam|bo tri|day manh|nang cao|phat hien|"
     r"xu ly|cung cap|ho tro|tham hoi|treo|pho bien|tong hop|theo doi|giam sat|tu van|"
     r"nam tinh hinh|nam bat|"
     r"tap huan|can cu|cham soc|ky|gui|trinh|lap|dang ky|boi duong|huong ung|phat dong|"
@@ -63,18 +63,25 @@ def split_names(phrase: str) -> list[str]:
     text = COMPOUND.sub(keep, text)
     parts: list[str] = []
     for chunk in re.split(r"\s*;\s*", text):
-        pieces = re.split(r"\s*,\s*(?=[A-ZĐÀ-Ỹ\x00])|\s+và\s+(?=[A-ZĐÀ-Ỹ])|"
-                          r"\s*,?\s+và\s+(?=các\s)|\s*,\s*(?=các\s)", chunk)
-        for piece in pieces:
-            restored = re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], piece)
-            restored = restored.strip(" ;,.:-–")
-            if not restored:
-                continue
-            if parts and not HEADS.match(key(restored)):
-                parts[-1] = f"{parts[-1]}, {restored}"  # not a name of its own
+        pieces = re.split(r"(\s*,\s*|\s+và\s+)", chunk)
+        current = ""
+        for index in range(0, len(pieces), 2):
+            piece = pieces[index]
+            separator = pieces[index - 1] if index else ""
+            starts = piece[:1].isupper() or piece[:1] == "\x00" or piece.startswith("các ")
+            if current and not (starts and HEADS.match(key(_restore(piece, protected)))):
+                current += separator + piece  # "đơn vị" after "Các cơ quan,": the same name
             else:
-                parts.append(restored)
-    return parts
+                if current:
+                    parts.append(current)
+                current = piece
+        if current:
+            parts.append(current)
+    return [name for name in (_restore(p, protected).strip(" ;,.:-–") for p in parts) if name]
+
+
+def _restore(text: str, protected: list[str]) -> str:
+    return re.sub(r"\x00(\d+)\x00", lambda m: protected[int(m.group(1))], text)
 
 
 def subject_phrase(text: str) -> tuple[str, int] | None:
@@ -144,4 +151,5 @@ GENERIC = re.compile(r"^(?:cac |toan the )?(?:(?:cac )?(?:co quan|don vi|dia phu
 
 def is_generic(name: str) -> bool:
     """'các cơ quan, đơn vị': the letter's addressees, not a body of its own."""
-    return bool(GENERIC.match(key(name) + " "))
+    folded = key(name)
+    return bool(GENERIC.match(folded + " ")) or bool(re.search(r"\bcac cap\b", folded))

@@ -478,7 +478,7 @@ def _report_task(section: Section, context: Context) -> TaskDraft:
 
 def _generic_subject(text: str) -> bool:
     found = subject_phrase(text)
-    return found is not None and all(is_generic(n) for n in split_names(found[0]))
+    return found is not None and any(is_generic(n) for n in split_names(found[0]))
 
 
 def _report_leads(report: list[TaskDraft], others: list[TaskDraft], context: Context) -> None:
