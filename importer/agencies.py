@@ -128,8 +128,9 @@ class Matcher:
         if issuer_key.startswith("ban vi su tien bo phu nu"):
             level = next((lv for lv in LEVEL_WORDS if f" {lv}" in issuer_key), None)
             if level:
-                self.patterns.append(_Pattern(re.compile(
-                    rf"(?<!thanh vien )\bban vi su tien bo phu nu {level}\b(?! thanh vien)"), SECRETARIAT, True))
+                self.patterns.append(_Pattern(re.compile(  # not "thành viên Ban …": members
+                    rf"(?<!thanh vien )\bban vi su tien bo phu nu {level}\b(?! thanh vien)"),
+                    SECRETARIAT, True))
 
     def learn(self, code: str, name: str, place: str | None) -> None:
         """An agency the draft adds: later sentences naming it find it like a registry one

@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from importer.agencies import SECRETARIAT, Matcher, subject
 from importer.header import Found, Header, read_header, reference_sentences
 from importer.layout import Block, Layout, Section, layout_of, plain
+from importer.names import HEADS as NAME_HEADS
+from importer.names import complete, is_collective, is_generic, level_of, split_names
 from importer.references import FoundReference, references_in
 from importer.registry import AgencyFile, Directory, slug
 from importer.source import ImportProblem, read_lines
-from importer.names import HEADS as NAME_HEADS
-from importer.names import complete, is_collective, is_generic, level_of, split_names
-from importer.tasks import (AGENCY_HEADS, Context, TaskDraft, annex_tasks, paragraph_tasks,
-                            tasks_of)
+from importer.tasks import AGENCY_HEADS, Context, TaskDraft, annex_tasks, paragraph_tasks, tasks_of
+from importer.textkey import expand, fold, key
 from importer.timing import title_month
-from importer.textkey import capitalise, expand, fold, key
 from workflow.definitions.fieldreader import CODE_PATTERN
 from workflow.definitions.loader import DOCUMENT_KINDS
 from workflow.definitions.specs import Calendar

@@ -564,7 +564,7 @@ def _title(text: str) -> str:
         text = text[: end.start()]
     if len(text) > TITLE_WIDTH:
         folded = fold(text)
-        clauses = [m.start() for m in SOFT_BREAK.finditer(text) if 30 <= m.start()
+        clauses = [m.start() for m in SOFT_BREAK.finditer(text) if m.start() >= 30
                    and VERBS.match(folded, m.end())]  # ", phối hợp với …": a new clause
         commas = [m.start() for m in SOFT_BREAK.finditer(text) if 30 <= m.start() <= TITLE_WIDTH]
         clauses += [m.start() for m in TIME_BREAK.finditer(text) if m.start() >= 30]

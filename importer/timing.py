@@ -217,7 +217,7 @@ def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
                                           "không ghi ngày: lấy ngày theo lịch"))
             continue
         if len(ordered) == len(dates):
-            pairs = list(zip(ordered, [due for _, due in dates]))
+            pairs = list(zip(ordered, [due for _, due in dates], strict=True))
         else:
             pairs = []
             for position, due in dates:

@@ -267,7 +267,7 @@ def test_scanned_pdf_without_text_is_refused(tmp_path: Path) -> None:
 def test_text_without_structure_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "thu.txt"
     path.write_text("Chào chị,\nHẹn gặp lại vào tuần sau để bàn về hội nghị.\n", "utf-8")
-    assert "không nhận ra cấu trúc văn bản" in refused(path, tmp_path)
+    assert "không tìm thấy nhiệm vụ" in refused(path, tmp_path)
 
 
 def test_binary_text_file_is_refused(tmp_path: Path) -> None:
@@ -485,7 +485,8 @@ def test_unknown_agency_heading_goes_to_the_draft_agency_file(directory, tmp_pat
         2. Ngân hàng Chính sách xã hội huyện
         - Cho phụ nữ nghèo vay vốn.
         """, tmp_path, directory)
-    assert [a.name for a in draft.new_agencies] == ["Ngân hàng Chính sách xã hội huyện"]
+    # completed with the place the directive is from, as the registry names its agencies
+    assert [a.name for a in draft.new_agencies] == ["Ngân hàng Chính sách xã hội huyện Hà Quảng"]
     code = draft.new_agencies[0].code
     assert tasks["i.2.1"].lead == [code]
     written = (tmp_path / "draft.agencies.yaml").read_text(encoding="utf-8")
@@ -733,7 +734,7 @@ def test_task_table_in_markdown(directory, tmp_path: Path) -> None:
     assert tasks["i.i.2"].recurs == ["gender-equality"]
     assert tasks["i.ii.1"].lead == ["hq.xa-thi-tran"]
     assert tasks["i.ii.1"].due == "30/09"
-    assert [a.name for a in draft.new_agencies] == ["Ngân hàng Chính sách xã hội huyện"]
+    assert [a.name for a in draft.new_agencies] == ["Ngân hàng Chính sách xã hội huyện Hà Quảng"]
     assert tasks["i.ii.2"].due is None and tasks["i.ii.2"].recurs == []
 
 
@@ -756,7 +757,9 @@ def test_task_table_in_word(directory, tmp_path: Path) -> None:
     draft = build_draft(path, directory)
     assert [(t.code, t.lead, t.due) for t in draft.tasks] == [
         ("i.1", ["hq.noi-vu"], "30/06/2024"),
-        ("i.2", ["hq.tu-phap", "hq.cong-an"], "05/06/2024")]
+        ("i.2", ["hq.tu-phap", "hq.cong-an"], None)]
+    # a report row is the period's report, due on the row's date
+    assert draft.tasks[1].recurs == [{"period": "h1", "due": "05/06/2024"}]
     assert any("ngày cuối" in note for note in draft.tasks[0].reviews)
 
 
