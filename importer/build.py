@@ -497,5 +497,6 @@ def _fill_missing(draft: Draft, context: Context, layout: Layout) -> None:
 
 
 def _draft_code(draft: Draft) -> str:
-    place = slug(draft.header.place.value or "") or slug(draft.header.issuer.value or "")
+    place = slug(draft.header.place.value or "") or slug(draft.place or "") or \
+        slug(draft.header.issuer.value or "")
     return f"{place or 'van-ban'}-{draft.header.year.value}"

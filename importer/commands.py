@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:  # the CLI starts without loading the importer
-    from importer.build import Draft
+    from importer.build import Draft, Hints
     from importer.writer import Written
 
 from importer import REVIEW
@@ -26,10 +26,19 @@ def register(cli: click.Group) -> None:
                   help="Folder or files with the agencies and the calendar "
                        "(default: definitions/).")
     @click.option("--code", help="The draft directive's code (default: place-year).")
+    @click.option("--year", help="The directive's year, when the text does not "
+                                         "say it (a letter copied from a web page).")
+    @click.option("--issuer", help="The issuing body, when the text has no header.")
+    @click.option("--kind", help="The kind of document: ke-hoach, cong-van, huong-dan, "
+                                 "quyet-dinh, thong-bao, chuong-trinh, chi-thi, thong-tri, "
+                                 "nghi-quyet.")
+    @click.option("--date", "issued", help="The date of issue: dd/mm/yyyy, mm/yyyy or yyyy.")
     @click.option("--force", is_flag=True, help="Replace existing output files.")
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
     def import_command(file: Path, output: Path | None, registry: tuple[Path, ...],
-                       code: str | None, force: bool, as_json: bool) -> None:
+                       code: str | None, year: str | None, issuer: str | None,
+                       kind: str | None, issued: str | None, force: bool,
+                       as_json: bool) -> None:
         """Read a directive (.txt, .md, .docx, PDF with text) and write a draft definition.
 
         Number, date, issuer, title, year, upper directives, tasks with their agencies,
@@ -42,13 +51,27 @@ def register(cli: click.Group) -> None:
 
         paths = list(registry) or [Path("definitions")]
         directory = read_directory(paths)
-        draft = build_draft(file, directory, code)
+        hints = hints_from(year, issuer, kind, issued)
+        draft = build_draft(file, directory, code, hints=hints)
         written = write_draft(draft, directory, output or Path(f"{draft.code}.yaml"), force)
         summary = summarise(draft, written)
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         else:
             click.echo(render(summary))
+
+
+def hints_from(year: str | None, issuer: str | None, kind: str | None,
+               issued: str | None) -> Hints:
+    """The person's own knowledge of the document, as typed (command line or form)."""
+    from importer.build import Hints
+    from importer.source import ImportProblem
+
+    text = (year or "").strip()
+    if text and not (text.isdigit() and len(text) == 4):
+        raise ImportProblem(f"năm '{text[:20]}': cần 4 chữ số, ví dụ 2026")
+    return Hints(int(text) if text else None, (issuer or "").strip() or None,
+                 (kind or "").strip() or None, (issued or "").strip() or None)
 
 
 FIELD_LABELS = {"number": "số", "date": "ngày ban hành", "kind": "loại văn bản",
@@ -83,6 +106,9 @@ def summarise(draft: Draft, written: Written) -> dict[str, Any]:
             reviews.append(f"các nhiệm vụ {', '.join(codes)}: {note}")
     for agency in draft.new_agencies:
         reviews.append(f"{_at(agency.line)}cơ quan mới {agency.code}: {agency.review}")
+    for problem in written.problems:
+        reviews.insert(0, f"dự thảo chưa nạp được (lỗi của chương trình nhập; xin báo kèm văn "
+                          f"bản), đã ghi để sửa tay: {problem}")
     pairs = sum(len(t.lead) + len(t.coordinating) for t in draft.tasks)
     check = [str(p) for p in written.check_paths] + [str(written.directive)] + \
         ([str(written.agencies)] if written.agencies else [])

@@ -68,8 +68,8 @@ def score_document(path: Path, expected: dict[str, Any], directory: Directory) -
         return score
     with tempfile.TemporaryDirectory() as folder:
         try:
-            write_draft(draft, directory, Path(folder) / "draft.yaml")
-            score.add("loads", True)
+            written = write_draft(draft, directory, Path(folder) / "draft.yaml")
+            score.add("loads", not written.problems, "; ".join(written.problems))
         except (ImportProblem, NhiemvuError) as problem:
             score.add("loads", False, str(problem))
     _fields(score, draft, expected)

@@ -33,6 +33,7 @@ class Written:
     directive: Path
     agencies: Path | None
     check_paths: list[Path]  # what `nhiemvu load --check` needs beside the drafts
+    problems: tuple[str, ...] = ()  # why the draft does not load yet (written all the same)
 
 
 def _yaml() -> YAML:
@@ -139,21 +140,36 @@ def agencies_document(draft: Draft) -> CommentedMap | None:
         "`nhiemvu import` lập.\nĐịa chỉ thư là địa chỉ giữ chỗ trên tên miền dành riêng "
         ".example: hãy thay bằng địa chỉ thật.")
     doc["kind"] = "agencies"
-    locality = draft.registry.locality if draft.registry else (draft.header.place.value or "")
+    locality = draft.registry.locality if draft.registry else \
+        (draft.place[:1].upper() + draft.place[1:] if draft.place else
+         draft.header.place.value or "")
     doc["locality"] = locality or "(chưa rõ)"
     agencies = CommentedSeq()
-    domain = slug(draft.header.place.value or "") or "nhiemvu"
+    groups = CommentedSeq()
+    domain = slug(draft.header.place.value or draft.place or "") or "nhiemvu"
     for agency in draft.new_agencies:
-        item = CommentedMap()
-        item["code"] = agency.code
-        item["name"] = agency.name
-        item["level"] = agency.level
-        local = agency.code.split(".", 1)[-1]
-        item["emails"] = _flow([f"{local}@{domain}.example"])
         note = (f"dòng {agency.line}; " if agency.line else "") + f"{REVIEW} {agency.review}"
-        item.yaml_add_eol_comment(note, "code")
+        code = f"{agency.code}-thanh-vien" if agency.group else agency.code
+        item = CommentedMap()
+        item["code"] = code
+        item["name"] = f"{agency.name} (thành viên giữ chỗ)" if agency.group else agency.name
+        item["level"] = agency.level
+        local = code.split(".", 1)[-1]
+        item["emails"] = _flow([f"{local}@{domain}.example"])
+        item.yaml_add_eol_comment(note if not agency.group else
+                                  f"{REVIEW} thay bằng các cơ quan thành viên của nhóm "
+                                  f"{agency.code}", "code")
         agencies.append(item)
+        if agency.group:
+            group = CommentedMap()
+            group["code"] = agency.code
+            group["name"] = agency.name
+            group["members"] = _flow([code])
+            group.yaml_add_eol_comment(note, "code")
+            groups.append(group)
     doc["agencies"] = agencies
+    if groups:
+        doc["groups"] = groups
     return doc
 
 
@@ -198,16 +214,20 @@ def write_draft(draft: Draft, directory: Directory, out: Path, force: bool = Fal
             os.umask(umask)
             os.chmod(name, 0o666 & ~umask)  # mkstemp makes 0600; a definition is a normal file
             temporary[path] = Path(name)
+        problems: tuple[str, ...] = ()
         try:  # exactly `nhiemvu load --check` with the registry already in the database
             load_definitions(list(temporary.values()), directory.registry(),
                              directory.calendars)
         except DefinitionError as exc:
-            raise ImportProblem(f"dự thảo không nạp được (lỗi của chương trình nhập; xin báo "
-                                f"kèm văn bản): {exc}") from None
+            # never lost: written with the loader's problems on top, for a person to mend
+            problems = tuple(str(exc).split("\n"))
+            marked = "".join(f"# {REVIEW} chưa nạp được: {line}\n" for line in problems)
+            Path(temporary[out]).write_text(marked + texts[out], encoding="utf-8")
         for path, name in temporary.items():
             os.replace(name, path)
         temporary.clear()
     finally:
         for name in temporary.values():
             name.unlink(missing_ok=True)
-    return Written(out, agencies_out if agencies is not None else None, directory.paths)
+    return Written(out, agencies_out if agencies is not None else None, directory.paths,
+                   problems)

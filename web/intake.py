@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from importer.build import checked_hints
+from importer.commands import hints_from
 from importer.source import ImportProblem
 from web.context import WebContext, context_of
 from web.dashboard import checked_form, forbidden, scope_of, secretariat
@@ -25,6 +27,7 @@ from workflow.access.scope import Scope
 from workflow.clock import to_local
 from workflow.definitions.store import load_registry
 from workflow.errors import DefinitionError, NhiemvuError
+from workflow.views.labels import DOCUMENT_LABELS
 from workflow.intake.choices import committee_choices
 from workflow.intake.document import blank_document
 from workflow.intake.drafts import (
@@ -93,10 +96,26 @@ async def directives_page(request: Request) -> Response:
 
 # -- upload, paste, or start from nothing ----------------------------------------------
 
+HINT_FIELDS = ("nam", "co_quan", "loai", "ngay")
+
+
 def _upload_page(request: Request, status: int = 200, error: str | None = None,
-                 field: str | None = None, pasted: str = "") -> Response:
+                 field: str | None = None, pasted: str = "",
+                 hints: dict[str, str] | None = None) -> Response:
     return context_of(request).pages.render(request, "intake_upload", {
-        "error": error, "error_field": field, "pasted": pasted}, status)
+        "error": error, "error_field": field, "pasted": pasted,
+        "hints": hints or dict.fromkeys(HINT_FIELDS, ""), "kinds": DOCUMENT_LABELS},
+        status)
+
+
+def _hint_message(message: str) -> str:
+    """The importer's command-line wording ('--year 1800: …') in the form's words."""
+    for option, label in (("--year", "Năm"), ("--issuer", "Cơ quan ban hành"),
+                          ("--kind", "Loại văn bản"), ("--date", "Ngày ban hành"),
+                          ("năm", "Năm")):
+        if message.startswith(option):
+            return f"{label}{message[len(option):]}"
+    return message
 
 
 @secretariat
@@ -117,19 +136,31 @@ async def upload(request: Request) -> Response:
         return ctx.pages.error(request, rejected.status, rejected.title, rejected.message)
     upload = form.get("file")
     pasted = str(form.get("text") or "")
+    given = {name: str(form.get(name) or "")[:200].strip() for name in HINT_FIELDS}
+    try:
+        hints = checked_hints(hints_from(given["nam"], given["co_quan"], given["loai"],
+                                         given["ngay"]))
+    except ImportProblem as problem:
+        message = str(problem)
+        field = "nam" if message.startswith(("năm", "--year")) else \
+            "co_quan" if message.startswith("--issuer") else \
+            "loai" if message.startswith("--kind") else "ngay"
+        return _upload_page(request, 400, _hint_message(message), field, pasted, given)
     if isinstance(upload, UploadFile) and upload.filename:
         name = os.path.basename(upload.filename)[-200:]
         suffix = Path(name).suffix.lower()
         if suffix not in UPLOAD_SUFFIXES:
             return _upload_page(request, 400, "Chỉ nhận tệp .docx, .pdf (có chữ) hoặc .txt; "
-                                              f"tệp «{name}» không phải.", "file")
+                                              f"tệp «{name}» không phải.", "file", pasted,
+                                given)
         data = await upload.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
-            return _upload_page(request, 413, "Tệp lớn hơn 10 MB.", "file")
+            return _upload_page(request, 413, "Tệp lớn hơn 10 MB.", "file", pasted, given)
     elif pasted.strip():
         name, suffix, data = "văn bản dán vào.txt", ".txt", pasted.encode("utf-8")
     else:
-        return _upload_page(request, 400, "Hãy chọn một tệp hoặc dán nội dung văn bản.", "file")
+        return _upload_page(request, 400, "Hãy chọn một tệp hoặc dán nội dung văn bản.", "file",
+                            pasted, given)
     committee, actor = _committee(request), _actor(request)
 
     def run() -> int:
@@ -139,7 +170,8 @@ async def upload(request: Request) -> Response:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
             with write_session(ctx.engine) as session:
-                row = import_file(session, Path(temporary), name, committee, actor, ctx.now())
+                row = import_file(session, Path(temporary), name, committee, actor, ctx.now(),
+                                  hints)
                 assert row.id is not None
                 return row.id
         finally:
@@ -152,7 +184,7 @@ async def upload(request: Request) -> Response:
         message = str(problem).split(": ", 1)[-1] if isinstance(problem, ImportProblem) \
             else "tệp hỏng hoặc không đúng định dạng"
         return _upload_page(request, 400, f"Không đọc được «{name}»: {message}", "file",
-                            pasted)
+                            pasted, given)
     return RedirectResponse(f"/quan-ly/du-thao/{draft_id}", 303)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from importer.build import build_draft
+from importer.build import Hints, build_draft
 from importer.source import read_lines
 from workflow.clock import to_local
 from workflow.definitions.loader import load_definitions
@@ -54,11 +54,11 @@ def source_lines(text: str | None) -> list[tuple[int, str]]:
 
 
 def import_file(session: Session, path: Path, display_name: str, committee: str | None,
-                actor: str, now: datetime) -> DirectiveDraftRow:
+                actor: str, now: datetime, hints: Hints | None = None) -> DirectiveDraftRow:
     """The importer on an uploaded file (matched against the committee's registry in the
     database), saved as a draft; ImportProblem when there is nothing to draft."""
     directory = directory_of(session, committee)
-    draft = build_draft(path, directory)
+    draft = build_draft(path, directory, hints=hints)
     document, notes = imported_document(draft)
     if committee:
         document["committee"] = committee
