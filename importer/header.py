@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from importer.layout import Block
+from importer.layout import Block, merged_rows
 from importer.source import Line
 from importer.textkey import capitalise, clean, expand, key, sentence_case
 
@@ -98,7 +98,7 @@ def header_lines(header: list[Line]) -> list[tuple[int, str]]:
                                    (bare(p) for p in cells[column].split(" // ")) if part)
         table.clear()
 
-    for line in header:
+    for line in merged_rows(header):
         raw = line.text.strip()
         if raw.startswith("|") and raw.count("|") >= 2:
             cells = [c.strip() for c in raw.strip().strip("|").split("|")]
@@ -291,7 +291,9 @@ def _year(title: Found, date: Found) -> Found:
 
 SIGNER_WORDS = (("kt.", "KT."), ("tm.", "TM."), ("tl.", "TL."), ("q.", "Q."),
                 ("chủ tịch", "Chủ tịch"), ("ủy ban", "Ủy ban"), ("trưởng ban", "Trưởng ban"),
-                ("giám đốc", "Giám đốc"))
+                ("giám đốc", "Giám đốc"), ("thường trực", "Thường trực"),
+                ("thường vụ", "Thường vụ"), ("bộ trưởng", "Bộ trưởng"),
+                ("thứ trưởng", "Thứ trưởng"))
 
 
 def _signer(signature: list[Line]) -> Found:

@@ -81,7 +81,7 @@ def plain(text: str) -> str:
     return fold(text).replace("*", "").replace("_", " ").strip(" #")
 
 
-def _merged_rows(lines: list[Line]) -> list[Line]:
+def merged_rows(lines: list[Line]) -> list[Line]:
     """A markdown table row whose cells were split over lines (web crawls) made one line;
     the breaks inside a cell become ' // '."""
     merged: list[Line] = []
@@ -110,7 +110,7 @@ def blocks_of(lines: list[Line]) -> list[Block]:
     blocks: list[Block] = []
     addressing = False  # inside "Kính gửi": each recipient ends at its line's end
     fresh = False
-    for line in _merged_rows(lines):
+    for line in merged_rows(lines):
         raw = line.text.strip()
         hashes = len(raw) - len(raw.lstrip("#"))
         bold = line.bold or bool(re.match(r"^#*\s*\*\*.+\*\*\s*$", raw))

@@ -89,7 +89,7 @@ def sentence_case(text: str) -> str:
     return " ".join(out)
 
 
-UNIT_HEADS = {"sở", "phòng", "ban", "hội", "cục", "chi", "trung", "văn", "ủy"}
+UNIT_HEADS = {"sở", "phòng", "ban", "hội", "cục", "chi", "trung", "văn", "ủy", "bộ", "vụ"}
 
 
 LEVEL_WORDS = {"huyện", "tỉnh", "xã", "quận", "phường", "thị", "trấn", "thành", "phố"}

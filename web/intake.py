@@ -27,7 +27,6 @@ from workflow.access.scope import Scope
 from workflow.clock import to_local
 from workflow.definitions.store import load_registry
 from workflow.errors import DefinitionError, NhiemvuError
-from workflow.views.labels import DOCUMENT_LABELS
 from workflow.intake.choices import committee_choices
 from workflow.intake.document import blank_document
 from workflow.intake.drafts import (
@@ -48,6 +47,7 @@ from workflow.storage.models import (
     DirectiveRow,
     UserRow,
 )
+from workflow.views.labels import DOCUMENT_LABELS
 
 UPLOAD_SUFFIXES = {".docx", ".pdf", ".txt", ".md"}
 MAX_UPLOAD = 10 * 1024 * 1024
