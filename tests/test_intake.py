@@ -551,3 +551,31 @@ def test_hostile_and_broken_uploads_are_refused_and_leave_no_file(
         "csrf": csrf_of(client.get("/quan-ly/co-quan").text), "level": "xa"},
         files={"file": ("bom.xlsx", bomb.getvalue())})
     assert bad.status_code == 400 and "giải nén ra quá lớn" in bad.text
+
+
+def test_a_pasted_letter_without_header_takes_what_the_secretary_knows(
+        app: LiveApp, client: httpx.Client) -> None:
+    """A letter copied from an e-mail from "Kính gửi" on: the year, issuer, kind and date
+    typed in the form fill what the text lacks; a wrong one is shown at its field and
+    nothing is saved."""
+    text = (Path(__file__).parent / "data" / "corpus" /
+            "20-phuong-tan-dinh-2025-cong-van.txt").read_text(encoding="utf-8")
+    page = client.get("/quan-ly/nhap-van-ban")
+    assert 'name="nam"' in page.text and 'name="loai"' in page.text
+    refused = client.post("/quan-ly/nhap-van-ban", data={
+        "csrf": csrf_of(page.text), "text": text, "nam": "1800", "co_quan": "Phường X"})
+    assert refused.status_code == 400
+    assert 'id="nam" name="nam"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert "Năm 1800: cần một năm từ 1990 đến 2100" in refused.text
+    assert 'value="Phường X"' in refused.text  # what she typed is kept
+    assert count(app.engine, DirectiveDraftRow) == 0
+    response = client.post("/quan-ly/nhap-van-ban", data={
+        "csrf": csrf_of(page.text), "text": text, "nam": "2025",
+        "co_quan": "Ủy ban nhân dân phường Tân Định", "loai": "cong-van", "ngay": "05/11/2025"})
+    assert response.status_code == 303, re.findall(r"<li>.*?</li>", response.text)
+    with read_session(app.engine) as session:
+        row = session.scalars(select(DirectiveDraftRow)).one()
+        document = row.document
+    assert (document["year"], document["issuer"], document["date"], document["document"]) == \
+        (2025, "Ủy ban nhân dân phường Tân Định", "05/11/2025", "cong-van")
+    assert len(document["tasks"]) == 3
