@@ -341,6 +341,11 @@ def _recipients(layout: Layout, draft: Draft, matcher: Matcher,
         codes = _codes_for(addressed, draft, matcher, new)
         if codes:
             return codes, None
+    framing = _framing_assignees(layout)
+    if framing:
+        codes = _codes_for(framing, draft, matcher, new)
+        if codes:
+            return codes, "cơ quan thực hiện lấy từ câu 'đề nghị … thực hiện các nội dung sau'"
     closing = _closing_assignees(layout)
     if closing:
         codes = _codes_for(closing, draft, matcher, new)
@@ -388,8 +393,26 @@ def _kinh_gui(layout: Layout) -> list[tuple[str, int]]:
 
 
 CLOSING_ASSIGNEES = re.compile(
-    r"(?:^|[.:;,]\s+)[Đđ]ề nghị\s+(?P<who>.{4,200}?)\s+(?:căn cứ|tổ chức|triển khai|quan tâm|"
+    r"(?:^|[.:;,]\s+)[Đđ]ề nghị\s+(?P<who>[^.;:]{4,200}?)\s+(?:căn cứ|tổ chức|triển khai|quan tâm|"
     r"nghiêm túc|khẩn trương|thực hiện|chỉ đạo)\b")
+
+
+FRAMING = re.compile(
+    r"(?:[Đđ]ề nghị|yêu cầu|hướng dẫn)\s+(?P<who>[^.;:]{4,160}?)\s+(?:căn cứ|tổ chức|triển khai|"
+    r"quan tâm|nghiêm túc|khẩn trương|thực hiện|chỉ đạo)\b[^.;]*?(?:sau|như sau)\s*:\s*$")
+
+
+def _framing_assignees(layout: Layout) -> list[tuple[str, int]]:
+    """'Đề nghị Ủy ban nhân dân các xã, phường thực hiện một số nội dung sau:': the
+    letter's own framing names who does the points below."""
+    for block in reversed(layout.preamble):
+        match = FRAMING.search(block.text)
+        if not match or is_generic(match.group("who")):
+            continue
+        names = split_names(match.group("who"))
+        if names and all(NAME_HEADS.match(key(n)) and len(n.split()) <= 14 for n in names):
+            return [(match.group("who"), block.first)]
+    return []
 
 
 def _closing_assignees(layout: Layout) -> list[tuple[str, int]]:
@@ -429,6 +452,7 @@ def _new_agency(draft: Draft, matcher: Matcher, issuer_level: str | None, name: 
                 line: int | None) -> str:
     """An agency (or, for a collective, a group) the registry lacks, at the level its name
     says, added to the draft's agencies file and learnt for later sentences."""
+    name = re.sub(r"^(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch)\s+(?=các\s)", "", name.strip())
     name = complete(name, draft.place, issuer_level)
     if key(name) in ("cac thanh vien ban", "thanh vien ban") and draft.place:
         name = f"Thành viên Ban Vì sự tiến bộ của phụ nữ {draft.place}"

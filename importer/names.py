@@ -28,9 +28,9 @@ VERBS = re.compile(
     r"tiep tuc|huong dan|chu dong|kiem tra|chi dao|quan tam|bo tri|day manh|nang cao|phat hien|"
     r"xu ly|cung cap|ho tro|tham hoi|treo|pho bien|tong hop|theo doi|giam sat|tu van|"
     r"nam tinh hinh|nam bat|"
-    r"tap huan|can cu|cham soc|ky|gui|trinh|lap|dang ky|boi duong|huong ung|phat dong|"
+    r"tap huan|can cu|cham soc|ky ket|gui|trinh|lap danh sach|lap ke hoach|dang ky|boi duong|huong ung|phat dong|"
     r"vinh danh|bieu duong|thong tin|truyen thong|duy tri|kien toan|danh gia|so ket|"
-    r"tong ket|phan cong|giao|de xuat|tham gia|quan ly|dieu tra|ngan chan|phong ngua|"
+    r"tong ket|phan cong|de xuat|tham gia|quan ly|dieu tra|ngan chan|phong ngua|"
     r"dau tranh|bo sung|cap nhat|uu tien|lua chon|chuan bi|tiep nhan|tra loi|ban hanh)\b")
 # names whose commas and "và" belong to the name ("Sở Văn hóa, Thể thao và Du lịch")
 COMPOUND = re.compile(
@@ -96,7 +96,9 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
         return None
     for verb in VERBS.finditer(folded):
         if verb.start() == 0:
-            return None
+            return None  # "Tổ chức các hoạt động …": a task without a subject
+        if body[verb.start()].isupper():
+            continue  # "Tân Lập", "Giáo dục": part of a name, not a verb
         before = body[: verb.start()].strip(" ,;:")
         if len(before.split()) > 16:
             return None

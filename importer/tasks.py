@@ -133,8 +133,9 @@ def _is_organisation(section: Section, matcher: Matcher) -> bool:
         return False
     if not any(word in key(section.title) for word in ORGANISATION):
         return False
-    named = sum(1 for child in section.children if subject(matcher, _heading(child.title))
-                or _looks_like_agency(child.title))
+    named = sum(1 for child in section.children
+                if subject(matcher, _heading(child.title.partition(":")[0]))
+                or _looks_like_agency(child.title.partition(":")[0]))
     return named * 2 >= len(section.children)
 
 
@@ -149,6 +150,8 @@ def _looks_like_agency(title: str) -> bool:
 
 
 def _heading(title: str) -> str:
+    """'Sở Nội vụ (cơ quan thường trực Ban)' -> 'Sở Nội vụ'."""
+    title = re.sub(r"\s*\([^)]*\)", "", title)
     return re.sub(r"^(?:Đề nghị|Giao)\s+", "", title.strip()).rstrip(" :.")
 
 
@@ -419,10 +422,17 @@ def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
         task.due = {"action_month": codes[0], "anchor": "start"}
         task.reviews.append("kế hoạch cho tháng hành động: hạn là ngày tháng bắt đầu")
         return
-    if one_off and not periodic and codes:  # "… hưởng ứng Tháng hành động; hoàn thành
-        task.reviews.append(f"có hạn {one_off[0].due}: tháng hành động chỉ được nhắc "  # trước"
-                            "đến, không lập lịch theo tháng")
-        codes = []
+    if one_off and not periodic and codes:
+        after = [d for d in one_off if _after_month(d.due or "", codes, context)]
+        reports = key(task.title).startswith(("bao cao", "tong hop bao cao", "gui bao cao"))
+        if len(after) == len(one_off) and not reports:  # "… Tháng hành động; báo cáo kết quả trước 05/7"
+            task.reviews.append(f"hạn {one_off[0].due} sau tháng hành động: là báo cáo kết quả "
+                                "tháng, theo hạn của lịch")
+            one_off = []
+        else:  # "… lễ mít tinh hưởng ứng Tháng hành động; hoàn thành trước ngày 14/11"
+            task.reviews.append(f"có hạn {one_off[0].due}: tháng hành động chỉ được nhắc "
+                                "đến, không lập lịch theo tháng")
+            codes = []
     recurs: list[Any] = list(codes)
     for deadline in periodic:
         entry = {"period": deadline.period, "due": deadline.due} if deadline.due \
@@ -438,6 +448,21 @@ def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
     elif one_off:
         task.reviews.append(f"hạn {one_off[0].due} bên cạnh báo cáo định kỳ: không giữ")
     task.recurs = recurs
+
+
+def _after_month(due: str, codes: list[str], context: Context) -> bool:
+    """A deadline after the action month's last day: its results report."""
+    parts = due.split("/")
+    if len(parts) < 2:
+        return False
+    day, month = int(parts[0]), int(parts[1])
+    for code in codes:
+        action = next((m for m in context.calendar.action_months if m.code == code), None)
+        if action is not None:
+            end_day, end_month = action.end
+            if (month, day) > (end_month, end_day) and month - end_month <= 1:
+                return True
+    return False
 
 
 def _quoted(deadline: Deadline, task: TaskDraft, context: Context) -> bool:
@@ -532,6 +557,8 @@ def _unique(codes: Any) -> list[str]:
 TITLE_WIDTH = 120
 PARTNER_FIRST = re.compile(r"^(?:chủ trì,?\s*)?phối hợp với\s+\S", re.IGNORECASE)
 CLAUSE_END = re.compile(r"\s*[;:]|\.\s|\.$|\s\(")
+GROUNDS = re.compile(r"^căn cứ\s+(?:vào\s+)?(?:chức năng|nhiệm vụ|tình hình|điều kiện)[^;:.]*?,"
+                     r"\s*(?=(?:chủ động\s+)?\w)", re.IGNORECASE)
 LEAD_ROLE = re.compile(r"^chủ trì,?\s+(?!phối hợp)", re.IGNORECASE)
 SOFT_BREAK = re.compile(r",\s|\s(?:nhằm|để|trong đó|đồng thời|thông qua)\s")
 TIME_BREAK = re.compile(r"\s(?:từ ngày|trong thời gian|trước ngày|chậm nhất|trong năm|"
@@ -549,6 +576,9 @@ def _title(text: str) -> str:
         text = text[found[1]:]
     else:
         text = re.sub(r"^(?:Giao|Đề nghị|Yêu cầu)\s+", "", text)
+    grounds = GROUNDS.match(text)
+    if grounds:  # "căn cứ chức năng, nhiệm vụ được giao, triển khai …": the work follows
+        text = text[grounds.end():]
     role = LEAD_ROLE.match(text)
     if role and VERBS.match(fold(text[role.end():])):  # "chủ trì tổ chức …": the work
         text = text[role.end():]
