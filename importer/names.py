@@ -28,7 +28,8 @@ VERBS = re.compile(
     r"tiep tuc|huong dan|chu dong|kiem tra|chi dao|quan tam|bo tri|day manh|nang cao|phat hien|"
     r"xu ly|cung cap|ho tro|tham hoi|treo|pho bien|tong hop|theo doi|giam sat|tu van|"
     r"nam tinh hinh|nam bat|"
-    r"tap huan|can cu|cham soc|ky ket|gui|trinh|lap danh sach|lap ke hoach|dang ky|boi duong|huong ung|phat dong|"
+    r"tap huan|can cu|cham soc|ky ket|gui|trinh|lap danh sach|lap ke hoach|dang ky|"
+    r"boi duong|huong ung|phat dong|"
     r"vinh danh|bieu duong|thong tin|truyen thong|duy tri|kien toan|danh gia|so ket|"
     r"tong ket|phan cong|de xuat|tham gia|quan ly|dieu tra|ngan chan|phong ngua|"
     r"dau tranh|bo sung|cap nhat|uu tien|lua chon|chuan bi|tiep nhan|tra loi|ban hanh)\b")

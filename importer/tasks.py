@@ -425,7 +425,7 @@ def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
     if one_off and not periodic and codes:
         after = [d for d in one_off if _after_month(d.due or "", codes, context)]
         reports = key(task.title).startswith(("bao cao", "tong hop bao cao", "gui bao cao"))
-        if len(after) == len(one_off) and not reports:  # "… Tháng hành động; báo cáo kết quả trước 05/7"
+        if len(after) == len(one_off) and not reports:  # "… Tháng hành động; báo cáo … 05/7"
             task.reviews.append(f"hạn {one_off[0].due} sau tháng hành động: là báo cáo kết quả "
                                 "tháng, theo hạn của lịch")
             one_off = []
