@@ -103,6 +103,8 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
         before = body[: verb.start()].strip(" ,;:")
         if len(before.split()) > 16:
             return None
+        if len(before.split()) < 2:
+            return None  # "Đoàn kiểm tra …": a word, not an agency's name
         words = key(before).split()
         if not words or words[-1] in ("cac", "va", "cua", "voi"):
             continue  # "… và các" is still the list

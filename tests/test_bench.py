@@ -19,6 +19,7 @@ SMALL = {
     "digest": ["--recipients", "60"],
     "exports": ["--rows", "500"],
     "import_drafts": ["--repeat", "1", "--sections", "3", "--bullets", "3", "--communes", "20"],
+    "import_corpus": ["--check"],  # the corpus is small: its goal is checked here too
     "intake": ["--tasks", "20", "--agencies", "20"],
     "web": ["--seconds", "1", "--clients", "1", "--agencies", "20"],
     "province": ["--communes", "2"],
@@ -26,7 +27,7 @@ SMALL = {
     "nation": ["--communes", "3", "--bodies", "5", "--send-seconds", "3"],
 }
 NEEDS_WRK = {"intake", "province", "web", "dashboard"}
-NO_DATABASE = {"import_drafts"}
+NO_DATABASE = {"import_drafts", "import_corpus"}
 
 
 @pytest.mark.parametrize("name", sorted(SMALL))
