@@ -230,10 +230,13 @@ def _mark_layout_tables(blocks: list[Block]) -> None:
         index = end
 
 
-def _closes(block: Block) -> bool:
+def closes(block: Block) -> bool:
     folded = plain(block.text)
     return folded.startswith(CLOSING_STARTS) or (block.text.endswith("./.")
                                                  and block.kind in ("text", "bold"))
+
+
+ATTACHED = {"ke hoach", "chuong trinh", "huong dan", "de an"}  # a plan after the decision
 
 
 def _signs(block: Block) -> bool:
@@ -255,7 +258,7 @@ def layout_of(lines: list[Line]) -> Layout:
                               and "kinh gui" not in fold(blocks[i - 1].text)), None)
     if first_heading is None:  # one paragraph: everything before the closing is preamble
         first_heading = next((i for i, b in enumerate(blocks) if i and (
-            _closes(b) or plain(b.text).startswith("noi nhan"))), len(blocks))
+            closes(b) or plain(b.text).startswith("noi nhan"))), len(blocks))
     header_end = blocks[first_heading].first if first_heading < len(blocks) else \
         (lines[-1].number + 1 if lines else 1)
     header = [line for line in lines if line.number < header_end]
@@ -273,7 +276,7 @@ def layout_of(lines: list[Line]) -> Layout:
         if block.kind == "footnote":
             footnotes.append(block)
             continue
-        if stage == "body" and _closes(block):
+        if stage == "body" and closes(block):
             stage = "closing"
         if stage == "closing" and signature_from is None and _signs(block):
             stage = "signature"
@@ -292,7 +295,8 @@ def layout_of(lines: list[Line]) -> Layout:
                 continue
             stage = "signature"
             signature_from = block.first
-        if stage == "signature" and (folded.startswith("phu luc") or block.kind == "row"):
+        if stage == "signature" and (folded.startswith("phu luc") or block.kind == "row"
+                                     or folded.strip(" .:") in ATTACHED):
             stage = "annex"
             annex_from = block.first
         if stage == "body":
@@ -308,7 +312,7 @@ def layout_of(lines: list[Line]) -> Layout:
     signature = [line for line in lines if signature_from is not None
                  and line.number >= signature_from and clean(line.text)
                  and (annex_from is None or line.number < annex_from)]
-    return Layout(header, preamble, _tree(body), closing, recipients, signature, footnotes,
+    return Layout(header, preamble, tree(body), closing, recipients, signature, footnotes,
                   annex)
 
 
@@ -320,7 +324,7 @@ def _rank(kind: str, label: str) -> float | None:
     return rank
 
 
-def _tree(blocks: list[Block]) -> Section:
+def tree(blocks: list[Block]) -> Section:
     root = Section("root", "", "", 0)
     current = root
     for block in blocks:

@@ -95,13 +95,17 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
     folded = fold(body)
     if not HEADS.match(key(body)):
         return None
+    colon = re.match(r"^([^:;.]{4,200}):\s*(?=\S)", body)  # "Công an tỉnh: chỉ đạo …"
+    if colon and len(colon.group(1).replace(" - ", " ").split()) <= 30 and \
+            all(HEADS.match(key(n)) for n in split_names(colon.group(1))):
+        return colon.group(1).strip(), start + colon.end()
     for verb in VERBS.finditer(folded):
         if verb.start() == 0:
             return None  # "Tổ chức các hoạt động …": a task without a subject
         if body[verb.start()].isupper():
             continue  # "Tân Lập", "Giáo dục": part of a name, not a verb
         before = body[: verb.start()].strip(" ,;:")
-        if len(before.split()) > 16:
+        if len(before.replace(" - ", " ").split()) > 24:
             return None
         if len(before.split()) < 2:
             return None  # "Đoàn kiểm tra …": a word, not an agency's name

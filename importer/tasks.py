@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from importer.agencies import SECRETARIAT, Matcher, partners, subject
-from importer.layout import Block, Section
+from importer.layout import Block, Section, closes, plain, tree
 from importer.names import VERBS, is_generic, split_names, subject_phrase
 from importer.tables import cells_of, column_roles, is_separator, row_due
 from importer.textkey import capitalise, fold, key
@@ -100,6 +100,12 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
                                  f"(dòng {section.line})")
             continue
         tasks += _content(section, context)
+    for task in tasks:  # "Các cơ quan, đơn vị báo cáo kết quả …": everyone's report
+        if not task.report and key(task.title).startswith("bao cao") and \
+                task.lead == list(context.recipients) and \
+                (_generic_subject(task.text) or subject_phrase(task.text) is None) and \
+                not subject(context.matcher, task.text):
+            task.report = True
     _unique_codes(tasks)
     report = [t for t in tasks if t.report]
     if report:
@@ -128,6 +134,15 @@ def _heading_like(title: str, has_items: bool) -> bool:
     return has_items and len(bare) < 70 and not bare.endswith((".", ";"))
 
 
+def _names_agency(title: str, context: Context) -> bool:
+    heading = _heading(title.partition(":")[0])
+    if key(heading).startswith(("cong tac", "hoat dong", "noi dung", "nhiem vu", "giai phap")):
+        return False
+    return bool(subject(context.matcher, heading)) or (
+        _looks_like_agency(heading) and len(heading.split()) <= 14 and not VERBS.search(
+            fold(heading)))
+
+
 def _is_organisation(section: Section, matcher: Matcher) -> bool:
     if section.kind == "root" or not section.children:
         return False
@@ -142,7 +157,7 @@ def _is_organisation(section: Section, matcher: Matcher) -> bool:
 AGENCY_HEADS = re.compile(r"^(?:phong|so|hoi|ban|trung tam|cong an|uy ban|van phong|chi cuc|"
                           r"cuc|dai|benh vien|lien doan|huyen doan|thanh doan|tinh doan|doan|"
                           r"bao hiem|ngan hang|vien kiem sat|toa an|kho bac|chi nhanh|"
-                          r"truong|cac|quan su|bo chi huy)\b")
+                          r"truong|cac|quan su|bo chi huy|tram|dang doan|dang uy|mat tran)\b")
 
 
 def _looks_like_agency(title: str) -> bool:
@@ -192,6 +207,9 @@ def _agency_section(section: Section, context: Context) -> list[TaskDraft]:
 
 def _content(section: Section, context: Context, default: list[str] | None = None
              ) -> list[TaskDraft]:
+    if section.kind != "root" and (section.items or section.children) and \
+            _heading_like(section.title, True) and _names_agency(section.title, context):
+        return _agency_section(section, context)  # "1. Phòng Văn hóa - Xã hội" over its tasks
     tasks = _tasks_in(section, _code(section), context, default=default)
     for child in section.children:
         tasks += _content(child, context, default)
@@ -291,14 +309,22 @@ def annex_tasks(blocks: list[Block], context: Context) -> list[TaskDraft]:
     """The task table of an annex after the signature ("Phụ lục: phân công …"), often
     the only place that names the lead agencies."""
     rows = [block for block in blocks if block.kind == "row"]
-    if not rows:
+    if rows:
+        tasks = _table(rows, "pl", "Phụ lục", context, None)
+        _unique_codes(tasks)
+        return tasks
+    start = next((i for i, b in enumerate(blocks) if b.kind in ("roman", "arabic")), None)
+    if start is None:
         return []
-    tasks = _table(rows, "pl", "Phụ lục", context, None)
-    _unique_codes(tasks)
-    return tasks
+    body: list[Block] = []  # the plan a decision issues, printed after its signature
+    for block in blocks[start:]:
+        if closes(block) or plain(block.text).startswith("noi nhan"):
+            break
+        body.append(block)
+    return tasks_of(tree(body), context)
 
 
-ASKS = re.compile(r"\bđề nghị\s+(?P<rest>.+)$", re.IGNORECASE)
+ASKS = re.compile(r"(?<!theo )\bđề nghị\s+(?!của\b)(?P<rest>.+)$", re.IGNORECASE)
 
 
 def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
@@ -434,6 +460,8 @@ def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
                                 "đến, không lập lịch theo tháng")
             codes = []
     recurs: list[Any] = list(codes)
+    dated = {d.period for d in periodic if d.due}
+    periodic = [d for d in periodic if d.due or d.period not in dated]
     for deadline in periodic:
         entry = {"period": deadline.period, "due": deadline.due} if deadline.due \
             else deadline.period
