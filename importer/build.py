@@ -21,7 +21,15 @@ from importer.names import complete, is_collective, is_generic, level_of, split_
 from importer.references import FoundReference, references_in
 from importer.registry import AgencyFile, Directory, slug
 from importer.source import ImportProblem, read_lines
-from importer.tasks import AGENCY_HEADS, Context, TaskDraft, annex_tasks, paragraph_tasks, tasks_of
+from importer.tasks import (
+    AGENCY_HEADS,
+    Context,
+    TaskDraft,
+    annex_tasks,
+    closing_tasks,
+    paragraph_tasks,
+    tasks_of,
+)
 from importer.textkey import expand, fold, key
 from importer.timing import title_month
 from workflow.definitions.fieldreader import CODE_PATTERN
@@ -119,6 +127,8 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
                       title_month=title_month(header.title.value, calendar))
     draft.tasks = tasks_of(layout.root, context)
     draft.tasks += annex_tasks(layout.annex, context)
+    if draft.tasks:
+        draft.tasks += closing_tasks(layout.closing, context, len(draft.tasks))
     if not draft.tasks:
         draft.tasks = paragraph_tasks(layout.preamble, context)
     if not draft.tasks:

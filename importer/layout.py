@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from importer.source import Line
 from importer.textkey import clean, fold
 
+PART = re.compile(r"^(?P<label>[A-H])\s*[.)]\s+(?P<rest>\S.*)$")  # "A. MỤC TIÊU", "B. NHIỆM VỤ"
+RULE = re.compile(r"^[-_=—–*\s]{3,}$")  # "--------", "___", "* * *": a rule, not a bullet
 ROMAN = re.compile(r"^(?P<label>[IVX]{1,5})\s*[.)]\s*(?P<rest>\S.*)$")
 ARABIC = re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})*)\s*[.)]\s+(?P<rest>\S.*)$")
 LETTER = re.compile(r"^(?P<label>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
@@ -24,7 +26,7 @@ FOOTNOTE = re.compile(r"^(?:<sup>\s*(?P<label>\w+)\s*</sup>|\[\^(?P<label2>\w+)\
                       r"\s*(?P<rest>.*)$")
 PAGE_NUMBER = re.compile(r"^(?:trang\s*)?\d{1,3}$", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?:…]['\"”’)]*$")
-RANKS = {"roman": 1, "arabic": 2, "bold": 3, "letter": 4}
+RANKS = {"part": 0.5, "roman": 1, "arabic": 2, "bold": 3, "letter": 4}
 CLOSING_STARTS = ("tren day", "trong qua trinh", "nhan duoc", "noi nhan")
 
 
@@ -58,7 +60,7 @@ class Section:
         labels: list[str] = []
         node: Section | None = self
         while node is not None and node.kind != "root":
-            if not (labels and labels[-1].startswith(f"{node.label}.")):
+            if node.label and not (labels and labels[-1].startswith(f"{node.label}.")):
                 labels.append(node.label)
             node = node.parent
         return labels[::-1]
@@ -121,7 +123,7 @@ def blocks_of(lines: list[Line]) -> list[Block]:
                                 line.number, line.number))
             continue
         text = clean(raw.lstrip("#"))
-        if not text or PAGE_NUMBER.match(text):
+        if not text or PAGE_NUMBER.match(text) or RULE.match(text):
             continue
         if text.startswith("|") and text.endswith("|") and text.count("|") >= 3:
             blocks.append(Block("row", "", text, line.number, line.number))  # a table row
@@ -173,7 +175,7 @@ def blocks_of(lines: list[Line]) -> list[Block]:
 
 
 def _marker(text: str) -> tuple[str, str, str]:
-    for kind, pattern in (("roman", ROMAN), ("arabic", ARABIC), ("letter", LETTER),
+    for kind, pattern in (("part", PART), ("roman", ROMAN), ("arabic", ARABIC), ("letter", LETTER),
                           ("bullet", BULLET), ("plus", PLUS)):
         match = pattern.match(text)
         if match:
@@ -250,8 +252,8 @@ def layout_of(lines: list[Line]) -> Layout:
     _mark_layout_tables(blocks)
     end = next((i for i, b in enumerate(blocks) if plain(b.text).startswith("noi nhan")),
                len(blocks))
-    first_heading = next((i for i, b in enumerate(blocks[:end]) if b.kind in ("roman", "arabic")),
-                         None)
+    first_heading = next((i for i, b in enumerate(blocks[:end])
+                          if b.kind in ("part", "roman", "arabic")), None)
     if first_heading is None:  # a letter of bullets only: the body opens at its first list
         first_heading = next((i for i, b in enumerate(blocks[:end]) if b.kind in ("bullet", "row")
                               and i and blocks[i - 1].kind in ("text", "bold")

@@ -112,6 +112,7 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
         words = key(before).split()
         if not words or words[-1] in ("cac", "va", "cua", "voi"):
             continue  # "… và các" is still the list
+        before = re.split(r"\s+là\s+", before)[0]  # "Phòng … là cơ quan thường trực, theo dõi"
         return before, start + verb.start()
     return None
 

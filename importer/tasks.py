@@ -22,6 +22,7 @@ from typing import Any
 
 from importer.agencies import SECRETARIAT, Matcher, partners, subject
 from importer.layout import Block, Section, closes, plain, tree
+from importer.names import HEADS as NAME_HEADS
 from importer.names import VERBS, is_generic, split_names, subject_phrase
 from importer.tables import cells_of, column_roles, is_separator, row_due
 from importer.textkey import capitalise, fold, key
@@ -313,7 +314,8 @@ def annex_tasks(blocks: list[Block], context: Context) -> list[TaskDraft]:
         tasks = _table(rows, "pl", "Phụ lục", context, None)
         _unique_codes(tasks)
         return tasks
-    start = next((i for i, b in enumerate(blocks) if b.kind in ("roman", "arabic")), None)
+    start = next((i for i, b in enumerate(blocks) if b.kind in ("part", "roman", "arabic")),
+                 None)
     if start is None:
         return []
     body: list[Block] = []  # the plan a decision issues, printed after its signature
@@ -322,6 +324,23 @@ def annex_tasks(blocks: list[Block], context: Context) -> list[TaskDraft]:
             break
         body.append(block)
     return tasks_of(tree(body), context)
+
+
+def closing_tasks(blocks: list[Block], context: Context, taken: int) -> list[TaskDraft]:
+    """'Các đơn vị báo cáo kết quả thực hiện … trước ngày 20/02/2027./.': a closing line
+    that still asks for dated work is a task."""
+    tasks: list[TaskDraft] = []
+    for block in blocks:
+        folded = plain(block.text)
+        if folded.startswith(CLOSING_WORDS) or not deadlines(block.text, context.calendar)[0]:
+            continue
+        task = _task(f"{taken + len(tasks) + 1}", "", block.first, block.last,
+                     block.text.rstrip("./ "), context, None, fixed=False)
+        tasks.append(task)
+    return tasks
+
+
+CLOSING_WORDS = ("tren day", "trong qua trinh", "nhan duoc", "noi nhan", "tran trong")
 
 
 ASKS = re.compile(r"(?<!theo )\bđề nghị\s+(?!của\b)(?P<rest>.+)$", re.IGNORECASE)
@@ -394,6 +413,8 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
     task = TaskDraft(code, source or "văn bản", lines, _title(text), text)
     mentions = [] if fixed else subject(context.matcher, text)
     named = [] if fixed or mentions else _named_subject(text, first, context)
+    if not fixed and not mentions and not named:
+        named = _trailing_leads(text, first, context)
     if mentions:
         task.lead = _unique(_resolve(m.target, context) for m in mentions)
     elif named:
@@ -417,6 +438,25 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
 
 INSPECTION = re.compile(r"^(?:Tổ chức\s+)?(?:các\s+(?:đoàn|cuộc)\s+)?(?:kiểm tra|giám sát)\b",
                         re.IGNORECASE)
+
+
+TRAILING = re.compile(r"\((?P<who>[^()]{3,160}?)\s+(?:chủ trì|thực hiện|phụ trách)\b[^()]*\)"
+                      r"\s*[.;]?\s*$", re.IGNORECASE)
+
+
+def _trailing_leads(text: str, line: int, context: Context) -> list[str]:
+    """'… về bình đẳng giới (Phòng Văn hóa - Xã hội chủ trì, phối hợp với Hội LHPN xã).'"""
+    match = TRAILING.search(text)
+    if not match:
+        return []
+    who = match.group("who")
+    _, mentions = context.matcher.find(who)
+    if mentions and all(m.named for m in mentions):
+        return _unique(_resolve(m.target, context) for m in mentions)
+    names = [n for n in split_names(who) if not is_generic(n)]
+    if not names or not all(NAME_HEADS.match(key(n)) for n in names):
+        return []
+    return _unique(context.new_agency(name, line) for name in names)
 
 
 def _named_subject(text: str, line: int, context: Context) -> list[str]:
