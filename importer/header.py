@@ -317,6 +317,8 @@ def _signer(signature: list[Line]) -> Found:
         first = first or line.number
         if text.upper() == text and any(c.isalpha() for c in text):
             titles.append(_signer_title(text))
+        elif titles and POST.match(text):  # "Phó Chủ tịch UBND xã" under "TRƯỞNG BAN"
+            titles.append(_signer_title(text.upper()))
         elif len(text.split()) <= 5 and all(w[:1].isupper() for w in text.split()):
             name = text
             break
@@ -324,6 +326,10 @@ def _signer(signature: list[Line]) -> Found:
         return Found(None, None, "không tìm thấy người ký")
     value = ", ".join(titles) + (f" {name}" if name else "")
     return Found(value.strip(), first, None if name else "không có tên người ký")
+
+
+POST = re.compile(r"^(?:Phó\s+|Q\.\s*)?(?:Chủ tịch|Giám đốc|Trưởng|Bí thư|Chánh|Thứ trưởng|"
+                  r"Bộ trưởng)\b.*\b(?:UBND|Ủy ban|Sở|Phòng|Ban|xã|phường|huyện|tỉnh)\b")
 
 
 def _signer_title(text: str) -> str:

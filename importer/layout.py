@@ -254,6 +254,9 @@ def layout_of(lines: list[Line]) -> Layout:
                len(blocks))
     first_heading = next((i for i, b in enumerate(blocks[:end])
                           if b.kind in ("part", "roman", "arabic")), None)
+    if first_heading is None:  # points lettered a), b), c) at the top
+        first_heading = next((i for i, b in enumerate(blocks[:end]) if b.kind == "letter"),
+                             None)
     if first_heading is None:  # a letter of bullets only: the body opens at its first list
         first_heading = next((i for i, b in enumerate(blocks[:end]) if b.kind in ("bullet", "row")
                               and i and blocks[i - 1].kind in ("text", "bold")

@@ -193,7 +193,8 @@ def _agency_section(section: Section, context: Context) -> list[TaskDraft]:
     leads = [_resolve(m.target, context) for m in mentions]
     review = None
     if not leads:
-        leads = [context.new_agency(_heading(section.title), section.line)]
+        names = split_names(_heading(section.title)) or [_heading(section.title)]
+        leads = _unique(context.new_agency(name, section.line) for name in names)
         review = f"'{_heading(section.title)}' chưa có trong danh mục: đã thêm vào tệp " \
                  "cơ quan dự thảo"
     tasks = []
