@@ -101,6 +101,7 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
     lines = read_lines(path)
     layout = layout_of(lines)
     header = read_header(layout.header, layout.preamble, layout.signature)
+    _place_the_issuer(header, layout)
     _apply_hints(header, hints)
     calendar = directory.calendars.get(calendar_code)
     if calendar is None:
@@ -147,6 +148,25 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
 
 
 HINT_DATE = re.compile(r"^(?:(?P<d>\d{1,2})/)?(?:(?P<m>\d{1,2})/)?(?P<y>\d{4})$")
+
+
+def _place_the_issuer(header: Header, layout: Layout) -> None:
+    """'ỦY BAN NHÂN DÂN' alone (a crawl lost the line below it): the level from the body
+    ('UBND tỉnh xây dựng …') and the place from the date line ('Lạng Sơn, ngày …')."""
+    issuer, place = header.issuer.value, header.place.value
+    if not issuer or not place or issuer_place(issuer) or key(place) in key(issuer):
+        return
+    if key(issuer) not in ("uy ban nhan dan", "hoi dong nhan dan"):
+        return
+    short = "UBND" if key(issuer).startswith("uy ban") else "HĐND"
+    for block in layout.preamble:
+        match = re.search(rf"(?:{issuer}|{short})\s+(tỉnh|thành phố|huyện|quận|thị xã|xã|"
+                          r"phường|thị trấn)\b", block.text, re.IGNORECASE)
+        if match:
+            header.issuer = Found(f"{issuer} {match.group(1).lower()} {place}",
+                                  header.issuer.line, "địa bàn lấy từ dòng ngày tháng, cấp "
+                                  "lấy từ phần mở đầu")
+            return
 
 
 def checked_hints(hints: Hints) -> Hints:

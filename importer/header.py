@@ -18,9 +18,9 @@ from importer.textkey import capitalise, clean, expand, key, sentence_case
 NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?)\s*/\s*(?P<code>[^\s,]+)")
 DATE = re.compile(r",\s*ngày\s*(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
                   r"(?P<year>\d{4})", re.IGNORECASE)
-MOTTO = re.compile(r"C[ỘO]NG\s+H[ÒOÀ]+A?\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT\s+NAM)?|"
-                   r"Độc\s+lập\s*-\s*Tự\s+do\s*-\s*Hạnh\s+phúc|^[-_=\s]+$|^VIỆT NAM$",
-                   re.IGNORECASE)
+MOTTO = re.compile(r"(?:C[ỘO]NG\s+)?H[ÒOÀ]+A?\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT\s+NAM)?|"
+                   r"Độc\s+lập\s*-\s*Tự\s+do\s*[-–]\s*Hạnh\s+phúc|^[-_=|\s]+$|^VIỆT NAM$|"
+                   r"^C[ỘO]NG$", re.IGNORECASE)
 # "Công văn số 85-CV/BDVTU ngày 15/6/2023 của Ban Dân vận Tỉnh ủy về việc …": a web page's
 # title line, the only place a copied letter may give its number and date
 PAGE_TITLE = re.compile(

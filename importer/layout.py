@@ -105,7 +105,22 @@ def merged_rows(lines: list[Line]) -> list[Line]:
                 continue
         merged.append(line)
         index += 1
-    return merged
+    return _unfold_signature_rows(merged)
+
+
+def _unfold_signature_rows(lines: list[Line]) -> list[Line]:
+    """'| Nơi nhận: // - Như trên; | TM. ỦY BAN … // Name |': a layout table of the
+    recipients beside the signature, read as the lines a page would show."""
+    out: list[Line] = []
+    for line in lines:
+        raw = line.text.strip()
+        if raw.startswith("|") and "nơi nhận" in raw.lower()[:40]:
+            for cell in raw.strip("|").split("|"):
+                out.extend(Line(line.number, part.strip()) for part in cell.split(" // ")
+                           if part.strip())
+            continue
+        out.append(line)
+    return out
 
 
 def blocks_of(lines: list[Line]) -> list[Block]:
@@ -314,7 +329,7 @@ def layout_of(lines: list[Line]) -> Layout:
             signature_from = block.first
     if signature_from is None and recipients:
         signature_from = recipients[-1].last + 1
-    signature = [line for line in lines if signature_from is not None
+    signature = [line for line in merged_rows(lines) if signature_from is not None
                  and line.number >= signature_from and clean(line.text)
                  and (annex_from is None or line.number < annex_from)]
     return Layout(header, preamble, tree(body), closing, recipients, signature, footnotes,

@@ -31,7 +31,7 @@ VERBS = re.compile(
     r"tap huan|can cu|cham soc|ky ket|gui|trinh|lap danh sach|lap ke hoach|dang ky|"
     r"boi duong|huong ung|phat dong|"
     r"vinh danh|bieu duong|thong tin|truyen thong|duy tri|kien toan|danh gia|so ket|"
-    r"tong ket|phan cong|de xuat|tham gia|quan ly|dieu tra|ngan chan|phong ngua|"
+    r"tong ket|phan cong|de xuat|giup|tham gia|quan ly|dieu tra|ngan chan|phong ngua|"
     r"dau tranh|bo sung|cap nhat|uu tien|lua chon|chuan bi|tiep nhan|tra loi|ban hanh)\b")
 # names whose commas and "và" belong to the name ("Sở Văn hóa, Thể thao và Du lịch")
 COMPOUND = re.compile(
@@ -112,7 +112,8 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
         words = key(before).split()
         if not words or words[-1] in ("cac", "va", "cua", "voi"):
             continue  # "… và các" is still the list
-        before = re.split(r"\s+là\s+", before)[0]  # "Phòng … là cơ quan thường trực, theo dõi"
+        before = re.split(r"\s+là\s+|\s*[-–,(]\s*(?:là\s+)?cơ quan thường trực", before)[0]
+        # "Phòng … là cơ quan thường trực, theo dõi", "Sở … - cơ quan thường trực Ban …"
         return before, start + verb.start()
     return None
 

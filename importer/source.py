@@ -70,6 +70,8 @@ def _text_lines(path: Path, data: bytes) -> list[Line]:
 
 
 def _numbered(text: str) -> list[Line]:
+    if text.count("\\r\\n") + text.count("\\n") >= 3:  # a crawl kept the escapes as text
+        text = text.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\r", "")
     return [Line(number, raw) for number, raw in enumerate(text.splitlines(), start=1)]
 
 

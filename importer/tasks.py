@@ -633,7 +633,7 @@ SOFT_BREAK = re.compile(r",\s|\s(?:nhằm|để|trong đó|đồng thời|thông
 TIME_BREAK = re.compile(r"\s(?:từ ngày|trong thời gian|trước ngày|chậm nhất|trong năm|"
                         r"hằng năm|hàng năm|trong quý|định kỳ|thường xuyên)\s")
 DANGLING = {"và", "của", "về", "với", "cho", "các", "những", "trong", "tại", "để", "nhằm",
-            "theo", "từ", "đến", "là", "được", "có", "hoặc", "như", "trên", "ở", "một", "số"}
+            "theo", "từ", "đến", "là", "được", "có", "hoặc", "như", "trên", "ở", "một"}
 
 
 def _title(text: str) -> str:
@@ -671,6 +671,7 @@ def _title(text: str) -> str:
         text = text[: clauses[0]] if clauses and clauses[0] <= TITLE_WIDTH + 30 else \
             text[: commas[-1]] if commas else text[:TITLE_WIDTH].rsplit(" ", 1)[0]
     words = text.rstrip(" ,.;:").split()
-    while len(words) > 3 and words[-1].lower().strip(",") in DANGLING:
+    while len(words) > 3 and (words[-1].lower().strip(",") in DANGLING or
+                              " ".join(words[-2:]).lower() == "một số"):
         words.pop()
     return " ".join(words).rstrip(" ,.;:-")
