@@ -10,7 +10,7 @@ ending in .pdf.txt is printed to PDF by LibreOffice, as a person would print it.
 from __future__ import annotations
 
 import shutil
-import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,6 +18,9 @@ from docx import Document
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE.parent
+sys.path.insert(0, str(HERE.parents[3]))
+
+from tests.tools import to_pdf  # noqa: E402  (LibreOffice, asked for the one way)
 
 
 def _paragraph(container, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -65,11 +68,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 docx = Path(folder) / f"{stem}.docx"
                 build_docx(markup, docx)
-                office = shutil.which("libreoffice") or "soffice"
-                subprocess.run([office, "--headless", f"-env:UserInstallation=file://{folder}/lo",
-                                "--convert-to", "pdf", "--outdir", folder, str(docx)],
-                               check=True, capture_output=True, timeout=180)
-                shutil.copy(Path(folder) / f"{stem}.pdf", CORPUS / f"{stem}.pdf")
+                shutil.copy(to_pdf(docx, Path(folder)), CORPUS / f"{stem}.pdf")
         else:
             build_docx(markup, CORPUS / f"{markup.stem}.docx")
 
