@@ -387,7 +387,9 @@ def _recipients(layout: Layout, draft: Draft, matcher: Matcher,
         if first in SKIP_RECIPIENTS:
             continue
         entries.append((block.text, block.first))
-    codes = _codes_for(entries, draft, matcher, None)
+    entries = [(text, line) for text, line in entries
+               if not re.search(r"\((?:để\s+)?(?:b/c|báo cáo|t/h|theo dõi)\)", text, re.I)]
+    codes = _codes_for(entries, draft, matcher, new if draft.registry is None else None)
     registry = draft.registry
     if registry is not None:
         groups = [c for c in codes if c in registry.groups]

@@ -16,8 +16,9 @@ from importer.source import Line
 from importer.textkey import capitalise, clean, expand, key, sentence_case
 
 NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?)\s*/\s*(?P<code>[^\s,]+)")
-DATE = re.compile(r",\s*ngày\s*(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
-                  r"(?P<year>\d{4})", re.IGNORECASE)
+DATE = re.compile(r",\s*ngày\s*(?:(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
+                  r"(?P<year>\d{4})|(?P<day2>\d{1,2})\s*[/.-]\s*(?P<month2>\d{1,2})\s*[/.-]\s*"
+                  r"(?P<year2>\d{4}))", re.IGNORECASE)
 MOTTO = re.compile(r"(?:C[ỘO]NG\s+)?H[ÒOÀ]+A?\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT\s+NAM)?|"
                    r"Độc\s+lập\s*-\s*Tự\s+do\s*[-–]\s*Hạnh\s+phúc|^[-_=|\s]+$|^VIỆT NAM$|"
                    r"^C[ỘO]NG$", re.IGNORECASE)
@@ -167,7 +168,9 @@ def read_header(header: list[Line], preamble: list[Block], signature: list[Line]
 
 
 def _date(match: re.Match[str], line: int) -> Found:
-    day, month, year = match.group("day"), match.group("month"), match.group("year")
+    day, month = match.group("day") or match.group("day2"), match.group("month") or \
+        match.group("month2")
+    year = match.group("year") or match.group("year2")
     if day and month:
         return Found(f"{int(day):02d}/{int(month):02d}/{year}", line)
     if month:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from importer.source import Line
 from importer.textkey import clean, fold
 
-PART = re.compile(r"^(?P<label>[A-H])\s*[.)]\s+(?P<rest>\S.*)$")  # "A. MỤC TIÊU", "B. NHIỆM VỤ"
+PART = re.compile(r"^(?:PHẦN\s+(?:THỨ\s+)?)?(?P<label>[A-H]|(?<=PHẦN )[IVX]{1,4}|"
+                  r"(?<=PHẦN THỨ )\w+)\s*[.):]\s*(?P<rest>\S.*)$")  # "A. MỤC TIÊU", "PHẦN I."
 RULE = re.compile(r"^[-_=—–*\s]{3,}$")  # "--------", "___", "* * *": a rule, not a bullet
 ROMAN = re.compile(r"^(?P<label>[IVX]{1,5})\s*[.)]\s*(?P<rest>\S.*)$")
 ARABIC = re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})*)\s*[.)]\s+(?P<rest>\S.*)$")

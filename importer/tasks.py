@@ -232,6 +232,8 @@ def _entries(items: list[Block]) -> tuple[list[Entry], list[Block]]:
             entries.append(Entry(block, block.text, block.last))
         elif block.kind == "plus" and entries and entries[-1].text.rstrip().endswith(":"):
             entries[-1].subs.append(Entry(block, block.text, block.last))
+        elif block.kind == "plus" and (not entries or entries[-1].first.kind == "plus"):
+            entries.append(Entry(block, block.text, block.last))  # "+" used as the bullet
         elif entries:
             target = entries[-1].subs[-1] if entries[-1].subs else entries[-1]
             target.text = f"{target.text} {block.text}"
@@ -413,11 +415,11 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
     lines = f"{first}" if first == last else f"{first}-{last}"
     task = TaskDraft(code, source or "văn bản", lines, _title(text), text)
     mentions = [] if fixed else subject(context.matcher, text)
-    named = [] if fixed or mentions else _named_subject(text, first, context)
+    named = [] if fixed else _named_subject(text, first, context)
     if not fixed and not mentions and not named:
         named = _trailing_leads(text, first, context)
     if mentions:
-        task.lead = _unique(_resolve(m.target, context) for m in mentions)
+        task.lead = _unique([*(_resolve(m.target, context) for m in mentions), *named])
     elif named:
         task.lead = named
     elif INSPECTION.match(text) and context.secretariat and not fixed:
@@ -465,7 +467,8 @@ def _named_subject(text: str, line: int, context: Context) -> list[str]:
     found = subject_phrase(text)
     if found is None:
         return []
-    names = [n for n in split_names(found[0]) if not is_generic(n)]
+    names = [n for n in split_names(found[0]) if not is_generic(n)
+             and not context.matcher.find(n)[1]]  # the ones the registry knows are mentions
     return _unique(context.new_agency(name, line) for name in names)
 
 
@@ -648,6 +651,11 @@ def _title(text: str) -> str:
     grounds = GROUNDS.match(text)
     if grounds:  # "căn cứ chức năng, nhiệm vụ được giao, triển khai …": the work follows
         text = text[grounds.end():]
+    elif re.match(r"^căn cứ\s", text, re.IGNORECASE):  # "căn cứ Kế hoạch xây dựng …"
+        verb = next((m for m in VERBS.finditer(fold(text), 8)
+                     if text[m.start()].islower() and m.start() < 90), None)
+        if verb is not None:
+            text = text[verb.start():]
     role = LEAD_ROLE.match(text)
     if role and VERBS.match(fold(text[role.end():])):  # "chủ trì tổ chức …": the work
         text = text[role.end():]
