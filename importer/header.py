@@ -15,11 +15,11 @@ from importer.layout import Block, merged_rows
 from importer.source import Line
 from importer.textkey import capitalise, clean, expand, key, sentence_case
 
-NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?)\s*/\s*(?P<code>[^\s,]+)")
+NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?(?:-[A-ZĐ]{1,5})?)\s*/\s*(?P<code>[^\s,]+)")
 DATE = re.compile(r",\s*ngày\s*(?:(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
                   r"(?P<year>\d{4})|(?P<day2>\d{1,2})\s*[/.-]\s*(?P<month2>\d{1,2})\s*[/.-]\s*"
                   r"(?P<year2>\d{4}))", re.IGNORECASE)
-MOTTO = re.compile(r"(?:C[ỘO]NG\s+)?H[ÒOÀ]+A?\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT\s+NAM)?|"
+MOTTO = re.compile(r"ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM|(?:C[ỘO]NG\s+)?H[ÒOÀ]+A?\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT\s+NAM)?|"
                    r"Độc\s+lập\s*-\s*Tự\s+do\s*[-–]\s*Hạnh\s+phúc|^[-_=|\s]+$|^VIỆT NAM$|"
                    r"^C[ỘO]NG$", re.IGNORECASE)
 # "Công văn số 85-CV/BDVTU ngày 15/6/2023 của Ban Dân vận Tỉnh ủy về việc …": a web page's
@@ -243,6 +243,11 @@ def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
     return Found(None, None, "không tìm thấy trích yếu")
 
 
+def _party_case(parent: str) -> str:
+    """'đảng ủy xã Tam Nông' -> 'Đảng ủy xã Tam Nông' as a body's name is written."""
+    return parent[:1].upper() + parent[1:]
+
+
 def _upper_expanded(text: str) -> str:
     for short, long in UPPER_ABBREVIATIONS:
         text = re.sub(rf"\b{short}\b", long, text)
@@ -266,8 +271,9 @@ def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
     if lower is not None:  # "UBND TỈNH CAO BẰNG" over "SỞ LAO ĐỘNG…": the lower unit issues
         unit = sentence_case(" ".join(block[lower:]))
         parent = sentence_case(" ".join(block[:lower]))
-        if BODY_OF.match(unit):
-            return Found(f"{unit} {parent}", first)
+        if BODY_OF.match(unit) or re.match(r"^(?:Đảng ủy|Tỉnh ủy|Huyện ủy|Thành ủy|Đảng bộ)\b",
+                                           parent, re.IGNORECASE):
+            return Found(f"{unit} {_party_case(parent)}", first)
         place = re.search(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)\b.*$", parent)
         if place and not re.search(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã)\b", unit):
             unit = f"{unit} {place.group(0)}"
@@ -308,6 +314,10 @@ def _signer(signature: list[Line]) -> Found:
         text = bare(line.text)
         if not text or re.match(r"^[(\[]?\s*(?:đã ký|đã kí|ký|kí)\b", text, re.IGNORECASE):
             continue
+        beside = re.split(r"\s{3,}", line.text.strip())
+        if text.startswith(("-", "+", "•")) and len(beside) > 1 and \
+                bare(beside[-1]).upper() == bare(beside[-1]):
+            text = bare(beside[-1])  # "- Lưu: VT.          KT. CHỦ TỊCH"
         if text.startswith(("-", "+", "•")):  # a recipient printed beside the signature
             trailing = re.search(r"Lưu\s*:?.*?\.\s+(?P<name>[A-ZĐÀ-Ỹ]\S*(?:\s+[A-ZĐÀ-Ỹ]\S*)"
                                  r"{1,4})$", text)
@@ -337,7 +347,7 @@ POST = re.compile(r"^(?:Phó\s+|Q\.\s*)?(?:Chủ tịch|Giám đốc|Trưởng|B
 
 def _signer_title(text: str) -> str:
     text = _upper_expanded(text)
-    text = re.sub(r"^(K/?T|TM|TL|Q)\s*[./]?\s*", lambda m: m.group(1).replace("/", "")
+    text = re.sub(r"^(K/?T|T/?M|T/?L|Q)\s*[./]?\s*", lambda m: m.group(1).replace("/", "")
                   + ". ", text)
     lowered = text.lower()
     lowered = lowered[:1].upper() + lowered[1:]

@@ -260,7 +260,7 @@ ATTACHED = {"ke hoach", "chuong trinh", "huong dan", "de an"}  # a plan after th
 def _signs(block: Block) -> bool:
     """'KT. CHỦ TỊCH', 'K/T TRƯỞNG BAN', 'TM. ỦY BAN NHÂN DÂN': a signature opens."""
     text = clean(block.text).replace("*", "").strip()
-    return bool(re.match(r"^(?:K/?T|TM|TL|Q)\s*[.:/]?\s+\S", text)) and text.upper() == text
+    return bool(re.match(r"^(?:K/?T|T/?M|T/?L|Q)\s*[.:/]?\s+\S", text)) and text.upper() == text
 
 
 def layout_of(lines: list[Line]) -> Layout:
@@ -330,6 +330,11 @@ def layout_of(lines: list[Line]) -> Layout:
             signature_from = block.first
     if signature_from is None and recipients:
         signature_from = recipients[-1].last + 1
+    if signature_from is not None:  # "- Lưu: VT.          KT. CHỦ TỊCH": printed beside
+        by_number = {line.number: line.text for line in lines}
+        while re.search(r"\S\s{3,}(?:K/?T|T/?M|T/?L|Q)\.?\s+[A-ZĐ]",
+                        by_number.get(signature_from - 1, "")):
+            signature_from -= 1
     signature = [line for line in merged_rows(lines) if signature_from is not None
                  and line.number >= signature_from and clean(line.text)
                  and (annex_from is None or line.number < annex_from)]

@@ -20,7 +20,7 @@ HEADS = re.compile(
     r"ngan hang|vien kiem sat|toa an|kho bac|chi nhanh|truong|quan su|bo chi huy|bo|"
     r"thanh vien|dang doan|dang uy|tram|thon|khu pho|to dan pho|ap|ban|cong chuc|"
     r"mat tran|hoi dong|co quan|don vi|dia phuong|to chuc|nganh|chi hoi|doan the|"
-    r"thu truong|truong ban|lanh dao|chu tich|bi thu|thuong truc|ubnd)\b")
+    r"thu truong|truong ban|lanh dao|chu tich|bi thu|thuong truc|ubnd|chi bo|dang bo)\b")
 # the verbs a task opens with, once its agencies have been named
 VERBS = re.compile(
     r"\b(?:chu tri|phoi hop|to chuc|trien khai|tuyen truyen|xay dung|thuc hien|tham muu|"

@@ -30,6 +30,9 @@ from importer.timing import Deadline, action_months, deadlines, planning_only
 from workflow.definitions.specs import Calendar
 
 OBJECTIVES = ("muc dich", "yeu cau", "muc tieu", "quan diem", "can cu")
+# headings that describe rather than assign: the period, the theme, what to say and how
+DESCRIBES = ("thoi gian", "chu de", "thong diep", "khau hieu", "doi tuong", "pham vi",
+             "y nghia", "noi dung tuyen truyen", "hinh thuc", "chi tieu")
 ORGANISATION = ("to chuc thuc hien", "phan cong", "trach nhiem")
 BUDGET = ("kinh phi",)
 REPORTING = ("bao cao",)
@@ -87,6 +90,11 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
         if section.kind != "root" and any(word in title for word in OBJECTIVES):
             context.notes.append(f"{name} {section.title}: mục đích, yêu cầu, không phải "
                                  f"nhiệm vụ (dòng {section.line})")
+            continue
+        if section.kind != "root" and title.startswith(DESCRIBES) and \
+                _heading_like(section.title, True):
+            context.notes.append(f"{name} {section.title}: phần mô tả, không phải nhiệm vụ "
+                                 f"(dòng {section.line})")
             continue
         if section in organisation:
             for child in section.children:
@@ -166,9 +174,10 @@ def _looks_like_agency(title: str) -> bool:
 
 
 def _heading(title: str) -> str:
-    """'Sở Nội vụ (cơ quan thường trực Ban)' -> 'Sở Nội vụ'."""
+    """'Sở Nội vụ (cơ quan thường trực Ban)' -> 'Sở Nội vụ'; 'Đối với Sở Nội vụ:' too."""
     title = re.sub(r"\s*\([^)]*\)", "", title)
-    return re.sub(r"^(?:Đề nghị|Giao)\s+", "", title.strip()).rstrip(" :.")
+    return re.sub(r"^(?:Đề nghị|Giao|Đối với|Trách nhiệm của)\s+", "", title.strip(),
+                  flags=re.IGNORECASE).rstrip(" :.")
 
 
 def _join(*parts: object) -> str:
