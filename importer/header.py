@@ -15,7 +15,8 @@ from importer.layout import Block, merged_rows
 from importer.source import Line
 from importer.textkey import capitalise, clean, expand, key, sentence_case
 
-NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?(?:-[A-ZĐ]{1,5})?)\s*/\s*(?P<code>[^\s,]+)")
+NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?(?:-[A-ZĐ]{1,5})?)\s*/\s*"
+                    r"(?P<code>[^\s,]+)")  # "Số: 37/KH-UBND", "Số 12-HD/BTGDV"
 DATE = re.compile(r",\s*ngày\s*(?:(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
                   r"(?P<year>\d{4})|(?P<day2>\d{1,2})\s*[/.-]\s*(?P<month2>\d{1,2})\s*[/.-]\s*"
                   r"(?P<year2>\d{4}))", re.IGNORECASE)
