@@ -20,7 +20,8 @@ NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?(?:-[A-ZĐ]{1,5})?)\s*/
 DATE = re.compile(r",\s*ngày\s*(?:(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
                   r"(?P<year>\d{4})|(?P<day2>\d{1,2})\s*[/.-]\s*(?P<month2>\d{1,2})\s*[/.-]\s*"
                   r"(?P<year2>\d{4}))", re.IGNORECASE)
-MOTTO = re.compile(r"ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM|(?:C[ỘO]NG\s+)?H[ÒOÀ]+A?\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT\s+NAM)?|"
+MOTTO = re.compile(r"ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM|"
+                   r"(?:C[ỘO]NG\s+)?H[ÒOÀ]+A?\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT\s+NAM)?|"
                    r"Độc\s+lập\s*-\s*Tự\s+do\s*[-–]\s*Hạnh\s+phúc|^[-_=|\s]+$|^VIỆT NAM$|"
                    r"^C[ỘO]NG$", re.IGNORECASE)
 # "Công văn số 85-CV/BDVTU ngày 15/6/2023 của Ban Dân vận Tỉnh ủy về việc …": a web page's
