@@ -134,6 +134,52 @@ def _is_report(section: Section) -> bool:
                             "gui bao cao"))
 
 
+def _attributed(section: Section, items: list[Block], attributes: list[Block], code: str,
+                context: Context, default: list[str] | None) -> TaskDraft:
+    """'1. Tổ chức Lễ phát động' over '- Đơn vị chủ trì: …', '- Đơn vị phối hợp: …',
+    '- Thời gian thực hiện: …': one task, its agencies and time from those lines."""
+    text = " ".join([section.title] + [b.text for b in items if b not in attributes])
+    last = max([section.line] + [b.last for b in items])
+    task = _task(code, _source(section), section.line, last, text.strip(), context, default,
+                 fixed=False)
+    leads: list[str] = []
+    partners_of: list[str] = []
+    for block in attributes:
+        match = ATTRIBUTE.match(block.text)
+        assert match is not None
+        name, value = key(match["name"]), match["value"].rstrip(" .;")
+        if name.startswith(("thoi gian", "thoi han", "tien do")):
+            _timing(task, context, f"{task.text} (trước ngày {value})" if re.match(
+                r"^\d", value) else f"{task.text} ({value})")
+            if task.due is None and not task.recurs:
+                due, review = row_due(value)
+                if due is not None and not any(m.code for m in action_months(
+                        value, context.calendar, context.title_month)):
+                    task.due = due
+                    if review:
+                        task.reviews.append(review)
+        elif "chu tri" in name or "thuc hien" in name:
+            leads += _agencies_in(value, block.first, context)
+        elif "phoi hop" in name:
+            partners_of += _agencies_in(value, block.first, context)
+    if leads:
+        task.lead = _unique(leads)
+        task.reviews = [r for r in task.reviews if r != context.recipients_review]
+    task.coordinating = [c for c in _unique(partners_of + task.coordinating)
+                         if c not in task.lead]
+    return task
+
+
+def _agencies_in(value: str, line: int, context: Context) -> list[str]:
+    _, mentions = context.matcher.find(value)
+    found = [_resolve(m.target, context) for m in mentions if m.named]
+    for name in split_names(value):
+        if not context.matcher.find(name)[1] and not is_generic(name) and \
+                NAME_HEADS.match(key(name)):
+            found.append(context.new_agency(name, line))
+    return _unique(found)
+
+
 def _heading_like(title: str, has_items: bool) -> bool:
     """'1. Công tác tuyên truyền' over its paragraphs is a heading; '2. Đẩy mạnh thông
     tin, truyền thông về …' standing alone is a task."""
@@ -145,7 +191,9 @@ def _heading_like(title: str, has_items: bool) -> bool:
 
 def _names_agency(title: str, context: Context) -> bool:
     heading = _heading(title.partition(":")[0])
-    if key(heading).startswith(("cong tac", "hoat dong", "noi dung", "nhiem vu", "giai phap")):
+    if re.sub(r"^cac ", "", key(heading)).startswith((
+            "cong tac", "hoat dong", "noi dung", "nhiem vu", "giai phap", "to chuc thuc hien",
+            "phan cong", "trach nhiem", "ke hoach", "chuong trinh", "bao cao", "che do")):
         return False
     return bool(subject(context.matcher, heading)) or (
         _looks_like_agency(heading) and len(heading.split()) <= 14 and not VERBS.search(
@@ -385,8 +433,12 @@ def _cell(cells: list[str], column: dict[str, int], role: str) -> str:
 
 def _listed(items: list[Block], section: Section, code: str, context: Context,
             default: list[str] | None, fixed: bool) -> list[TaskDraft]:
-    entries, intro = _entries(items)
     source = _source(section)
+    attributes = [b for b in items if b.kind in ("bullet", "plus") and ATTRIBUTE.match(b.text)]
+    if attributes and section.kind != "root" and not section.children and all(
+            ATTRIBUTE.match(b.text) for b in items if b.kind in ("bullet", "plus")):
+        return [_attributed(section, items, attributes, code, context, default)]
+    entries, intro = _entries(items)
     if not entries:
         sentence = section.kind != "root" and not section.children and \
             not _heading_like(section.title, bool(intro))
@@ -452,8 +504,14 @@ INSPECTION = re.compile(r"^(?:Tổ chức\s+)?(?:các\s+(?:đoàn|cuộc)\s+)?(?
                         re.IGNORECASE)
 
 
-TRAILING = re.compile(r"\((?P<who>[^()]{3,160}?)\s+(?:chủ trì|thực hiện|phụ trách)\b[^()]*\)"
-                      r"\s*[.;]?\s*$", re.IGNORECASE)
+TRAILING = re.compile(r"\((?:(?P<who>[^()]{3,160}?)\s+(?:chủ trì|thực hiện|phụ trách)\b[^()]*|"
+                      r"\s*(?:(?:cơ quan|đơn vị)\s+)?(?:chủ trì|thực hiện)\s*:\s*(?P<who2>[^;()]+)"
+                      r"(?:;\s*phối hợp\s*:\s*(?P<with>[^;()]+))?[^()]*)\)\s*[.;]?\s*$",
+                      re.IGNORECASE)
+ATTRIBUTE = re.compile(
+    r"^(?P<name>(?:cơ quan|đơn vị|bộ phận)\s+(?:chủ trì|thực hiện|phối hợp|thường trực)|chủ trì|"
+    r"phối hợp|thời gian(?:\s+thực hiện|\s+hoàn thành)?|thời hạn|tiến độ|sản phẩm|kinh phí)"
+    r"\s*:\s*(?P<value>.+)$", re.IGNORECASE)
 
 
 def _trailing_leads(text: str, line: int, context: Context) -> list[str]:
@@ -461,7 +519,7 @@ def _trailing_leads(text: str, line: int, context: Context) -> list[str]:
     match = TRAILING.search(text)
     if not match:
         return []
-    who = match.group("who")
+    who = match.group("who") or match.group("who2")
     _, mentions = context.matcher.find(who)
     if mentions and all(m.named for m in mentions):
         return _unique(_resolve(m.target, context) for m in mentions)
