@@ -21,7 +21,7 @@ RULE = re.compile(r"^[-_=—–*\s]{3,}$")  # "--------", "___", "* * *": a rule
 ROMAN = re.compile(r"^(?P<label>[IVX]{1,5})\s*[.)]\s*(?P<rest>\S.*)$")
 ARABIC = re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})*)\s*[.)]\s+(?P<rest>\S.*)$")
 LETTER = re.compile(r"^(?P<label>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
-BULLET = re.compile(r"^(?:[-–•]\s*|\*\s+)(?P<rest>\S.*)$")
+BULLET = re.compile(r"^(?:[-–•✓✔►▪◦■●○➢❖]\s*|\*\s+)(?P<rest>\S.*)$")
 PLUS = re.compile(r"^\+\s*(?P<rest>\S.*)$")
 FOOTNOTE = re.compile(r"^(?:<sup>\s*(?P<label>\w+)\s*</sup>|\[\^(?P<label2>\w+)\]:)"
                       r"\s*(?P<rest>.*)$")

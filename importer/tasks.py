@@ -134,6 +134,13 @@ def _is_report(section: Section) -> bool:
                             "gui bao cao"))
 
 
+def _inherit_months(task: TaskDraft, months: list[str]) -> None:
+    """A bullet under "Các hoạt động hưởng ứng Tháng hành động …:" belongs to that month."""
+    if months and task.due is None and not task.recurs:
+        task.recurs = list(dict.fromkeys(months))
+        task.reviews.append("tháng hành động lấy theo tiêu đề của mục")
+
+
 def _attributed(section: Section, items: list[Block], attributes: list[Block], code: str,
                 context: Context, default: list[str] | None) -> TaskDraft:
     """'1. Tổ chức Lễ phát động' over '- Đơn vị chủ trì: …', '- Đơn vị phối hợp: …',
@@ -419,6 +426,10 @@ def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
         rest = re.sub(r"^(?:(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch)\s+)?", "", match["rest"])
         found = subject_phrase(rest)
         text = capitalise(rest[found[1]:]) if found else capitalise(rest)
+        dated = [d for d in deadlines(text, context.calendar)[0] if d.due and d.due.count("/") == 2]
+        probe = TaskDraft("", "", "", "", text)
+        if dated and all(_quoted(d, probe, context) for d in dated):
+            continue  # "… đã có Công văn … đề nghị … trước ngày 10/6/2026": quoted, past
         task = _task(str(len(tasks) + 1), "", block.first, block.last, text, context,
                      None, fixed=True)
         task.reviews.append("văn bản không chia mục: yêu cầu của đoạn văn được coi là nhiệm vụ")
@@ -457,16 +468,23 @@ def _listed(items: list[Block], section: Section, code: str, context: Context,
         context.notes.append(f"{source}: đoạn trước gạch đầu dòng đầu tiên được coi là lời "
                              f"dẫn, không phải nhiệm vụ (dòng {intro[0].first})")
     tasks = []
+    heading_months = [m.code for m in action_months(section.title, context.calendar)
+                      if m.code] if section.kind != "root" else []
     for number, entry in enumerate(entries, start=1):
         if entry.subs:
+            entry_months = [m.code for m in action_months(entry.text, context.calendar)
+                            if m.code]
             for sub_number, sub in enumerate(entry.subs, start=1):
-                tasks.append(_task(_join(code, number, sub_number), source, sub.first.first,
-                                   sub.last_line, sub.text, context, default, fixed))
+                task = _task(_join(code, number, sub_number), source, sub.first.first,
+                             sub.last_line, sub.text, context, default, fixed)
+                _inherit_months(task, entry_months or heading_months)
+                tasks.append(task)
             continue
         task = _task(_join(code, number), source, entry.first.first, entry.last_line,
                      entry.text, context, default, fixed)
         if entry.merged:
             task.reviews.append("gạch đầu dòng sau nói rõ nội dung nhiệm vụ này: đã gộp vào")
+        _inherit_months(task, heading_months)
         tasks.append(task)
     return tasks
 
@@ -497,7 +515,38 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
                                             for m in partners(context.matcher, text))
                          if c not in task.lead]
     _timing(task, context)
+    _inline_attributes(task, text, first, context)
     return task
+
+
+SPAN = re.compile(r"\btừ\b.*\bđến\b", re.IGNORECASE)  # a period of activity, not a due date
+INLINE_ATTRIBUTE = re.compile(
+    r"(?:^|[.;]\s+)(?P<name>(?:cơ quan|đơn vị)\s+(?:chủ trì|thực hiện|phối hợp)|thời gian"
+    r"(?:\s+thực hiện|\s+hoàn thành)?)\s*:\s*(?P<value>[^;]+?)(?=\.\s|;|\.?$)", re.IGNORECASE)
+
+
+def _inline_attributes(task: TaskDraft, text: str, line: int, context: Context) -> None:
+    """'… của xã. Cơ quan chủ trì: Phòng Văn hóa - Xã hội. Thời gian: Quý II/2026.'"""
+    leads: list[str] = []
+    with_: list[str] = []
+    for match in INLINE_ATTRIBUTE.finditer(text):
+        name, value = key(match["name"]), match["value"].strip(" .")
+        if name.startswith("thoi gian"):
+            if task.due is None and not task.recurs and not SPAN.search(value):
+                due, review = row_due(value)
+                if due is not None:
+                    task.due = due
+                    if review:
+                        task.reviews.append(review)
+        elif "phoi hop" in name:
+            with_ += _agencies_in(value, line, context)
+        else:
+            leads += _agencies_in(value, line, context)
+    if leads:
+        task.lead = _unique(leads)
+        task.reviews = [r for r in task.reviews if r != context.recipients_review]
+    if with_:
+        task.coordinating = [c for c in _unique(task.coordinating + with_) if c not in task.lead]
 
 
 INSPECTION = re.compile(r"^(?:Tổ chức\s+)?(?:các\s+(?:đoàn|cuộc)\s+)?(?:kiểm tra|giám sát)\b",

@@ -153,7 +153,9 @@ def report_periods(calendar: Calendar) -> dict[str, str]:
 
 
 DUE_AT = re.compile(
-    r"(?:trước|chậm nhất(?:\s+là)?|hạn(?:\s+chót)?|không quá|trong)\s+(?:ngày\s+)?"
+    r"(?:trước|chậm nhất(?:\s+là)?|hạn(?:\s+chót)?|không quá|trong)\s+"
+    r"(?:\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}(?:\s*phút)?)?,?\s+)?"  # "trước 16 giờ 00 ngày …"
+    r"(?:ngày\s+)?"
     r"(?:(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})(?:\s*[/.\-]\s*(?P<y>\d{4}))?"
     r"|(?P<d2>\d{1,2})\s+tháng\s+(?P<m2>\d{1,2})(?:\s+năm\s+(?P<y2>\d{4}))?)"
     r"(?P<more>(?:\s*(?:,|và)\s*(?:ngày\s+)?\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?)*)",
