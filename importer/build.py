@@ -517,6 +517,7 @@ LEVEL_WORDS = {"xa": "xã", "huyen": "huyện", "tinh": "tỉnh", "trung-uong": 
 
 
 YEAR_WORDS = re.compile(r"\bnăm\s+(\d{4})\b")
+DATED = re.compile(r"\b\d{1,2}/\d{1,2}/(\d{4})\b")
 
 
 def _fill_missing(draft: Draft, context: Context, layout: Layout) -> None:
@@ -526,13 +527,14 @@ def _fill_missing(draft: Draft, context: Context, layout: Layout) -> None:
     if header.year.value is None:
         text = " ".join(b.text for b in layout.preamble) + " " + \
             " ".join(t.text for t in draft.tasks)
-        years = YEAR_WORDS.findall(text)
+        years = YEAR_WORDS.findall(text) + DATED.findall(text)
         if years:
             common = max(sorted(set(years)), key=years.count)
             header.year = Found(common, None, f"năm lấy theo nội dung ('năm {common}')")
         else:
             header.year = Found(str(datetime.date.today().year), None,
                                 "văn bản không ghi năm: lấy năm hiện tại")
+    _drop_earlier_years(draft, int(header.year.value or 0))
     if header.number.value is None:
         header.number = Found("/", None, "không có dòng 'Số:': chưa rõ số văn bản")
     if header.date.value is None:
@@ -551,6 +553,22 @@ def _fill_missing(draft: Draft, context: Context, layout: Layout) -> None:
                 task.lead = [draft.secretariat.value] if draft.secretariat.value else \
                     [context.new_agency("Cơ quan thường trực", None)]
             task.reviews.append("nhiệm vụ này không nêu cơ quan thực hiện")
+
+
+def _drop_earlier_years(draft: Draft, year: int) -> None:
+    """A date of an earlier year than the directive's is quoted, not asked (the loader
+    would refuse it as before the issue date)."""
+    def earlier(due: object) -> bool:
+        return isinstance(due, str) and due.count("/") == 2 and int(due[-4:]) < year
+
+    for task in draft.tasks:
+        kept = [e for e in task.recurs if not (isinstance(e, dict) and earlier(e.get("due")))]
+        dropped = len(task.recurs) - len(kept)
+        if earlier(task.due):
+            task.due, dropped = None, dropped + 1
+        if dropped:
+            task.recurs = kept
+            task.reviews.append(f"hạn của năm trước năm {year}: là trích dẫn, không lập lịch")
 
 
 def _draft_code(draft: Draft) -> str:

@@ -233,3 +233,31 @@ def test_cli_takes_the_hints_and_refuses_bad_ones_in_one_line(tmp_path: Path) ->
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1 and "cần 4 chữ số" in refused.stderr
     assert list(bad.iterdir()) == []
+
+
+def test_fragments_of_documents_never_crash_and_always_load(directory, tmp_path: Path
+                                                            ) -> None:
+    """Any run of a document's lines, even shuffled (a bad copy, a partial paste), is
+    either refused in one line or drafted into files the loader accepts."""
+    import random
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt")) +
+             sorted(CORPUS.glob("*.md"))]
+    generator = random.Random(17)
+    drafted = 0
+    for number in range(120):
+        lines = generator.choice(texts).splitlines()
+        start = generator.randrange(len(lines))
+        part = lines[start:generator.randrange(start, len(lines) + 1)]
+        if generator.random() < 0.3:
+            generator.shuffle(part)
+        source = tmp_path / f"phan-{number}.txt"
+        source.write_text("\n".join(part) or "x", encoding="utf-8")
+        try:
+            draft = build_draft(source, directory)
+        except ImportProblem:
+            continue
+        written = write_draft(draft, directory, tmp_path / f"du-thao-{number}.yaml")
+        assert written.problems == (), (number, written.problems)
+        drafted += 1
+    assert drafted > 40
