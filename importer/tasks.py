@@ -718,7 +718,9 @@ def _report_leads(report: list[TaskDraft], others: list[TaskDraft], context: Con
 def _unique_codes(tasks: list[TaskDraft]) -> None:
     """Two tasks never share a code, whatever the numbering of the document."""
     seen: set[str] = set()
-    for task in tasks:
+    for index, task in enumerate(tasks, start=1):
+        task.code = re.sub(r"[^a-z0-9.-]+", "-", task.code.lower()).strip(".-") or \
+            f"nv{index}"  # a heading without a number gives no code of its own
         code, number = task.code, 2
         while code in seen:
             code, number = f"{task.code}-{number}", number + 1
