@@ -71,6 +71,13 @@ def imported_document(draft: Draft) -> tuple[dict[str, Any], list[dict[str, Any]
                      for text in dict.fromkeys(task.reviews))
     document["tasks"] = tasks
     for agency in draft.new_agencies:
+        if agency.group:  # a collective: a group of the registry, at the level it names
+            notes.append(note("general", agency.line,
+                              f"«{agency.name}» là tên chung của nhiều cơ quan (cấp "
+                              f"{LEVEL_NAMES.get(agency.level, agency.level)}): hãy lập nhóm "
+                              "gồm các cơ quan thành viên ở trang Cơ quan, rồi chọn nhóm ở "
+                              "nhiệm vụ"))
+            continue
         notes.append(note("general", agency.line,
                           f"«{agency.name}» chưa có trong danh mục cơ quan của Ban "
                           f"({agency.review}); hãy thêm vào danh mục rồi chọn lại ở "
@@ -80,6 +87,9 @@ def imported_document(draft: Draft) -> tuple[dict[str, Any], list[dict[str, Any]
     for text in draft.notes:  # what was read and rightly not made a task
         notes.append(dict(note("general", None, text), info=True))
     return document, notes
+
+
+LEVEL_NAMES = {"xa": "xã", "huyen": "huyện", "tinh": "tỉnh", "trung-uong": "trung ương"}
 
 
 def note(at: str, line: int | None, text: str) -> dict[str, Any]:
