@@ -575,7 +575,9 @@ def test_a_pasted_letter_without_header_takes_what_the_secretary_knows(
     assert response.status_code == 303, re.findall(r"<li>.*?</li>", response.text)
     with read_session(app.engine) as session:
         row = session.scalars(select(DirectiveDraftRow)).one()
-        document = row.document
+        document, notes = row.document, row.notes
     assert (document["year"], document["issuer"], document["date"], document["document"]) == \
         (2025, "Ủy ban nhân dân phường Tân Định", "05/11/2025", "cong-van")
     assert len(document["tasks"]) == 3
+    # the collective recipient is proposed as a group of the commune level
+    assert any("là tên chung của nhiều cơ quan (cấp xã)" in (n["text"] or "") for n in notes)
