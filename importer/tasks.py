@@ -522,7 +522,8 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
 SPAN = re.compile(r"\btừ\b.*\bđến\b", re.IGNORECASE)  # a period of activity, not a due date
 INLINE_ATTRIBUTE = re.compile(
     r"(?:^|[.;]\s+)(?P<name>(?:cơ quan|đơn vị)\s+(?:chủ trì|thực hiện|phối hợp)|thời gian"
-    r"(?:\s+thực hiện|\s+hoàn thành)?)\s*:\s*(?P<value>[^;]+?)(?=\.\s|;|\.?$)", re.IGNORECASE)
+    r"(?:\s+thực hiện|\s+hoàn thành)?)\s*:\s*(?P<value>.+?)"
+    r"(?=\.\s|\.?$|;\s*(?:cơ quan|đơn vị|thời gian|chủ trì|phối hợp))", re.IGNORECASE)
 
 
 def _inline_attributes(task: TaskDraft, text: str, line: int, context: Context) -> None:
@@ -700,6 +701,9 @@ def _report_leads(report: list[TaskDraft], others: list[TaskDraft], context: Con
     registry = context.matcher.registry
     for task in report:
         leads = list(task.lead)
+        if leads == list(context.recipients) and context.recipients_review and \
+                any(other.lead for other in others):
+            leads = []  # recipients guessed from "Nơi nhận": those tasked are who report
         covered = set()
         for code in leads:
             covered |= registry.members(code) if registry else {code}
