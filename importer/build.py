@@ -17,7 +17,8 @@ from importer.agencies import SECRETARIAT, Matcher, subject
 from importer.header import Found, Header, read_header, reference_sentences
 from importer.layout import Block, Layout, Section, layout_of, plain
 from importer.names import HEADS as NAME_HEADS
-from importer.names import complete, is_collective, is_generic, level_of, split_names
+from importer.names import (complete, is_collective, is_generic, level_of, split_names,
+                            subject_phrase)
 from importer.references import FoundReference, references_in
 from importer.registry import AgencyFile, Directory, slug
 from importer.source import ImportProblem, read_lines
@@ -399,6 +400,11 @@ def _recipients(layout: Layout, draft: Draft, matcher: Matcher,
     if codes:
         return codes, ("không có 'Kính gửi': nhiệm vụ không nêu cơ quan được giao cho danh "
                        "sách 'Nơi nhận'")
+    named = _organisation_subjects(layout)
+    if named:
+        codes = _codes_for(named, draft, matcher, new)
+        if codes:
+            return codes, "cơ quan thực hiện lấy từ mục 'Tổ chức thực hiện'"
     secretariat = draft.secretariat.value
     return ([secretariat] if secretariat else []), \
         "không có nơi nhận: nhiệm vụ không nêu cơ quan được giao cho cơ quan thường trực"
@@ -445,6 +451,20 @@ def _framing_assignees(layout: Layout) -> list[tuple[str, int]]:
         if names and all(NAME_HEADS.match(key(n)) and len(n.split()) <= 14 for n in names):
             return [(match.group("who"), block.first)]
     return []
+
+
+def _organisation_subjects(layout: Layout) -> list[tuple[str, int]]:
+    """'III. TỔ CHỨC THỰC HIỆN / Hội LHPN các tỉnh, thành phố căn cứ Hướng dẫn …': the
+    bodies an organisation section's paragraphs open with do the letter's work."""
+    found: list[tuple[str, int]] = []
+    for section in layout.root.children:
+        if not any(word in key(section.title) for word in ("to chuc thuc hien", "trach nhiem")):
+            continue
+        for block in section.items:
+            subject_found = subject_phrase(block.text)
+            if subject_found and not is_generic(subject_found[0]):
+                found.append((subject_found[0], block.first))
+    return found
 
 
 def _closing_assignees(layout: Layout) -> list[tuple[str, int]]:

@@ -49,7 +49,7 @@ UPPER_ABBREVIATIONS = (("UBND", "ỦY BAN NHÂN DÂN"), ("MTTQ", "MẶT TRẬN T
                        ("BVSTBPN", "BAN VÌ SỰ TIẾN BỘ CỦA PHỤ NỮ"))
 # a body of the parent above it: "ỦY BAN MTTQ … XÃ PHÚ LỘC" over "BAN THƯỜNG TRỰC"
 BODY_OF = re.compile(r"^(?:Ban thường trực|Ban thường vụ|Ban chấp hành|Đảng đoàn|"
-                     r"Đoàn chủ tịch|Thường trực)$", re.IGNORECASE)
+                     r"Đoàn chủ tịch|Thường trực|Ban thư ký)$", re.IGNORECASE)
 ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}[^,.;:]{{0,120}}?)\s+"
                            r"(?:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị)\b")
 UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b"
@@ -204,6 +204,10 @@ def _kind(lines: list[tuple[int, str]], number: str | None) -> Found:
         bare = MOTTO.sub("", text).strip()
         if bare.upper() == bare and bare in KIND_WORDS:
             return Found(KIND_WORDS[bare], line)
+    for line, text in lines:  # "HƯỚNG DẪN Tổ chức các hoạt động …": kind and title on a line
+        match = KIND_AND_TITLE.match(text)
+        if match:
+            return Found(KIND_WORDS[match.group(1)], line)
     if number and "/" in number:
         head = number.split("/", 1)[1].split("-")[0].upper()
         if head in NUMBER_CODES:
@@ -219,7 +223,14 @@ STOP_TITLE = ("Thực hiện", "Căn cứ", "Kính gửi", "Nhằm", "Để", "T
               "Hướng dẫn", "Tiếp theo", "Ngày ", "Sau khi", "Trên cơ sở", "Xét ")
 
 
+KIND_AND_TITLE = re.compile(r"^(" + "|".join(KIND_WORDS) + r")\s+(?=\S*[a-zà-ỹđ])(.+)$")
+
+
 def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
+    for line, text in lines:
+        match = KIND_AND_TITLE.match(text)
+        if match and line == kind.line:
+            return Found(match.group(2).rstrip(" ."), line)
     for index, (line, text) in enumerate(lines):
         if text.startswith(("V/v", "v/v", "V/V")):
             parts = [text]
@@ -268,6 +279,12 @@ def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
                 and any(c.isalpha() for c in bare_text):
             block.append(_upper_expanded(bare_text))
             first = first or line
+    if len(block) > 1 and BODY_OF.match(sentence_case(block[0])):
+        # "ĐOÀN CHỦ TỊCH" over "HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM": the body of that organisation
+        body, organisation = sentence_case(block[0]), sentence_case(" ".join(block[1:]))
+        organisation = re.sub(r"^(\w+)\s+(\w)", lambda m: f"{m.group(1)} {m.group(2).upper()}",
+                              organisation) if organisation.startswith("Hội ") else organisation
+        return Found(f"{body} {organisation}", first)
     lower = next((i for i, part in enumerate(block) if i and re.match(
         UNIT_LINE, sentence_case(part))), None)
     if lower is not None:  # "UBND TỈNH CAO BẰNG" over "SỞ LAO ĐỘNG…": the lower unit issues

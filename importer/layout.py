@@ -299,7 +299,7 @@ def layout_of(lines: list[Line]) -> Layout:
             continue
         if stage == "body" and closes(block):
             stage = "closing"
-        if stage == "closing" and signature_from is None and _signs(block):
+        if stage in ("body", "closing") and signature_from is None and _signs(block):
             stage = "signature"
             signature_from = block.first
         if stage in ("body", "closing") and folded.startswith("noi nhan"):

@@ -78,6 +78,11 @@ def action_months(text: str, calendar: Calendar, bare: str | None = None
             review = "'15/11/15/12' được hiểu là khoảng 15/11–15/12" if index == 0 else None
             found.append((match.start(), _month_for(start, end, match.group(0), calendar,
                                                     review)))
+    bare_month = next((m.start[1] for m in calendar.action_months if m.code == bare), None)
+    for match in WHOLE_MONTH.finditer(text) if bare and not CAMPAIGN.search(text) else ():
+        month = int(match.group("m"))  # "trong tháng 6/2025" in a directive about June's month
+        if month == bare_month and not any(a <= match.start() < b for a, b in taken):
+            found.append((match.start(), MonthMention(bare, match.group(0))))
     if CAMPAIGN.search(text):
         for match in WHOLE_MONTH.finditer(text):
             if any(a <= match.start() < b for a, b in taken):
