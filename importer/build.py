@@ -17,8 +17,14 @@ from importer.agencies import SECRETARIAT, Matcher, subject
 from importer.header import Found, Header, read_header, reference_sentences
 from importer.layout import Block, Layout, Section, layout_of, plain
 from importer.names import HEADS as NAME_HEADS
-from importer.names import (complete, is_collective, is_generic, level_of, split_names,
-                            subject_phrase)
+from importer.names import (
+    complete,
+    is_collective,
+    is_generic,
+    level_of,
+    split_names,
+    subject_phrase,
+)
 from importer.references import FoundReference, references_in
 from importer.registry import AgencyFile, Directory, slug
 from importer.source import ImportProblem, read_lines
