@@ -98,7 +98,8 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
     colon = re.match(r"^([^:;.]{4,200}):\s*(?=\S)", body)  # "Công an tỉnh: chỉ đạo …"
     if colon and len(colon.group(1).replace(" - ", " ").split()) <= 30 and \
             all(HEADS.match(key(n)) for n in split_names(colon.group(1))):
-        return colon.group(1).strip(), start + colon.end()
+        named = re.sub(r"\s*\([^)]*\)", "", colon.group(1)).strip()  # "(cơ quan thường trực)"
+        return named, start + colon.end()
     for verb in VERBS.finditer(folded):
         if verb.start() == 0:
             return None  # "Tổ chức các hoạt động …": a task without a subject
