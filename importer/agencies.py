@@ -22,7 +22,7 @@ SECRETARIAT = "@secretariat"
 LEVEL_WORDS = ("huyen", "thanh pho", "tinh", "quan", "thi xa", "xa", "thi tran", "phuong")
 UNIT = r"(?:co quan|don vi|phong|ban nganh|ban|nganh|so|doan the|to chuc chinh tri xa hoi|" \
        r"to chuc|dia phuong)"
-COMMUNE = r"(?:xa|phuong|thi tran)"
+COMMUNE = r"(?:xa|phuong|thi tran|dac khu)"
 DISTRICT = r"(?:quan|huyen|thi xa|thanh pho)"
 
 
@@ -166,8 +166,10 @@ class Matcher:
                 node = node.get(word)
                 if node is None:
                     break
-                if _END in node and not (node[_END][1] and _levelled(words, index + 1)):
-                    best = (index, node[_END][0])
+                if _END in node and not (node[_END][1] and _levelled(words, index + 1)) and \
+                        not (node[_END][1] and index + 1 < len(words)
+                             and words[index + 1][0] == "cac"):
+                    best = (index, node[_END][0])  # "Ủy ban nhân dân các xã" is not ours
                 index += 1
             if best is not None:
                 start = words[first - 1][1] if first and words[first - 1][0] == "cac" \
