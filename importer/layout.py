@@ -106,7 +106,29 @@ def merged_rows(lines: list[Line]) -> list[Line]:
                 continue
         merged.append(line)
         index += 1
-    return _unfold_signature_rows(merged)
+    return _unfold_columns(_unfold_signature_rows(merged))
+
+
+def _unfold_columns(lines: list[Line]) -> list[Line]:
+    """'Nơi nhận:          TM. BAN CHỈ ĐẠO' typed in two columns with spaces: the left
+    column's lines (the recipients) first, then the right one's (the signature)."""
+    start = next((i for i, line in enumerate(lines) if re.match(
+        r"^\s*N[ơo]i\s+nh[ậa]n\s*:?\s{3,}\S", line.text, re.IGNORECASE)), None)
+    if start is None:
+        return lines
+    left: list[Line] = []
+    right: list[Line] = []
+    for line in lines[start:]:
+        parts = re.split(r"\s{3,}", line.text.strip())
+        if len(parts) > 1:
+            left.append(Line(line.number, parts[0], line.bold))
+            right.append(Line(line.number, " ".join(parts[1:]), line.bold))
+        elif line.text.startswith(("   ", "\t")) and line.text.strip() and \
+                not line.text.strip().startswith(("-", "+")):
+            right.append(Line(line.number, line.text.strip(), line.bold))
+        else:
+            left.append(line)
+    return lines[:start] + left + right
 
 
 def _unfold_signature_rows(lines: list[Line]) -> list[Line]:

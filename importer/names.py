@@ -105,6 +105,8 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
             return None  # "Tổ chức các hoạt động …": a task without a subject
         if body[verb.start()].isupper():
             continue  # "Tân Lập", "Giáo dục": part of a name, not a verb
+        if re.search(r"\b(?:duoc|bi)\s+$", folded[: verb.start()]):
+            continue  # "Các thôn được kiểm tra chuẩn bị …": passive, part of the subject
         before = body[: verb.start()].strip(" ,;:")
         if len(before.replace(" - ", " ").split()) > 24:
             return None
@@ -113,7 +115,8 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
         words = key(before).split()
         if not words or words[-1] in ("cac", "va", "cua", "voi"):
             continue  # "… và các" is still the list
-        before = re.split(r"\s+là\s+|\s*[-–,(]\s*(?:là\s+)?cơ quan thường trực", before)[0]
+        before = re.split(r"\s+là\s+|\s+(?:được|bị)\s+|\s*[-–,(]\s*(?:là\s+)?cơ quan thường "
+                          r"trực", before)[0]
         # "Phòng … là cơ quan thường trực, theo dõi", "Sở … - cơ quan thường trực Ban …"
         return before, start + verb.start()
     return None

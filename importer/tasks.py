@@ -115,6 +115,7 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
                 (_generic_subject(task.text) or subject_phrase(task.text) is None) and \
                 not subject(context.matcher, task.text):
             task.report = True
+    tasks = [part for task in tasks for part in _split_by_deadlines(task, context)]
     _unique_codes(tasks)
     report = [t for t in tasks if t.report]
     if report:
@@ -132,6 +133,26 @@ def _is_report(section: Section) -> bool:
     verb = key(title[found[1]:] if found else title)
     return verb.startswith(("bao cao", "thuc hien che do bao cao", "tong hop bao cao",
                             "gui bao cao"))
+
+
+def _split_by_deadlines(task: TaskDraft, context: Context) -> list[TaskDraft]:
+    """'… thông báo lịch đến các thôn trước ngày 10/9/2025; tổng hợp kết quả, báo cáo Ban
+    Chỉ đạo trước ngày 15/10/2025': two deadlines, two tasks."""
+    if task.recurs or not any(r.startswith("có nhiều hạn") for r in task.reviews):
+        return [task]
+    clauses = [c.strip() for c in task.text.split(";") if c.strip()]
+    dated = [c for c in clauses if deadlines(c, context.calendar)[0]]
+    if len(dated) < 2 or len(dated) != len(clauses):
+        return [task]
+    parts = []
+    for number, clause in enumerate(clauses, start=1):
+        part = TaskDraft(f"{task.code}.{number}", task.source, task.lines, _title(clause),
+                         clause, list(task.lead), list(task.coordinating))
+        part.reviews = [r for r in task.reviews if not r.startswith("có nhiều hạn")]
+        part.reviews.append("một đoạn có nhiều hạn: đã tách thành nhiều nhiệm vụ")
+        _timing(part, context)
+        parts.append(part)
+    return parts
 
 
 def _inherit_months(task: TaskDraft, months: list[str]) -> None:
@@ -451,6 +472,10 @@ def _listed(items: list[Block], section: Section, code: str, context: Context,
         return [_attributed(section, items, attributes, code, context, default)]
     entries, intro = _entries(items)
     if not entries:
+        if section.kind != "root" and DESCRIPTION.match(section.title) and not intro:
+            context.notes.append(f"{source} {section.title[:60]}: phần mô tả, không phải "
+                                 f"nhiệm vụ (dòng {section.line})")
+            return []  # "2. Thời gian: từ ngày 15/9 đến ngày 30/9/2025"
         sentence = section.kind != "root" and not section.children and \
             not _heading_like(section.title, bool(intro))
         if not intro and not sentence:
@@ -501,8 +526,8 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
         task.lead = _unique([*(_resolve(m.target, context) for m in mentions), *named])
     elif named:
         task.lead = named
-    elif INSPECTION.match(text) and context.secretariat and not fixed:
-        task.lead = [context.secretariat]
+    elif INSPECTION.match(text) and not fixed:
+        task.lead = [context.secretariat or context.new_agency("Cơ quan thường trực", first)]
         task.reviews.append("kiểm tra, giám sát: do cơ quan thường trực của Ban thực hiện, "
                             "không phải nơi được kiểm tra")
     elif default:
@@ -550,8 +575,11 @@ def _inline_attributes(task: TaskDraft, text: str, line: int, context: Context) 
         task.coordinating = [c for c in _unique(task.coordinating + with_) if c not in task.lead]
 
 
-INSPECTION = re.compile(r"^(?:Tổ chức\s+)?(?:các\s+(?:đoàn|cuộc)\s+)?(?:kiểm tra|giám sát)\b",
-                        re.IGNORECASE)
+INSPECTION = re.compile(r"^(?:Tổ chức\s+|Thành lập\s+)?(?:các\s+)?(?:(?:đoàn|cuộc)\s+)?"
+                        r"(?:kiểm tra|giám sát)\b", re.IGNORECASE)
+DESCRIPTION = re.compile(r"^(?:Nội dung|Thời gian|Đối tượng|Địa điểm|Hình thức|Thành phần|"
+                         r"Phạm vi|Chủ đề|Thông điệp|Khẩu hiệu|Kinh phí)(?:\s+\w+){0,2}\s*:",
+                         re.IGNORECASE)
 
 
 TRAILING = re.compile(r"\((?:(?P<who>[^()]{3,160}?)\s+(?:chủ trì|thực hiện|phụ trách)\b[^()]*|"
