@@ -136,7 +136,7 @@ class Matcher:
         """An agency the draft adds: later sentences naming it find it like a registry one
         ('Công an xã' for 'Công an xã Tân Phú')."""
         full = key(name)
-        variants = {full}
+        variants = {full, re.sub(r" (?:tren dia ban|thuoc) .*$", "", full)}
         folded_place = key(place or "")
         if folded_place and full.endswith(" " + folded_place):
             variants.add(full[: -len(folded_place) - 1])
@@ -211,7 +211,8 @@ def _levelled(words: list[tuple[str, int, int]], index: int) -> bool:
 
 
 # words that may stand between the agencies of one list ("đồng thời", "đề nghị", "chủ trì")
-CONNECTORS = {"va", "cac", "cung", "dong", "thoi", "de", "nghi", "giao", "chu", "tri"}
+CONNECTORS = {"va", "cac", "cung", "dong", "thoi", "de", "nghi", "giao", "chu", "tri",
+              "truong", "lanh", "dao"}  # "Trưởng các thôn", "Lãnh đạo Phòng …": the body
 
 
 def _chain(words: str, mentions: list[Mention], position: int) -> list[Mention]:
