@@ -438,12 +438,12 @@ def _kinh_gui(layout: Layout) -> list[tuple[str, int]]:
 
 CLOSING_ASSIGNEES = re.compile(
     r"(?:^|[.:;,]\s+)[Đđ]ề nghị\s+(?P<who>[^.;:]{4,200}?)\s+(?:căn cứ|tổ chức|triển khai|quan tâm|"
-    r"nghiêm túc|khẩn trương|thực hiện|chỉ đạo)\b")
+    r"nghiêm túc|khẩn trương|thực hiện|chỉ đạo|tập trung)\b")
 
 
 FRAMING = re.compile(
     r"(?:[Đđ]ề nghị|yêu cầu|hướng dẫn)\s+(?P<who>[^.;:]{4,160}?)\s+(?:căn cứ|tổ chức|triển khai|"
-    r"quan tâm|nghiêm túc|khẩn trương|thực hiện|chỉ đạo)\b[^.;]*?(?:sau|như sau)\s*:\s*$")
+    r"quan tâm|nghiêm túc|khẩn trương|thực hiện|chỉ đạo|tập trung)\b[^.;]*?(?:sau|như sau)\s*:\s*$")
 
 
 def _framing_assignees(layout: Layout) -> list[tuple[str, int]]:

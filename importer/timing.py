@@ -201,6 +201,14 @@ def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
                 extra = due_text(int(more["d"]), int(more["m"]), more["y"])
                 if extra:
                     dates.append((match.start() + 1, extra))
+        completion = [(at, due) for at, due in dates
+                      if re.search(r"(?:hoàn thành|xong)\W*$", clause[max(0, at - 14):at])]
+        if completion:  # "… xây dựng báo cáo tổng kết năm, hoàn thành trước ngày 30/11"
+            found += [Deadline(None, due, clause, "hạn hoàn thành của nhiệm vụ")
+                      for _, due in completion]
+            dates = [d for d in dates if d not in completion]
+            if not dates:
+                continue
         if not reporting:
             found += [Deadline(None, due, clause, "hạn hoàn thành của nhiệm vụ")
                       for _, due in dates]
