@@ -25,7 +25,8 @@ HEADS = re.compile(
 VERBS = re.compile(
     r"\b(?:chu tri|phoi hop|to chuc|trien khai|tuyen truyen|xay dung|thuc hien|tham muu|"
     r"long ghep|hoan thien|hoan thanh|bao cao|tang cuong|ra soat|van dong|bao dam|dam bao|"
-    r"tiep tuc|huong dan|chu dong|tap trung|kiem tra|chi dao|quan tam|bo tri|day manh|nang cao|phat hien|"
+    r"tiep tuc|huong dan|chu dong|tap trung|kiem tra|chi dao|quan tam|bo tri|day manh|"
+    r"nang cao|phat hien|"
     r"xu ly|cung cap|ho tro|tham hoi|treo|pho bien|tong hop|theo doi|giam sat|tu van|"
     r"nam tinh hinh|nam bat|"
     r"tap huan|can cu|cham soc|ky ket|gui|trinh|lap danh sach|lap ke hoach|dang ky|"
