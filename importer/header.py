@@ -279,11 +279,16 @@ def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
                 and any(c.isalpha() for c in bare_text):
             block.append(_upper_expanded(bare_text))
             first = first or line
+    trailing = re.match(r"^(?P<org>.+?)\s+(?P<body>BAN THƯỜNG TRỰC|BAN THƯỜNG VỤ|ĐẢNG ĐOÀN|"
+                        r"BAN CHẤP HÀNH)$", " ".join(block))
+    if trailing:  # "ỦY BAN MTTQ … TỈNH NGHỆ AN BAN THƯỜNG TRỰC" flattened from a cell
+        block = [trailing["body"], trailing["org"]]
     if len(block) > 1 and BODY_OF.match(sentence_case(block[0])):
         # "ĐOÀN CHỦ TỊCH" over "HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM": the body of that organisation
         body, organisation = sentence_case(block[0]), sentence_case(" ".join(block[1:]))
         organisation = re.sub(r"^(\w+)\s+(\w)", lambda m: f"{m.group(1)} {m.group(2).upper()}",
                               organisation) if organisation.startswith("Hội ") else organisation
+        body = re.sub(r"^Ban (\w)", lambda m: f"Ban {m.group(1).upper()}", body)
         return Found(f"{body} {organisation}", first)
     lower = next((i for i, part in enumerate(block) if i and re.match(
         UNIT_LINE, sentence_case(part))), None)

@@ -23,7 +23,7 @@ HEADS = re.compile(
     r"thu truong|truong ban|lanh dao|chu tich|bi thu|thuong truc|ubnd|chi bo|dang bo)\b")
 # the verbs a task opens with, once its agencies have been named
 VERBS = re.compile(
-    r"\b(?:chu tri|phoi hop|to chuc|trien khai|tuyen truyen|xay dung|thuc hien|tham muu|"
+    r"\b(?:chu tri|phoi hop|to chuc(?! chinh tri| thanh vien| xa hoi| doan the)|trien khai|tuyen truyen|xay dung|thuc hien|tham muu|"
     r"long ghep|hoan thien|hoan thanh|bao cao|tang cuong|ra soat|van dong|bao dam|dam bao|"
     r"tiep tuc|huong dan|chu dong|tap trung|kiem tra|chi dao|quan tam|bo tri|day manh|"
     r"nang cao|phat hien|"
@@ -50,6 +50,15 @@ PROVINCE_WORDS = re.compile(r"\b(?:tinh|thanh pho truc thuoc trung uong|so|tinh 
                             r"tuyen tinh)\b")
 CENTRAL_WORDS = re.compile(r"\b(?:bo|trung uong|chinh phu|quoc hoi)\b")
 LEVEL_AFTER = re.compile(r"\b(xã|phường|huyện|tỉnh|thị trấn|quận|thị xã|đặc khu)$")
+
+
+FALSE_FRIENDS = {"cung cap": "cùng"}  # "cùng cấp" (of the same level) folds like "cung cấp"
+
+
+def real_verb(text: str, match: re.Match[str]) -> bool:
+    """A verb found in the folded text is one in the text too, not a word that folds alike."""
+    word = match.group(0)
+    return not text[match.start():match.end()].lower().startswith(FALSE_FRIENDS.get(word, "\0"))
 
 
 def split_names(phrase: str) -> list[str]:
@@ -102,6 +111,8 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
         named = re.sub(r"\s*\([^)]*\)", "", colon.group(1)).strip()  # "(cơ quan thường trực)"
         return named, start + colon.end()
     for verb in VERBS.finditer(folded):
+        if not real_verb(body, verb):
+            continue
         if verb.start() == 0:
             return None  # "Tổ chức các hoạt động …": a task without a subject
         if body[verb.start()].isupper():

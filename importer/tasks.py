@@ -23,7 +23,7 @@ from typing import Any
 from importer.agencies import SECRETARIAT, Matcher, partners, subject
 from importer.layout import Block, Section, closes, plain, tree
 from importer.names import HEADS as NAME_HEADS
-from importer.names import VERBS, is_generic, split_names, subject_phrase
+from importer.names import VERBS, is_generic, real_verb, split_names, subject_phrase
 from importer.tables import cells_of, column_roles, is_separator, row_due
 from importer.textkey import capitalise, fold, key
 from importer.timing import Deadline, action_months, deadlines, planning_only
@@ -812,7 +812,7 @@ def _title(text: str) -> str:
     partner = PARTNER_FIRST.match(text)
     if partner:  # "phối hợp với Phòng … tổ chức thăm hỏi": the work is the second verb
         verb = next((m for m in VERBS.finditer(fold(text), partner.end())
-                     if m.start() < partner.end() + 80), None)
+                     if m.start() < partner.end() + 80 and real_verb(text, m)), None)
         if verb is not None:
             text = text[verb.start():]
     text = capitalise(text)

@@ -72,7 +72,8 @@ def sentence_case(text: str) -> str:
     words = clean(text).lower().split()
     out: list[str] = []
     in_place = False
-    domain = len(words) > 1 and words[0] in UNIT_HEADS and words[:3] != ["ủy", "ban", "nhân"]
+    domain = len(words) > 1 and words[0] in UNIT_HEADS and words[:2] not in (["ủy", "ban"],
+                                                                           ["uỷ", "ban"])
     def level(index: int) -> bool:  # "xã" is a level, "xã hội" is society
         return words[index] in LEVEL_WORDS and words[index + 1: index + 2] != ["hội"]
 

@@ -171,6 +171,12 @@ PERIOD_WORDS = re.compile(
     r"(?P<year>tổng kết|h[ằà]ng năm|cả năm|\bnăm\b)", re.IGNORECASE)
 
 
+QUARTER_DONE = re.compile(r"(?:hoàn thành|xong)\s+(?:trong\s+)?quý\s+(?P<q>IV|I{1,3}|[1-4])"
+                          r"(?:\s*/\s*(?P<y>\d{4}))?", re.IGNORECASE)
+QUARTER_ENDS = {"1": (31, 3), "2": (30, 6), "3": (30, 9), "4": (31, 12), "I": (31, 3),
+                "II": (30, 6), "III": (30, 9), "IV": (31, 12)}
+
+
 def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
     """Report deadlines in a text, and whether it also asks for ad-hoc reports.
 
@@ -203,6 +209,11 @@ def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
                     dates.append((match.start() + 1, extra))
         completion = [(at, due) for at, due in dates
                       if re.search(r"(?:hoàn thành|xong)\W*$", clause[max(0, at - 14):at])]
+        for match in QUARTER_DONE.finditer(clause):  # "hoàn thành trong quý IV/2025"
+            day, month = QUARTER_ENDS[match["q"].upper()]
+            quarter_due = due_text(day, month, match["y"])
+            if quarter_due:
+                completion.append((match.start(), quarter_due))
         if completion:  # "… xây dựng báo cáo tổng kết năm, hoàn thành trước ngày 30/11"
             found += [Deadline(None, due, clause, "hạn hoàn thành của nhiệm vụ")
                       for _, due in completion]
