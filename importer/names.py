@@ -23,7 +23,8 @@ HEADS = re.compile(
     r"thu truong|truong ban|lanh dao|chu tich|bi thu|thuong truc|ubnd|chi bo|dang bo)\b")
 # the verbs a task opens with, once its agencies have been named
 VERBS = re.compile(
-    r"\b(?:chu tri|phoi hop|to chuc(?! chinh tri| thanh vien| xa hoi| doan the)|trien khai|tuyen truyen|xay dung|thuc hien|tham muu|"
+    r"\b(?:chu tri|phoi hop|to chuc(?! chinh tri| thanh vien| xa hoi| doan the)|trien khai|"
+    r"tuyen truyen|xay dung|thuc hien|tham muu|"
     r"long ghep|hoan thien|hoan thanh|bao cao|tang cuong|ra soat|van dong|bao dam|dam bao|"
     r"tiep tuc|huong dan|chu dong|tap trung|kiem tra|chi dao|quan tam|bo tri|day manh|"
     r"nang cao|phat hien|"
