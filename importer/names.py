@@ -33,7 +33,10 @@ VERBS = re.compile(
     r"tap huan|can cu|cham soc|ky ket|gui|trinh|lap danh sach|lap ke hoach|dang ky|"
     r"boi duong|huong ung|phat dong|"
     r"vinh danh|bieu duong|thong tin|truyen thong|duy tri|kien toan|danh gia|so ket|"
-    r"tong ket|phan cong|de xuat|giup|tham gia|dieu tra|ngan chan|phong ngua|"
+    r"tong ket|phan cong|de xuat|giup|"
+    r"thanh lap|huy dong|phat huy|khao sat|thong ke|tap hop|"
+    r"nghien cuu|khen thuong|nhan rong|kien nghi|phan anh|ban giao|tang qua|trao|"
+    r"cu thanh vien|cu can bo|cu dai dien|cu lanh dao|tham gia|dieu tra|ngan chan|phong ngua|"
     r"dau tranh|bo sung|cap nhat|uu tien|lua chon|chuan bi|tiep nhan|tra loi|ban hanh)\b")
 # names whose commas and "và" belong to the name ("Sở Văn hóa, Thể thao và Du lịch")
 COMPOUND = re.compile(

@@ -22,8 +22,8 @@ from typing import Any
 
 from importer.agencies import SECRETARIAT, Matcher, partners, subject
 from importer.layout import Block, Section, closes, plain, tree
+from importer.names import COMPOUND, VERBS, is_generic, real_verb, split_names, subject_phrase
 from importer.names import HEADS as NAME_HEADS
-from importer.names import VERBS, is_generic, real_verb, split_names, subject_phrase
 from importer.tables import cells_of, column_roles, is_separator, row_due
 from importer.textkey import capitalise, fold, key
 from importer.timing import Deadline, action_months, deadlines, planning_only
@@ -140,9 +140,17 @@ def _split_by_deadlines(task: TaskDraft, context: Context) -> list[TaskDraft]:
     Chỉ đạo trước ngày 15/10/2025': two deadlines, two tasks."""
     if task.recurs or not any(r.startswith("có nhiều hạn") for r in task.reviews):
         return [task]
-    clauses = [c.strip() for c in task.text.split(";") if c.strip()]
-    dated = [c for c in clauses if deadlines(c, context.calendar)[0]]
-    if len(dated) < 2 or len(dated) != len(clauses):
+    pieces = [c.strip() for c in task.text.split(";") if c.strip()]
+    clauses: list[str] = []
+    waiting: list[str] = []
+    for piece in pieces:  # a clause without a date goes with the next dated one
+        waiting.append(piece)
+        if deadlines(piece, context.calendar)[0]:
+            clauses.append("; ".join(waiting))
+            waiting = []
+    if waiting and clauses:
+        clauses[-1] = "; ".join([clauses[-1], *waiting])
+    if len(clauses) < 2:
         return [task]
     parts = []
     for number, clause in enumerate(clauses, start=1):
@@ -271,6 +279,18 @@ def _code(section: Section) -> str:
 
 def _agency_section(section: Section, context: Context) -> list[TaskDraft]:
     heading, _, said = section.title.partition(":")
+    if not said.strip() and not section.children and \
+            not _heading_like(section.title, bool(section.items)):
+        # "1. Sở Nội vụ chủ trì, phối hợp …; tổng hợp …": a sentence naming its own lead
+        return _tasks_in(section, _code(section), context, default=None)
+    listed = ENUMERATED.match(section.title)
+    if listed:  # "2. Các sở: Y tế, Giáo dục và Đào tạo, … cử thành viên …"
+        names, rest = _enumerated(listed, context)
+        if names:
+            section.title = heading
+            section.items.insert(0, Block("text", "", rest, section.line, section.line))
+            tasks = _tasks_in(section, _code(section), context, default=names, fixed=True)
+            return tasks
     if said.strip():  # "1. Phòng Nội vụ: tham mưu …" - the heading carries the task
         section.title = heading
         section.items.insert(0, Block("text", "", said.strip(), section.line, section.line))
@@ -290,6 +310,31 @@ def _agency_section(section: Section, context: Context) -> list[TaskDraft]:
     for child in section.children:
         tasks += _content(child, context, default=leads)
     return tasks
+
+
+ENUMERATED = re.compile(r"^(?:Các\s+)?(?P<kind>sở|phòng|ban|hội)\s*:\s*(?P<rest>.+)$",
+                        re.IGNORECASE)
+
+
+def _enumerated(match: re.Match[str], context: Context) -> tuple[list[str], str]:
+    """'Các sở: Y tế, Giáo dục và Đào tạo, Văn hóa, Thể thao và Du lịch cử …' -> the
+    three departments, and the work that follows them."""
+    rest = match["rest"]
+    verb = next((m for m in VERBS.finditer(fold(rest)) if rest[m.start()].islower()
+                 and real_verb(rest, m)), None)
+    if verb is None:
+        return [], rest
+    kind = match["kind"].capitalize()
+    kept: list[str] = []
+    listed = COMPOUND.sub(lambda m: kept.append(m.group(0)) or f"\x00{len(kept) - 1}\x00",
+                          rest[: verb.start()].strip())
+    listed = f"{kind} " + re.sub(r",\s*(?=[^\W\d_])", lambda m: f", {kind} " if listed[
+        m.end()].isupper() else m.group(0), listed)
+    listed = re.sub(r",\s*(?=\x00)", f", {kind} ", listed)
+    listed = re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], listed)
+    names = [n for n in split_names(listed) if not is_generic(n)]
+    codes = _unique(context.new_agency(name, None) for name in names)
+    return codes, capitalise(rest[verb.start():])
 
 
 def _content(section: Section, context: Context, default: list[str] | None = None
