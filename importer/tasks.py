@@ -84,6 +84,7 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
     sections = root.children or [root]  # no numbered sections: the body's bullets
     organisation = [s for s in sections if _is_organisation(s, context.matcher)]
     tasks: list[TaskDraft] = []
+    described: list[Section] = []
     for section in sections:
         title = key(section.title)
         name = _source(section) or "(body)"
@@ -104,11 +105,27 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
             tasks.append(_report_task(section, context))
             continue
         if organisation:
-            context.notes.append(f"{name} {section.title}: phần nội dung; nhiệm vụ được "
-                                 f"giao theo từng cơ quan ở {_source(organisation[0])} "
-                                 f"(dòng {section.line})")
+            described.append(section)
             continue
         tasks += _content(section, context)
+    for section in described:  # "1. Phòng …: chủ trì tham mưu thực hiện các nhiệm vụ tại mục II"
+        pointer = re.compile(rf"\b(?:mục|phần)\s+{re.escape(section.label)}\b(?!\.\d|\d)",
+                             re.IGNORECASE)
+        assigning = [t for t in tasks if pointer.search(t.text)]
+        if not assigning or not section.label:
+            context.notes.append(f"{_source(section)} {section.title}: phần nội dung; nhiệm "
+                                 f"vụ được giao theo từng cơ quan ở "
+                                 f"{_source(organisation[0])} (dòng {section.line})")
+            continue
+        leads = _unique(code for t in assigning for code in t.lead)
+        for task in _content(section, context, default=leads):
+            task.reviews.append(f"cơ quan chủ trì theo mục {assigning[0].source}, nơi "
+                                f"giao các nhiệm vụ của mục {section.label}")
+            tasks.append(task)
+        tasks = [t for t in tasks if t not in assigning or not POINTER_ONLY.match(
+            pointer.sub("", t.title).strip())]
+        tasks.sort(key=lambda t: int(re.match(r"\d+", t.lines).group(0))  # type: ignore[union-attr]
+                   if re.match(r"\d+", t.lines) else 0)
     for task in tasks:  # "Các cơ quan, đơn vị báo cáo kết quả …": everyone's report
         if not task.report and key(task.title).startswith("bao cao") and \
                 task.lead == list(context.recipients) and \
@@ -214,6 +231,12 @@ def _agencies_in(value: str, line: int, context: Context) -> list[str]:
                 NAME_HEADS.match(key(name)):
             found.append(context.new_agency(name, line))
     return _unique(found)
+
+
+# what is left of an assignment once "các nhiệm vụ tại mục II" is taken out: no work of its own
+POINTER_ONLY = re.compile(r"^(?:Chủ trì\s*,?\s*)?(?:tham mưu\s+)?(?:tổ chức\s+)?(?:triển khai\s+)?"
+                          r"(?:thực hiện\s+)?(?:các\s+)?(?:nhiệm vụ|nội dung)(?:\s+(?:nêu|tại|ở|"
+                          r"được giao))*\s*$", re.IGNORECASE)
 
 
 def _heading_like(title: str, has_items: bool) -> bool:
@@ -823,7 +846,7 @@ def _unique(codes: Any) -> list[str]:
 
 TITLE_WIDTH = 120
 PARTNER_FIRST = re.compile(r"^(?:chủ trì,?\s*)?phối hợp với\s+\S", re.IGNORECASE)
-CLAUSE_END = re.compile(r"\s*[;:]|\.\s|\.$|\s\(")
+CLAUSE_END = re.compile(r"\s*[;:]|\.\s|\.$|\s\(|,\s*(?:hoàn thành|xong|thời gian|thời hạn)\b")
 GROUNDS = re.compile(r"^căn cứ\s+(?:vào\s+)?(?:chức năng|nhiệm vụ|tình hình|điều kiện)[^;:.]*?,"
                      r"\s*(?=(?:chủ động\s+)?\w)", re.IGNORECASE)
 LEAD_ROLE = re.compile(r"^chủ trì,?\s+(?!phối hợp)", re.IGNORECASE)
