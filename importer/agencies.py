@@ -140,6 +140,9 @@ class Matcher:
         folded_place = key(place or "")
         if folded_place and full.endswith(" " + folded_place):
             variants.add(full[: -len(folded_place) - 1])
+        for variant in list(variants):  # "Các sở, ban, ngành tỉnh" is "các sở, ban, ngành"
+            variants.add(re.sub(r" (?:tinh|huyen|xa|phuong|thanh pho|thi tran|quan)$", "",
+                                variant))
         for words in variants:
             tokens = tuple(t for t in words.split() if t != "cac")
             if len(tokens) < 2:

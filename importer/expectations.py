@@ -197,7 +197,7 @@ def _place_words(draft: Draft) -> list[str]:
 
 def _agency_key(name: str, places: list[str]) -> str:
     """An agency's name without the place it is in: 'Công an xã' = 'Công an xã An Bình'."""
-    folded = key(name)
+    folded = key(name).replace(" viet nam", "")  # "Ủy ban Mặt trận Tổ quốc (Việt Nam) xã"
     for place in places:
         if place and folded.endswith(" " + place):
             folded = folded[: -len(place) - 1]

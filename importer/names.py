@@ -20,7 +20,8 @@ HEADS = re.compile(
     r"ngan hang|vien kiem sat|toa an|kho bac|chi nhanh|truong|quan su|bo chi huy|bo|"
     r"thanh vien|dang doan|dang uy|tram|thon|khu pho|to dan pho|ap|ban|cong chuc|"
     r"mat tran|hoi dong|co quan|don vi|dia phuong|to chuc|nganh|chi hoi|doan the|"
-    r"thu truong|truong ban|lanh dao|chu tich|bi thu|thuong truc|ubnd|chi bo|dang bo)\b")
+    r"thu truong|truong ban|lanh dao|chu tich|bi thu|thuong truc|ubnd|chi bo|dang bo|"
+    r"bao(?! cao)|dai phat thanh|dai truyen hinh)\b")
 # the verbs a task opens with, once its agencies have been named
 VERBS = re.compile(
     r"\b(?:chu tri|phoi hop|to chuc(?! chinh tri| thanh vien| xa hoi| doan the)|trien khai|"
@@ -33,7 +34,7 @@ VERBS = re.compile(
     r"tap huan|can cu|cham soc|ky ket|gui|trinh|lap danh sach|lap ke hoach|dang ky|"
     r"boi duong|huong ung|phat dong|"
     r"vinh danh|bieu duong|thong tin|truyen thong|duy tri|kien toan|danh gia|so ket|"
-    r"tong ket|phan cong|de xuat|giup|"
+    r"tong ket|phan cong|de xuat|giup|mo chuyen muc|mo chuyen trang|mo lop|mo rong|"
     r"thanh lap|huy dong|phat huy|khao sat|thong ke|tap hop|"
     r"nghien cuu|khen thuong|nhan rong|kien nghi|phan anh|ban giao|tang qua|trao|"
     r"cu thanh vien|cu can bo|cu dai dien|cu lanh dao|tham gia|dieu tra|ngan chan|phong ngua|"
