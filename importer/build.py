@@ -510,7 +510,8 @@ def _new_agency(draft: Draft, matcher: Matcher, issuer_level: str | None, name: 
                 line: int | None) -> str:
     """An agency (or, for a collective, a group) the registry lacks, at the level its name
     says, added to the draft's agencies file and learnt for later sentences."""
-    name = re.sub(r"^(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch)\s+(?=các\s)", "", name.strip())
+    name = re.sub(r"^(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch)(?:\s+[a-zà-ỹđ]+){0,2}?\s+(?=các\s)",
+                  "", name.strip())  # "Trưởng thôn các thôn" -> "các thôn"
     name = re.sub(r"^[Cc]ác\s+(?=thành viên\b)", "", name)
     name = complete(name, draft.place, issuer_level)
     if key(name) in ("cac thanh vien ban", "thanh vien ban") and draft.place:

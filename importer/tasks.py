@@ -32,7 +32,7 @@ from workflow.definitions.specs import Calendar
 OBJECTIVES = ("muc dich", "yeu cau", "muc tieu", "quan diem", "can cu")
 # headings that describe rather than assign: the period, the theme, what to say and how
 DESCRIBES = ("thoi gian", "chu de", "thong diep", "khau hieu", "doi tuong", "pham vi",
-             "y nghia", "noi dung tuyen truyen", "hinh thuc", "chi tieu")
+             "y nghia", "noi dung tuyen truyen", "hinh thuc", "chi tieu", "thanh phan")
 ORGANISATION = ("to chuc thuc hien", "phan cong", "trach nhiem")
 BUDGET = ("kinh phi",)
 REPORTING = ("bao cao",)
@@ -93,7 +93,7 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
                                  f"nhiệm vụ (dòng {section.line})")
             continue
         if section.kind != "root" and title.startswith(DESCRIBES) and \
-                _heading_like(section.title, True):
+                _heading_like(section.title, True) and not _asks(section, context):
             context.notes.append(f"{name} {section.title}: phần mô tả, không phải nhiệm vụ "
                                  f"(dòng {section.line})")
             continue
@@ -138,6 +138,16 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
     if report:
         _report_leads(report, [t for t in tasks if not t.report], context)
     return tasks
+
+
+def _asks(section: Section, context: Context) -> bool:
+    """A "Thời gian hoàn thành" section that still gives work: 'Ủy ban nhân dân các xã
+    ban hành quyết định … trước ngày 30/6/2026'."""
+    for block in section.items:
+        if block.kind in ("text", "bullet") and subject_phrase(block.text) and \
+                deadlines(block.text, context.calendar)[0]:
+            return True
+    return False
 
 
 def _is_report(section: Section) -> bool:
