@@ -112,7 +112,7 @@ class Matcher:
         districts = largest("huyen") if issuer_level == "tinh" else None
         if districts:
             self.patterns.append(_Pattern(re.compile(
-                rf"\b(?:ban vi su tien bo phu nu )?cac {DISTRICT}(?: {DISTRICT})*\b"),
+                rf"\b(?:ban vi su tien bo phu nu )?cac {DISTRICT}(?: {DISTRICT})*\b(?! uy)"),
                 districts, False))
         own = largest(issuer_level) if issuer_level else None
         if own:

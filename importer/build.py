@@ -114,8 +114,9 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
     if calendar is None:
         raise ImportProblem(f"không có lịch '{calendar_code}' trong thư mục danh mục "
                             "(cần một tệp có kind: calendar)")
-    registry = directory.for_place(header.place.value or "", _place_in(header.issuer.value))
     level = _level(header.issuer.value)
+    registry = directory.for_place(header.place.value or "", _place_in(header.issuer.value),
+                                   own_only=level in ("tinh", "trung-uong"))
     matcher = Matcher(registry, header.issuer.value, level)
     draft = Draft(path, "", header, [], [], Found(None), Found(None), calendar, registry)
     draft.place = issuer_place(header.issuer.value)
@@ -395,7 +396,8 @@ def _recipients(layout: Layout, draft: Draft, matcher: Matcher,
             continue
         entries.append((block.text, block.first))
     entries = [(text, line) for text, line in entries
-               if not re.search(r"\((?:để\s+)?(?:b/c|báo cáo|t/h|theo dõi)\)", text, re.I)]
+               if not re.search(r"\((?:để\s+)?(?:b/c|báo cáo|t/h|theo dõi)\)|có tên|"
+                                r"^như\s", text, re.I)]  # "Các đơn vị có tên tại mục II"
     codes = _codes_for(entries, draft, matcher, new if draft.registry is None else None)
     registry = draft.registry
     if registry is not None:

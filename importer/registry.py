@@ -82,8 +82,9 @@ class Directory:
             groups.update(file.groups)
         return Registry(agencies, groups)
 
-    def for_place(self, *places: str) -> AgencyFile | None:
-        """The agency file whose locality names one of the places (district first)."""
+    def for_place(self, *places: str, own_only: bool = False) -> AgencyFile | None:
+        """The agency file whose locality names one of the places (district first); with
+        own_only, never a lower locality's file (a province's body is not a district's)."""
         for place in places:
             if not place:
                 continue
@@ -91,6 +92,8 @@ class Directory:
             for file in self.files:
                 if any(key(p) == wanted for p in file.places[:1]):
                     return file
+        if own_only:
+            return None
         for place in places:
             wanted = key(place or "")
             for file in self.files:

@@ -92,7 +92,8 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
             context.notes.append(f"{name} {section.title}: mục đích, yêu cầu, không phải "
                                  f"nhiệm vụ (dòng {section.line})")
             continue
-        if section.kind != "root" and title.startswith(DESCRIBES) and \
+        if section.kind != "root" and (title.startswith(DESCRIBES) or (
+                title.startswith("kinh phi") and not _requests(section))) and \
                 _heading_like(section.title, True) and not _asks(section, context):
             context.notes.append(f"{name} {section.title}: phần mô tả, không phải nhiệm vụ "
                                  f"(dòng {section.line})")
@@ -138,6 +139,14 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
     if report:
         _report_leads(report, [t for t in tasks if not t.report], context)
     return tasks
+
+
+def _requests(section: Section) -> bool:
+    """'Kinh phí: … đề nghị các cơ quan, đơn vị bố trí …' asks; 'Kinh phí: từ nguồn ngân
+    sách xã' only says where the money comes from."""
+    text = " ".join(b.text for b in section.items) + " " + section.title
+    return bool(re.search(r"\b(?:đề nghị|yêu cầu|giao)\b", text, re.IGNORECASE) or
+                subject_phrase(text))
 
 
 def _asks(section: Section, context: Context) -> bool:
