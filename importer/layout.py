@@ -18,9 +18,9 @@ from importer.textkey import clean, fold
 PART = re.compile(r"^(?:PHẦN\s+(?:THỨ\s+)?)?(?P<label>[A-H]|(?<=PHẦN )[IVX]{1,4}|"
                   r"(?<=PHẦN THỨ )\w+)\s*[.):]\s*(?P<rest>\S.*)$")  # "A. MỤC TIÊU", "PHẦN I."
 RULE = re.compile(r"^[-_=—–*\s]{3,}$")  # "--------", "___", "* * *": a rule, not a bullet
-ROMAN = re.compile(r"^(?P<label>[IVX]{1,5})\s*[.)]\s*(?P<rest>\S.*)$")
-ARABIC = re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})*)\s*[.)]\s+(?P<rest>\S.*)$")
-LETTER = re.compile(r"^(?P<label>[a-zđ])\s*\)\s*(?P<rest>\S.*)$")
+ROMAN = re.compile(r"^(?P<label>[IVX]{1,5})\s*(?:[.)]\s*|/\s+)(?P<rest>\S.*)$")
+ARABIC = re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})*)\s*[.)/]\s+(?P<rest>\S.*)$")
+LETTER = re.compile(r"^(?P<label>[a-zđ])\s*(?:\)\s*|/\s+)(?P<rest>\S.*)$")
 BULLET = re.compile(r"^(?:[-–•✓✔►▪◦■●○➢❖]\s*|\*\s+)(?P<rest>\S.*)$")
 PLUS = re.compile(r"^\+\s*(?P<rest>\S.*)$")
 FOOTNOTE = re.compile(r"^(?:<sup>\s*(?P<label>\w+)\s*</sup>|\[\^(?P<label2>\w+)\]:)"
