@@ -36,6 +36,7 @@ from importer.tasks import (
     closing_tasks,
     paragraph_tasks,
     tasks_of,
+    unique_codes,
 )
 from importer.textkey import expand, fold, key
 from importer.timing import title_month
@@ -140,6 +141,7 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
         draft.tasks += closing_tasks(layout.closing, context, len(draft.tasks))
     if not draft.tasks:
         draft.tasks = paragraph_tasks(layout.preamble, context)
+    unique_codes(draft.tasks)  # the body's, the annex's and the closing's tasks together
     if not draft.tasks:
         raise ImportProblem(f"{path}: không tìm thấy nhiệm vụ (không có mục đánh số, gạch "
                             "đầu dòng hay đoạn 'đề nghị …' nào giao việc); không ghi gì")

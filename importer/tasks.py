@@ -134,7 +134,7 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
                 not subject(context.matcher, task.text):
             task.report = True
     tasks = [part for task in tasks for part in _split_by_deadlines(task, context)]
-    _unique_codes(tasks)
+    unique_codes(tasks)
     report = [t for t in tasks if t.report]
     if report:
         _report_leads(report, [t for t in tasks if not t.report], context)
@@ -487,7 +487,7 @@ def annex_tasks(blocks: list[Block], context: Context) -> list[TaskDraft]:
     rows = [block for block in blocks if block.kind == "row"]
     if rows:
         tasks = _table(rows, "pl", "Phụ lục", context, None)
-        _unique_codes(tasks)
+        unique_codes(tasks)
         return tasks
     start = next((i for i, b in enumerate(blocks) if b.kind in ("part", "roman", "arabic")),
                  None)
@@ -834,7 +834,7 @@ def _report_leads(report: list[TaskDraft], others: list[TaskDraft], context: Con
         task.reviews.append("báo cáo: mọi cơ quan được giao nhiệm vụ; hãy kiểm tra danh sách")
 
 
-def _unique_codes(tasks: list[TaskDraft]) -> None:
+def unique_codes(tasks: list[TaskDraft]) -> None:
     """Two tasks never share a code, whatever the numbering of the document."""
     seen: set[str] = set()
     for index, task in enumerate(tasks, start=1):
