@@ -105,7 +105,8 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
         if section.kind != "root" and _is_report(section):
             tasks.append(_report_task(section, context))
             continue
-        if organisation:
+        if organisation and not (any(word in title for word in ORGANISATION)
+                                 and section.items and not section.children):
             described.append(section)
             continue
         tasks += _content(section, context)
@@ -133,6 +134,9 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
                 (_generic_subject(task.text) or subject_phrase(task.text) is None) and \
                 not subject(context.matcher, task.text):
             task.report = True
+        elif not task.report and _generic_subject(task.text) and \
+                task.lead == list(context.recipients) and organisation:
+            task.report = True  # "Các cơ quan, đơn vị … triển khai thực hiện; báo cáo …"
     tasks = [part for task in tasks for part in _split_by_deadlines(task, context)]
     unique_codes(tasks)
     report = [t for t in tasks if t.report]
