@@ -566,6 +566,7 @@ def _fill_missing(draft: Draft, context: Context, layout: Layout) -> None:
             header.year = Found(str(datetime.date.today().year), None,
                                 "văn bản không ghi năm: lấy năm hiện tại")
     _drop_earlier_years(draft, int(header.year.value or 0))
+    _drop_past_periods(draft)
     if header.number.value is None:
         header.number = Found("/", None, "không có dòng 'Số:': chưa rõ số văn bản")
     if header.date.value is None:
@@ -600,6 +601,32 @@ def _drop_earlier_years(draft: Draft, year: int) -> None:
         if dropped:
             task.recurs = kept
             task.reviews.append(f"hạn của năm trước năm {year}: là trích dẫn, không lập lịch")
+
+
+def _drop_past_periods(draft: Draft) -> None:
+    """'báo cáo 6 tháng' in a letter of October: this year's half-year report date is
+    past when it is issued, so the loader would refuse it; the period is left out."""
+    issued, year = draft.header.date.value or "", draft.header.year.value or ""
+    if issued.count("/") != 2 or not year.isdigit():
+        return
+    day, month, issue_year = (int(part) for part in issued.split("/"))
+    defaults = {p.code: p.due for p in draft.calendar.report_periods}
+    for task in draft.tasks:
+        kept = []
+        for entry in task.recurs:
+            period = entry.get("period") if isinstance(entry, dict) else entry
+            due = entry.get("due") if isinstance(entry, dict) else None
+            when = None
+            if period in defaults and (due is None or due.count("/") == 1):
+                due_day, due_month = (int(x) for x in due.split("/")) if due else \
+                    defaults[period]
+                when = (int(year), due_month, due_day)
+            if when is not None and when < (issue_year, month, day):
+                task.reviews.append(f"kỳ báo cáo {period} của năm {year} đã qua khi ban hành: "
+                                    "không lập lịch")
+                continue
+            kept.append(entry)
+        task.recurs = kept
 
 
 def _draft_code(draft: Draft) -> str:
