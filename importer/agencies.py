@@ -123,7 +123,8 @@ class Matcher:
     def _self_reference(self, issuer: str | None) -> None:
         self.patterns.append(_Pattern(re.compile(
             r"\b(?:co quan thuong truc|thuong truc ban vi su tien bo phu nu"
-            r"(?: (?:thanh pho|tinh|huyen|quan|xa))?)\b"), SECRETARIAT, True))
+            r"(?: (?:thanh pho|tinh|huyen|quan|xa))?|thuong truc ban(?! \w+ \w+ \w+ nhan dan)"
+            r"(?= |$))"), SECRETARIAT, True))
         issuer_key = key(issuer or "")
         if issuer_key.startswith("ban vi su tien bo phu nu"):
             level = next((lv for lv in LEVEL_WORDS if f" {lv}" in issuer_key), None)

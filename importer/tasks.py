@@ -632,6 +632,17 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
                          if c not in task.lead]
     _timing(task, context)
     _inline_attributes(task, text, first, context)
+    trailing = TRAILING.search(text)
+    if trailing and task.due is None and not task.recurs:  # "(Sở … thực hiện, quý III/2023)"
+        when = re.search(r",\s*((?:trước ngày|tháng|quý)\s*[^,()]+|\d{1,2}/\d{1,2}/\d{4})\s*\)",
+                         trailing.group(0))
+        if when and not SPAN.search(when.group(1)) and " và " not in when.group(1):
+            due, review = row_due(when.group(1))
+            if due is not None and not any(m.code for m in action_months(
+                    when.group(1), context.calendar, context.title_month)):
+                task.due = due
+                if review:
+                    task.reviews.append(review)
     return task
 
 
@@ -703,9 +714,16 @@ def _named_subject(text: str, line: int, context: Context) -> list[str]:
     found = subject_phrase(text)
     if found is None:
         return []
-    names = [n for n in split_names(found[0]) if not is_generic(n)
-             and not context.matcher.find(n)[1]]  # the ones the registry knows are mentions
-    return _unique(context.new_agency(name, line) for name in names)
+    codes: list[str] = []
+    for name in split_names(found[0]):
+        if is_generic(name):
+            continue
+        known = context.matcher.find(name)[1]
+        if known:  # the registry's, or one this draft already added
+            codes += [_resolve(m.target, context) for m in known]
+        else:
+            codes.append(context.new_agency(name, line))
+    return _unique(codes)
 
 
 def _timing(task: TaskDraft, context: Context, text: str | None = None) -> None:
