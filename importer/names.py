@@ -104,7 +104,7 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
     """The agencies a task's sentence opens with and where its verb starts:
     'Công an phường chủ trì rà soát …' -> ('Công an phường', offset of 'chủ trì')."""
     text = clean(text)
-    head = re.match(r"^(?:Giao|Đề nghị|Yêu cầu)\s+", text)
+    head = re.match(r"^(?:Thống nhất\s+)?(?:Giao|Đề nghị|Yêu cầu)\s+", text, re.IGNORECASE)
     start = head.end() if head else 0
     body = text[start:]
     folded = fold(body)
@@ -177,7 +177,7 @@ def complete(name: str, issuer_place: str | None, issuer_level: str | None = Non
 
 
 GENERIC = re.compile(r"^(?:cac |toan the )?(?:(?:cac )?(?:co quan|don vi|dia phuong|nganh|"
-                     r"ban nganh|doan the|to chuc|ban)(?: |$))+(?:lien quan|tren|"
+                     r"ban nganh|doan the|to chuc|ban)(?: |$))+(?:(?:co )?lien quan|tren|"
                      r"thuoc)?\s*$")
 
 

@@ -906,7 +906,8 @@ def _title(text: str) -> str:
     if found is not None:
         text = text[found[1]:]
     else:
-        text = re.sub(r"^(?:Giao|Đề nghị|Yêu cầu)\s+", "", text)
+        text = re.sub(r"^(?:Thống nhất\s+)?(?:Giao|Đề nghị|Yêu cầu)\s+", "", text,
+                      flags=re.IGNORECASE)
     grounds = GROUNDS.match(text)
     if grounds:  # "căn cứ chức năng, nhiệm vụ được giao, triển khai …": the work follows
         text = text[grounds.end():]
