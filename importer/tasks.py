@@ -88,7 +88,8 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
     for section in sections:
         title = key(section.title)
         name = _source(section) or "(body)"
-        if section.kind != "root" and any(word in title for word in OBJECTIVES):
+        if section.kind != "root" and any(word in title for word in OBJECTIVES) and \
+                _heading_like(section.title, True):  # not "1. Đánh giá … các mục tiêu …"
             context.notes.append(f"{name} {section.title}: mục đích, yêu cầu, không phải "
                                  f"nhiệm vụ (dòng {section.line})")
             continue
