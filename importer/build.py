@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -440,27 +440,20 @@ def _kinh_gui(layout: Layout) -> list[tuple[str, int]]:
     return found
 
 
+# the verbs after which a request names who does the work ("Đề nghị X tổ chức triển khai …")
+_ASKED = (r"(?:căn cứ|tổ chức|triển khai|quan tâm|nghiêm túc|khẩn trương|thực hiện|chỉ đạo|"
+          r"tập trung)")
 CLOSING_ASSIGNEES = re.compile(
-    r"(?:^|[.:;,]\s+)[Đđ]ề nghị\s+(?P<who>[^.;:]{4,200}?)\s+(?:căn cứ|tổ chức|triển khai|quan tâm|"
-    r"nghiêm túc|khẩn trương|thực hiện|chỉ đạo|tập trung)\b")
-
-
+    rf"(?:^|[.:;,]\s+)[Đđ]ề nghị\s+(?P<who>[^.;:]{{4,200}}?)\s+{_ASKED}\b")
 FRAMING = re.compile(
-    r"(?:[Đđ]ề nghị|yêu cầu|hướng dẫn)\s+(?P<who>[^.;:]{4,160}?)\s+(?:căn cứ|tổ chức|triển khai|"
-    r"quan tâm|nghiêm túc|khẩn trương|thực hiện|chỉ đạo|tập trung)\b[^.;]*?(?:sau|như sau)\s*:\s*$")
+    rf"(?:[Đđ]ề nghị|yêu cầu|hướng dẫn)\s+(?P<who>[^.;:]{{4,160}}?)\s+{_ASKED}\b"
+    r"[^.;]*?(?:sau|như sau)\s*:\s*$")
 
 
 def _framing_assignees(layout: Layout) -> list[tuple[str, int]]:
     """'Đề nghị Ủy ban nhân dân các xã, phường thực hiện một số nội dung sau:': the
     letter's own framing names who does the points below."""
-    for block in reversed(layout.preamble):
-        match = FRAMING.search(block.text)
-        if not match or is_generic(match.group("who")):
-            continue
-        names = split_names(match.group("who"))
-        if names and all(NAME_HEADS.match(key(n)) and len(n.split()) <= 14 for n in names):
-            return [(match.group("who"), block.first)]
-    return []
+    return _asked_of(reversed(layout.preamble), FRAMING)
 
 
 def _organisation_subjects(layout: Layout) -> list[tuple[str, int]]:
@@ -479,10 +472,15 @@ def _organisation_subjects(layout: Layout) -> list[tuple[str, int]]:
 
 def _closing_assignees(layout: Layout) -> list[tuple[str, int]]:
     """'Đề nghị thành viên Ban … và Ban … các xã, thị trấn tổ chức triển khai thực hiện'."""
-    for block in layout.closing:
-        if plain(block.text).startswith("trong qua trinh"):
-            continue  # "… đề nghị các sở, ngành kịp thời phản ánh": not who does the work
-        match = CLOSING_ASSIGNEES.search(block.text)
+    # "Trong quá trình … đề nghị các sở, ngành kịp thời phản ánh": not who does the work
+    return _asked_of((b for b in layout.closing
+                      if not plain(b.text).startswith("trong qua trinh")), CLOSING_ASSIGNEES)
+
+
+def _asked_of(blocks: Iterable[Block], pattern: re.Pattern[str]) -> list[tuple[str, int]]:
+    """The first block whose request names a list of bodies, not 'các cơ quan, đơn vị'."""
+    for block in blocks:
+        match = pattern.search(block.text)
         if not match or is_generic(match.group("who")):
             continue
         names = split_names(match.group("who"))

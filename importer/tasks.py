@@ -229,12 +229,7 @@ def _attributed(section: Section, items: list[Block], attributes: list[Block], c
             _timing(task, context, f"{task.text} (trước ngày {value})" if re.match(
                 r"^\d", value) else f"{task.text} ({value})")
             if task.due is None and not task.recurs:
-                due, review = row_due(value)
-                if due is not None and not any(m.code for m in action_months(
-                        value, context.calendar, context.title_month)):
-                    task.due = due
-                    if review:
-                        task.reviews.append(review)
+                _due_from(task, value, context, unless_month=True)
         elif "chu tri" in name or "thuc hien" in name:
             leads += _agencies_in(value, block.first, context)
         elif "phoi hop" in name:
@@ -638,13 +633,20 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
         when = re.search(r",\s*((?:trước ngày|tháng|quý)\s*[^,()]+|\d{1,2}/\d{1,2}/\d{4})\s*\)",
                          trailing.group(0))
         if when and not SPAN.search(when.group(1)) and " và " not in when.group(1):
-            due, review = row_due(when.group(1))
-            if due is not None and not any(m.code for m in action_months(
-                    when.group(1), context.calendar, context.title_month)):
-                task.due = due
-                if review:
-                    task.reviews.append(review)
+            _due_from(task, when.group(1), context, unless_month=True)
     return task
+
+
+def _due_from(task: TaskDraft, phrase: str, context: Context, unless_month: bool) -> None:
+    """A time phrase beside a task ('Quý II/2026', 'tháng 3/2023', 'trước ngày 15/11') as
+    its due date, as a task table's time column is read; an action month is not one."""
+    due, review = row_due(phrase)
+    if due is None or (unless_month and any(m.code for m in action_months(
+            phrase, context.calendar, context.title_month))):
+        return
+    task.due = due
+    if review:
+        task.reviews.append(review)
 
 
 SPAN = re.compile(r"\btừ\b.*\bđến\b", re.IGNORECASE)  # a period of activity, not a due date
@@ -662,11 +664,7 @@ def _inline_attributes(task: TaskDraft, text: str, line: int, context: Context) 
         name, value = key(match["name"]), match["value"].strip(" .")
         if name.startswith("thoi gian"):
             if task.due is None and not task.recurs and not SPAN.search(value):
-                due, review = row_due(value)
-                if due is not None:
-                    task.due = due
-                    if review:
-                        task.reviews.append(review)
+                _due_from(task, value, context, unless_month=False)
         elif "phoi hop" in name:
             with_ += _agencies_in(value, line, context)
         else:
