@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from workflow.engine.actions import apply_transition, plan_transition
@@ -15,6 +16,7 @@ from workflow.storage.db import write_session
 from workflow.storage.models import AttachmentRow, ReportRow, TaskRow
 
 Figures = list[dict[str, str]]
+REPORT_INSERT = insert(ReportRow.__table__)  # type: ignore[attr-defined]
 
 
 class FiguresError(ValueError):
@@ -50,12 +52,15 @@ def record_report(session: Session, ref: int | str, actor: Actor, now: datetime,
                            expected_version=expected_version)
     task = apply_transition(session, plan)
     task_id = task.id or 0
-    report = ReportRow(task_id=task_id, submitted_at=now, actor=actor.name,
-                       channel=actor.channel, text=text.strip(), figures=figures or None,
-                       task_version=task.version)
+    values = {"task_id": task_id, "submitted_at": now, "actor": actor.name,
+              "channel": actor.channel, "text": text.strip(), "figures": figures or None,
+              "task_version": task.version}
+    # A Core INSERT, then the row joins the session as already persistent: the ORM's
+    # flush of one new object cost more than the statement.
+    report_id = session.connection().execute(REPORT_INSERT, values).inserted_primary_key[0]
+    report = ReportRow(id=report_id, **values)
+    make_transient_to_detached(report)
     session.add(report)
-    session.flush()
-    assert report.id is not None
     for stored in files:
         session.add(AttachmentRow(report_id=report.id, task_id=task_id,
                                   filename=stored.filename, stored_name=stored.stored_name,

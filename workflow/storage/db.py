@@ -49,7 +49,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: the reader's statements each run on their own
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -65,8 +66,7 @@ def write_session(engine: Engine, immediate: bool = True) -> Iterator[Session]:
     on a stale snapshot: a report never fails because another agency reported at the same
     moment. The version check still refuses a decision made on an outdated read.
     """
-    bound = engine.execution_options(sqlite_begin="IMMEDIATE") \
-        if is_sqlite(engine) and immediate else engine
+    bound = _immediate(engine) if is_sqlite(engine) and immediate else engine
     with Session(bound, expire_on_commit=False) as session:
         try:
             yield session
@@ -77,17 +77,26 @@ def write_session(engine: Engine, immediate: bool = True) -> Iterator[Session]:
 
 
 _READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_WRITERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def _immediate(engine: Engine) -> Engine:
+    """The SQLite engine whose transactions begin IMMEDIATE, made once per engine."""
+    found = _WRITERS.get(engine)
+    if found is None:
+        found = _WRITERS[engine] = engine.execution_options(sqlite_begin="IMMEDIATE")
+    return found
 
 
 def reader(engine: Engine) -> Engine:
-    """The engine reads go through. On PostgreSQL it runs each statement on its own
-    (autocommit): in READ COMMITTED every statement takes its own snapshot anyway, so a
-    read-only transaction only adds two round trips (BEGIN, ROLLBACK) to every page."""
-    if is_sqlite(engine):
-        return engine
+    """The engine reads go through: each statement runs on its own. On PostgreSQL
+    (autocommit) in READ COMMITTED every statement takes its own snapshot anyway, so a
+    read-only transaction only adds two round trips (BEGIN, ROLLBACK) to every page; on
+    SQLite the BEGIN is skipped for the same reason."""
     found = _READERS.get(engine)
     if found is None:
-        found = _READERS[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+        found = _READERS[engine] = engine.execution_options(sqlite_begin=None) \
+            if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
     return found
 
 
