@@ -48,7 +48,7 @@ from workflow.storage.models import TaskRow
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
 SPECS = 5
 GOALS = {"GET": 0.5, "POST": 0.3}
-SECRET = "bench-browser-secret"
+SECRET = "bench-browser-secret-0123456789a"
 REPORT = {"text": "Đã tổ chức tuyên truyền về bình đẳng giới tại 12 thôn, 640 lượt người "
                   "tham dự; lồng ghép trong sinh hoạt chi hội phụ nữ.",
           "figures": "Số buổi tuyên truyền: 12\nSố lượt người tham dự: 640"}

@@ -17,9 +17,9 @@ from web.context import WebContext, context_of
 from web.forms import FormRejected, read_form, small_int
 from web.security import (
     CSRF_COOKIE,
+    browser_secret,
     check_form_token,
     form_token,
-    new_browser_secret,
     set_browser_secret,
 )
 from web.views import TaskView, agency_tasks, task_view
@@ -121,15 +121,10 @@ def _load_task(ctx: WebContext, claims: LinkClaims) -> Any:
     return task
 
 
-def _browser_secret(request: Request) -> tuple[str, bool]:
-    existing = request.cookies.get(CSRF_COOKIE)
-    return (existing, False) if existing else (new_browser_secret(), True)
-
-
 def _task_page(ctx: WebContext, request: Request, view: TaskView, status: int = 200,
                error: str | None = None, form: dict[str, Any] | None = None,
                sent: bool = False, error_field: str | None = None) -> Response:
-    secret, is_new = _browser_secret(request)
+    secret, is_new = browser_secret(request)
     response = ctx.pages.render(request, "agency_task", {
         "view": view, "csrf": form_token(ctx.ring(), secret, f"task:{view.task.id}"),
         "error": error, "error_field": error_field,

@@ -33,6 +33,7 @@ class WebContext:
     pages: Pages
     store: AttachmentStore
     login_limits: LoginLimits = field(default_factory=LoginLimits)
+    _signer: tuple[KeyRing, LinkSigner] | None = field(default=None, repr=False)
 
     async def short_read(self, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """A read of a few rows by key. On SQLite it runs right here: the read is
@@ -50,7 +51,12 @@ class WebContext:
         return self.keys.get(self.clock.now())
 
     def signer(self) -> LinkSigner:
-        return LinkSigner(self.ring())
+        """The link signer of the current ring, made once per ring (every link page
+        reads a token)."""
+        ring = self.ring()
+        if self._signer is None or self._signer[0] is not ring:
+            self._signer = (ring, LinkSigner(ring))
+        return self._signer[1]
 
     def links(self) -> LinkMaker:
         return LinkMaker(self.ring(), self.settings.base_url, self.clock.now())

@@ -24,9 +24,9 @@ from web.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
     SessionData,
+    browser_secret,
     check_form_token,
     form_token,
-    new_browser_secret,
     session_cookie,
     session_token,
     set_browser_secret,
@@ -126,7 +126,7 @@ def _safe_next(target: str | None) -> str:
 def _login_page(request: Request, status: int = 200, error: str | None = None,
                 username: str = "", field: str | None = None) -> Response:
     ctx = context_of(request)
-    secret = request.cookies.get(CSRF_COOKIE) or new_browser_secret()
+    secret, _ = browser_secret(request)
     response = ctx.pages.render(request, "login", {
         "csrf": form_token(ctx.ring(), secret, "login"), "error": error, "error_field": field,
         "username": username, "next": _safe_next(request.query_params.get("next"))}, status)

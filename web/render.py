@@ -9,6 +9,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from web.formerrors import FormErrors
 from workflow.dates import format_date, format_datetime
 from workflow.views.labels import (
     CHANNEL_LABELS,
@@ -53,6 +54,7 @@ class Pages:
         context = {"request": request, "user": getattr(request.state, "user", None),
                    "error": None, "error_field": None, "channel_labels": CHANNEL_LABELS,
                    **context}
+        context["form_errors"] = FormErrors(context["error"], context["error_field"])
         return HTMLResponse(template.render(context), status_code=status)
 
     def error(self, request: Request, status: int, title: str, message: str) -> HTMLResponse:

@@ -8,20 +8,23 @@ signature is read strictly (`workflow.access.signing`).
 
 from __future__ import annotations
 
+import base64
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from itsdangerous import BadSignature
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workflow.access.linkkeys import KeyRing
-from workflow.access.signing import serializer, timed_serializer, well_formed
+from workflow.access.signing import timed_serializer, well_formed
 
 SESSION_COOKIE = "nv_phien"
 CSRF_COOKIE = "nv_csrf"
@@ -64,24 +67,51 @@ def session_token(ring: KeyRing, cookie: str | None, max_age_seconds: int) -> st
     return token if isinstance(token, str) and SESSION_TOKEN.fullmatch(token) else None
 
 
+BROWSER_SECRET = re.compile(r"[A-Za-z0-9_-]{32}")
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+@lru_cache(maxsize=8)
+def _form_keys(secrets: tuple[str, ...]) -> tuple[bytes, ...]:
+    """One key per secret of the ring for form tokens, derived apart from the keys of
+    links and sessions; made once per ring, not per request."""
+    return tuple(hmac.digest(secret.encode(), b"nhiemvu.csrf", "sha256") for secret in secrets)
+
+
+def _form_mac(key: bytes, browser_secret: str, scope: str) -> str:
+    digest = hmac.digest(key, f"{browser_secret}|{scope}".encode(), "sha256")
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 def form_token(ring: KeyRing, browser_secret: str, scope: str) -> str:
-    """The hidden CSRF field for a form: the browser's cookie secret bound to one page."""
-    return str(serializer(ring.secrets, "nhiemvu.csrf").dumps([browser_secret, scope]))
+    """The hidden CSRF field for a form: an HMAC of the browser's cookie secret and the one
+    page it is for (a signed double-submit token). Nothing in it needs reading back: the
+    check recomputes it, so it is a plain HMAC rather than a serialized payload."""
+    return _form_mac(_form_keys(ring.secrets)[-1], browser_secret, scope)
 
 
 def check_form_token(ring: KeyRing, browser_secret: str | None, scope: str,
                      token: Any) -> bool:
-    if not browser_secret or not well_formed(token):
+    """True for the token this browser got for this page under any key of the ring; the
+    cookie and the field are accepted only as the product spells them."""
+    if not isinstance(browser_secret, str) or not BROWSER_SECRET.fullmatch(browser_secret) \
+            or not isinstance(token, str) or not FORM_TOKEN.fullmatch(token):
         return False
-    try:
-        secret, token_scope = serializer(ring.secrets, "nhiemvu.csrf").loads(token)
-    except (BadSignature, ValueError, TypeError):
-        return False
-    return hmac.compare_digest(str(secret), browser_secret) and token_scope == scope
+    return any(hmac.compare_digest(_form_mac(key, browser_secret, scope), token)
+               for key in _form_keys(ring.secrets))
 
 
 def new_browser_secret() -> str:
     return secrets.token_urlsafe(24)
+
+
+def browser_secret(request: Request) -> tuple[str, bool]:
+    """The browser's CSRF cookie secret and whether it is new: a cookie not spelled as
+    the product issues it is replaced, never used."""
+    existing = request.cookies.get(CSRF_COOKIE)
+    if existing and BROWSER_SECRET.fullmatch(existing):
+        return existing, False
+    return new_browser_secret(), True
 
 
 def set_browser_secret(response: Response, secret: str, secure: bool) -> None:

@@ -19,9 +19,9 @@ from web.dashboard import checked_form, forbidden, give_session, scope_of, secre
 from web.forms import FormRejected, read_form
 from web.security import (
     CSRF_COOKIE,
+    browser_secret,
     check_form_token,
     form_token,
-    new_browser_secret,
     set_browser_secret,
 )
 from workflow.access.invitations import VALID_HOURS, invitation, invited_user, unusable_password
@@ -150,7 +150,7 @@ async def user_action(request: Request) -> Response:
 def _set_page(request: Request, token: str, status: int = 200, error: str | None = None,
               user: UserRow | None = None) -> Response:
     ctx = context_of(request)
-    secret = request.cookies.get(CSRF_COOKIE) or new_browser_secret()
+    secret, _ = browser_secret(request)
     response = ctx.pages.render(request, "set_password", {
         "csrf": form_token(ctx.ring(), secret, "dat-mat-khau"), "token": token,
         "user_found": user, "error": error, "min_length": MIN_PASSWORD_LENGTH}, status)
