@@ -6,6 +6,7 @@ writers queue on the database lock instead of failing half-way with a stale snap
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -65,8 +66,22 @@ def write_session(engine: Engine, immediate: bool = True) -> Iterator[Session]:
     lock at BEGIN, so concurrent writers wait their turn (busy timeout) instead of failing
     on a stale snapshot: a report never fails because another agency reported at the same
     moment. The version check still refuses a decision made on an outdated read.
+
+    SQLite has one writer at a time, and a writer that finds the lock taken sleeps in
+    SQLite's busy handler (1, 2, 5, 10… ms) rather than being woken: the writers of this
+    process queue on a lock of their own first, so that only writers of other processes
+    (the scheduler, the CLI) ever meet the busy handler.
     """
-    bound = _immediate(engine) if is_sqlite(engine) and immediate else engine
+    if not is_sqlite(engine):
+        with _session(engine) as session:
+            yield session
+        return
+    with _queued(engine), _session(_immediate(engine) if immediate else engine) as session:
+        yield session
+
+
+@contextmanager
+def _session(bound: Engine) -> Iterator[Session]:
     with Session(bound, expire_on_commit=False) as session:
         try:
             yield session
@@ -74,6 +89,27 @@ def write_session(engine: Engine, immediate: bool = True) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+_LOCKS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _queued(engine: Engine) -> Iterator[None]:
+    """This process's SQLite writers, one at a time (reentrant: a writer may nest a
+    write). After the busy timeout a writer goes on without its turn, and SQLite's own
+    timeout decides, as it did without the queue."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(engine)
+        if lock is None:
+            lock = _LOCKS[engine] = threading.RLock()
+    acquired = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        yield
+    finally:
+        if acquired:
+            lock.release()
 
 
 _READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
