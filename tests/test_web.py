@@ -584,6 +584,27 @@ def test_cookies_are_http_only_and_same_site(app: LiveApp, client: httpx.Client)
     assert session.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in session
 
 
+def test_a_malformed_csrf_cookie_is_replaced_and_the_form_still_works(app: LiveApp) -> None:
+    """A cookie the product did not spell (another app on the host, a tampered browser) is
+    never used as the CSRF secret: the page sets a fresh one, and its form posts."""
+    url = link(app)
+    ident = task_id(app.engine, POLICE)
+    for bad in ("x", "a" * 31, "a" * 33, "a" * 31 + "!", "a" * 16 + "." + "a" * 15):
+        with httpx.Client(base_url=app.url) as browser:
+            browser.cookies.set(CSRF_COOKIE, bad)
+            page = browser.get(url)
+            fresh = page.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+            assert re.fullmatch(r"[A-Za-z0-9_-]{32}", fresh) and fresh != bad
+    with httpx.Client(base_url=app.url) as browser:
+        browser.cookies.set(CSRF_COOKIE, "x")
+        page = browser.get(url)
+        browser.cookies.clear()
+        browser.cookies.set(CSRF_COOKIE, page.headers["set-cookie"].split(";")[0].split("=", 1)[1])
+        sent = browser.post(url, data={"csrf": csrf_of(page.text), "text": "Đã tuyên truyền."})
+    assert sent.status_code == 303
+    assert snapshot(app.engine, ident)[0] == "reported"
+
+
 def test_simultaneous_reports_of_different_agencies_all_succeed(app: LiveApp) -> None:
     """Writers queue on SQLite's lock instead of failing: no agency is told its report
     was 'already sent' because another agency reported at the same moment."""
