@@ -254,9 +254,14 @@ def test_report_then_double_submission(app: LiveApp, client: httpx.Client) -> No
             "figures": "Số lớp tập huấn: 3\nSố người tham dự: 240"}
     first = client.post(url, data=form, files=[("files", ("bao-cao.pdf", PDF))])
     assert first.status_code == 303 and first.headers["location"].endswith("?da-gui=1")
-    second = client.post(url, data=form, files=[("files", ("bao-cao.pdf", PDF))])
+    stored = sorted(p for p in app.settings.attachments_dir.rglob("*") if p.is_file())
+    second = client.post(url, data=form, files=[("files", ("khac.pdf", PDF + b"\n% 2"))])
     assert second.status_code == 409
     assert "Báo cáo đã được gửi" in second.text
+    # Without its text too: the task is read by the write, and still told apart.
+    empty = client.post(url, data={**form, "text": ""})
+    assert empty.status_code == 409 and "Báo cáo đã được gửi" in empty.text
+    assert sorted(p for p in app.settings.attachments_dir.rglob("*") if p.is_file()) == stored
     state, version, _audit, _outbox, reports = snapshot(app.engine, ident)
     assert (state, version, reports) == ("reported", 2, 1)
     with read_session(app.engine) as session:

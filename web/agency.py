@@ -29,9 +29,15 @@ from workflow.dates import format_date, parse_date
 from workflow.engine.actors import Actor
 from workflow.engine.agency_changes import KINDS as CHANGE_KINDS
 from workflow.engine.extensions import request_extension
-from workflow.engine.machine import OWED_STATES
 from workflow.engine.reports import FiguresError, parse_figures, submit_report
-from workflow.errors import ConflictError, DateFormatError, IllegalTransitionError, NhiemvuError
+from workflow.errors import (
+    ConflictError,
+    DateFormatError,
+    IllegalTransitionError,
+    NhiemvuError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from workflow.storage.attachments import ALLOWED_LABEL, UploadError
 from workflow.storage.db import read_connection, read_session, write_session
 from workflow.storage.models import AgencyChangeRow, AgencyRow, TaskRow, TaskTransferRow
@@ -147,17 +153,35 @@ async def task_page(request: Request) -> Response:
     return _task_page(ctx, request, view, sent=sent)
 
 
+async def _refusal(ctx: WebContext, request: Request, claims: LinkClaims) -> Response | None:
+    """The page for a link whose task is gone or moved, or None. A report POST reads this
+    only when something failed: the write itself checks the task under its lock."""
+    try:
+        await ctx.short_read(_load_task, ctx, claims)
+    except LinkRefused as refused:
+        return _refuse(ctx, request, refused.reason, refused.message)
+    return None
+
+
 async def submit(request: Request) -> Response:
+    """A report. The task is read once, by the write under its lock (agency, state,
+    version); the missing, moved and already-reported cases are told apart only when the
+    write or the CSRF check refuses."""
     ctx = context_of(request)
     try:
         claims = _task_claims(ctx, request)
-        task = await ctx.short_read(_load_task, ctx, claims)
     except LinkRefused as refused:
         return _refuse(ctx, request, refused.reason, refused.message)
+    task_id = claims.task_id or 0
 
     async def form_again(status: int, error: str, kept: dict[str, Any], field: str
                          ) -> Response:
-        view = await run_in_threadpool(_load_view, ctx, claims)
+        try:
+            view = await ctx.short_read(_load_view, ctx, claims)
+        except LinkRefused as refused:
+            return _refuse(ctx, request, refused.reason, refused.message)
+        if not view.owed:
+            return ctx.pages.error(request, 409, *ALREADY_REPORTED)
         return _task_page(ctx, request, view, status, error, kept, error_field=field)
 
     settings = ctx.settings
@@ -168,12 +192,11 @@ async def submit(request: Request) -> Response:
     staging = ctx.store.staging()
     try:
         if not check_form_token(ctx.ring(), request.cookies.get(CSRF_COOKIE),
-                                f"task:{task.id}", form.get("csrf")):
-            return ctx.pages.error(request, 403, "Phiên làm việc không hợp lệ",
-                                   "Biểu mẫu đã cũ hoặc không được gửi từ trang này. Hãy "
-                                   "tải lại trang rồi gửi lại báo cáo.")
-        if task.state not in OWED_STATES:
-            return ctx.pages.error(request, 409, *ALREADY_REPORTED)
+                                f"task:{task_id}", form.get("csrf")):
+            return await _refusal(ctx, request, claims) or ctx.pages.error(
+                request, 403, "Phiên làm việc không hợp lệ",
+                "Biểu mẫu đã cũ hoặc không được gửi từ trang này. Hãy tải lại trang rồi gửi "
+                "lại báo cáo.")
         text = str(form.get("text") or "").strip()
         figures_text = str(form.get("figures") or "")
         kept = {"text": text, "figures": figures_text}
@@ -191,10 +214,13 @@ async def submit(request: Request) -> Response:
             return await form_again(exc.status, str(exc), kept, "files")
         actor = Actor(claims.agency_code, "agency", "link", claims.agency_code)
         try:
-            await run_in_threadpool(submit_report, ctx.engine, task.id or 0, actor, ctx.now(),
+            await run_in_threadpool(submit_report, ctx.engine, task_id, actor, ctx.now(),
                                     text, figures, files)
         except (ConflictError, IllegalTransitionError):
-            return ctx.pages.error(request, 409, *ALREADY_REPORTED)
+            return await _refusal(ctx, request, claims) or ctx.pages.error(
+                request, 409, *ALREADY_REPORTED)
+        except (NotFoundError, PermissionDeniedError):
+            return await _refusal(ctx, request, claims) or _refuse(ctx, request, "scope")
         if staging.files:  # committed: the files take their place (a hop only for files)
             await run_in_threadpool(staging.promote)
     finally:
