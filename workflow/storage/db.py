@@ -36,22 +36,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.close()
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (_on_begin)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        if mode is not None:  # None: the reader's statements each run on their own
-            connection.exec_driver_sql(f"BEGIN {mode}")
+
+def _on_begin(connection: Any) -> None:
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -128,11 +130,26 @@ def reader(engine: Engine) -> Engine:
     """The engine reads go through: each statement runs on its own. On PostgreSQL
     (autocommit) in READ COMMITTED every statement takes its own snapshot anyway, so a
     read-only transaction only adds two round trips (BEGIN, ROLLBACK) to every page; on
-    SQLite the BEGIN is skipped for the same reason."""
+    SQLite the same holds, see `_sqlite_reader`."""
     found = _READERS.get(engine)
     if found is None:
-        found = _READERS[engine] = engine.execution_options(sqlite_begin=None) \
-            if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
+        with _LOCKS_GUARD:
+            found = _READERS.get(engine)
+            if found is None:
+                found = _READERS[engine] = _sqlite_reader(engine) if is_sqlite(engine) \
+                    else engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
+
+
+def _sqlite_reader(engine: Engine) -> Engine:
+    """SQLite reads get an engine of their own: the same file through a pool of its own
+    (WAL: readers never wait for the writer), without BEGIN and without the writer's
+    `begin` listener. Any connection event makes SQLAlchemy dispatch events around every
+    statement, and that cost a link page more than its two queries. It is disposed with
+    the engine it reads for."""
+    found = create_engine(engine.url, connect_args={"check_same_thread": False})
+    event.listen(found, "connect", _on_connect)
+    event.listen(engine, "engine_disposed", lambda _engine: found.dispose())
     return found
 
 
