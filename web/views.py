@@ -90,24 +90,29 @@ PARTS = {"spec": (SPEC.c.title, SPEC.c.text),
                        DIRECTIVE.c.calendar_code, DIRECTIVE.c.committee_code),
          "agency": (AGENCY.c.code, AGENCY.c.name, AGENCY.c.committee_code)}
 # Whether the task has reports and extension requests, so that a task without (most
-# pages an agency opens) costs two statements, not four; and the calendar's body as
-# text, parsed only when it changed (decoding its JSON on every request cost more).
+# pages an agency opens) costs one statement, not three; the calendar's body as text,
+# parsed only when it changed (decoding its JSON on every request cost more); and the
+# task's history joined in, a row for each audit row: a second statement cost more than
+# repeating the task's columns over its few audit rows.
+AUDIT_LABELS = tuple((column.name, f"audit__{column.name}") for column in AUDIT.c)
 MAIN = (select(TASK, *(column.label(f"{part}__{column.name}")
                        for part, columns in PARTS.items() for column in columns),
                cast(CALENDAR.c.body, Text).label("calendar__body"),
                exists().where(REPORT.c.task_id == TASK.c.id).label("has_reports"),
-               exists().where(EXTENSION.c.task_id == TASK.c.id).label("has_extensions"))
+               exists().where(EXTENSION.c.task_id == TASK.c.id).label("has_extensions"),
+               *(AUDIT.c[name].label(label) for name, label in AUDIT_LABELS))
         .select_from(TASK.join(SPEC, (SPEC.c.directive_code == TASK.c.directive_code)
                                & (SPEC.c.code == TASK.c.spec_code))
                      .join(DIRECTIVE, DIRECTIVE.c.code == TASK.c.directive_code)
                      .join(AGENCY, AGENCY.c.code == TASK.c.agency_code)
-                     .outerjoin(CALENDAR, CALENDAR.c.code == DIRECTIVE.c.calendar_code)))
+                     .outerjoin(CALENDAR, CALENDAR.c.code == DIRECTIVE.c.calendar_code)
+                     .outerjoin(AUDIT, AUDIT.c.task_id == TASK.c.id)))
 TASK_COLUMNS = tuple(column.name for column in TASK.c)
 # Built once: making a statement costs more than running it on a small table.
 TASK_ID = bindparam("task_id")
-BY_TASK = {"main": MAIN.where(TASK.c.id == TASK_ID)} | {
+BY_TASK = {"main": MAIN.where(TASK.c.id == TASK_ID).order_by(AUDIT.c.id)} | {
     name: select(table).where(table.c.task_id == TASK_ID).order_by(table.c.id)
-    for name, table in (("audit", AUDIT), ("reports", REPORT), ("files", ATTACHMENT),
+    for name, table in (("reports", REPORT), ("files", ATTACHMENT),
                         ("extensions", EXTENSION))}
 _calendars: dict[str, tuple[str, Calendar]] = {}
 
@@ -123,17 +128,19 @@ def _calendar(code: str, body: str | None) -> Calendar | None:
 
 
 def task_view(connection: Connection, task_id: int, now: datetime) -> TaskView | None:
-    """Everything a task's page shows: two short statements, one more for each of
-    reports, their files and extension requests when the task has them."""
+    """Everything a task's page shows: one short statement (the task, what it belongs to
+    and its history), one more for each of reports, their files and extension requests
+    when the task has them."""
     key = {"task_id": task_id}
-    found = connection.execute(BY_TASK["main"], key).first()
-    if found is None:
+    rows = connection.execute(BY_TASK["main"], key).all()
+    if not rows:
         return None
-    values = found._mapping
+    values = rows[0]._mapping
     task = SimpleNamespace(**{name: values[name] for name in TASK_COLUMNS})
     parts = {part: SimpleNamespace(**{c.name: values[f"{part}__{c.name}"] for c in columns})
              for part, columns in PARTS.items()}
-    audit = list(connection.execute(BY_TASK["audit"], key))
+    audit = [SimpleNamespace(**{name: row._mapping[label] for name, label in AUDIT_LABELS})
+             for row in rows if row._mapping["audit__id"] is not None]
     reports = list(connection.execute(BY_TASK["reports"], key)) if values["has_reports"] \
         else []
     files: dict[int, list[Any]] = {}
