@@ -14,8 +14,10 @@ timed): N agencies with two overdue tasks each and one digest request per agency
      lease) and committed right after its delivery, by one recording thread: the same
      writes the product does.
 
-It prints both rates, the ratio and the peak RSS; `--check` exits 1 when the product is
-under GOAL times the baseline (issue 19).
+Steps 1 and 3 run `--rounds` times (3), alternated, each from a requeued outbox, and the
+best rate of each side is compared: on a shared machine one run a side swung the ratio
+from 0.72x to 1.21x between runs of the same code. It prints both rates, the ratio and the
+peak RSS; `--check` exits 1 when the product is under GOAL times the baseline (issue 19).
 """
 
 from __future__ import annotations
@@ -151,6 +153,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--db", default="sqlite:///digest-bench.db")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternated runs of each side; the best of each is compared")
     parser.add_argument("--check", action="store_true", help="exit 1 when the goal is missed")
     args = parser.parse_args()
     missed = False
@@ -173,29 +177,37 @@ def main() -> int:
             def row(label: str, count: int, seconds: float) -> None:
                 print(f"{label:<52} {count:>9,} {seconds:>8.2f} {count / seconds:>8,.0f}")
 
-            started = time.perf_counter()
-            report = send_due(engine, Smtp(settings), settings, NOW)
-            product = report.sent / (time.perf_counter() - started)
-            row("nhiemvu send (query, render, deliver, record)", report.sent,
-                time.perf_counter() - started)
-            assert report.sent == args.recipients and not report.errors, report.errors[:3]
-            requeue(url)
+            products: list[float] = []
+            baselines: list[float] = []
             keep = Keep()
-            started = time.perf_counter()
-            rendered = send_due(engine, keep, settings, NOW)  # type: ignore[arg-type]
-            row("nhiemvu render only (no SMTP)", rendered.sent, time.perf_counter() - started)
-            size = sum(len(m.as_bytes()) for m in keep.messages) / len(keep.messages)
-            requeue(url)
-            record, close = recorder(url)
-            started = time.perf_counter()
-            asyncio.run(bare_loop(keep.messages, port, settings.concurrency, record))
-            baseline = len(keep.messages) / (time.perf_counter() - started)
-            close()
-            row(f"baseline: aiosmtplib, pre-rendered, {settings.concurrency} connections, "
-                f"record", len(keep.messages), time.perf_counter() - started)
+            for number in range(args.rounds):  # alternated: noise hits both sides
+                requeue(url)
+                started = time.perf_counter()
+                report = send_due(engine, Smtp(settings), settings, NOW)
+                products.append(report.sent / (time.perf_counter() - started))
+                row("nhiemvu send (query, render, deliver, record)", report.sent,
+                    time.perf_counter() - started)
+                assert report.sent == args.recipients and not report.errors, report.errors[:3]
+                if number == 0:
+                    requeue(url)
+                    started = time.perf_counter()
+                    rendered = send_due(engine, keep, settings, NOW)  # type: ignore[arg-type]
+                    row("nhiemvu render only (no SMTP)", rendered.sent,
+                        time.perf_counter() - started)
+                    size = sum(len(m.as_bytes()) for m in keep.messages) / len(keep.messages)
+                requeue(url)
+                record, close = recorder(url)
+                started = time.perf_counter()
+                asyncio.run(bare_loop(keep.messages, port, settings.concurrency, record))
+                baselines.append(len(keep.messages) / (time.perf_counter() - started))
+                close()
+                row(f"baseline: aiosmtplib, pre-rendered, {settings.concurrency} connections, "
+                    f"record", len(keep.messages), time.perf_counter() - started)
+            product, baseline = max(products), max(baselines)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             ratio = product / baseline
-            print(f"product {product:,.0f} msg/s, baseline {baseline:,.0f} msg/s, ratio "
+            print(f"best of {args.rounds} alternated runs a side: "
+                  f"product {product:,.0f} msg/s, baseline {baseline:,.0f} msg/s, ratio "
                   f"{ratio:.2f}x (goal >= {GOAL}x); average message {size / 1024:.1f} KiB; "
                   f"peak RSS of this process {peak:.0f} MiB")
             missed = ratio < GOAL
