@@ -7,9 +7,9 @@ writers queue on the database lock instead of failing half-way with a stale snap
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -37,7 +37,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (_on_begin)
+    # Autocommit in the driver: writers emit BEGIN themselves (_on_begin), reads none.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -93,8 +94,24 @@ def _session(bound: Engine) -> Iterator[Session]:
             raise
 
 
+T = TypeVar("T")
+_MADE_ONCE = threading.Lock()
 _LOCKS: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
-_LOCKS_GUARD = threading.Lock()
+_READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_WRITERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def _per_engine(cache: WeakKeyDictionary[Engine, T], engine: Engine, make: Callable[[], T]
+                ) -> T:
+    """What an engine needs once (its writer lock, its reader, its IMMEDIATE options),
+    made once even when threads ask at the same moment."""
+    found = cache.get(engine)
+    if found is None:
+        with _MADE_ONCE:
+            found = cache.get(engine)
+            if found is None:
+                found = cache[engine] = make()
+    return found
 
 
 @contextmanager
@@ -102,10 +119,7 @@ def _queued(engine: Engine) -> Iterator[None]:
     """This process's SQLite writers, one at a time (reentrant: a writer may nest a
     write). After the busy timeout a writer goes on without its turn, and SQLite's own
     timeout decides, as it did without the queue."""
-    with _LOCKS_GUARD:
-        lock = _LOCKS.get(engine)
-        if lock is None:
-            lock = _LOCKS[engine] = threading.RLock()
+    lock = _per_engine(_LOCKS, engine, threading.RLock)
     acquired = lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:
         yield
@@ -114,16 +128,10 @@ def _queued(engine: Engine) -> Iterator[None]:
             lock.release()
 
 
-_READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
-_WRITERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
-
-
 def _immediate(engine: Engine) -> Engine:
-    """The SQLite engine whose transactions begin IMMEDIATE, made once per engine."""
-    found = _WRITERS.get(engine)
-    if found is None:
-        found = _WRITERS[engine] = engine.execution_options(sqlite_begin="IMMEDIATE")
-    return found
+    """The SQLite engine whose transactions begin IMMEDIATE."""
+    return _per_engine(_WRITERS, engine,
+                       lambda: engine.execution_options(sqlite_begin="IMMEDIATE"))
 
 
 def reader(engine: Engine) -> Engine:
@@ -131,21 +139,15 @@ def reader(engine: Engine) -> Engine:
     (autocommit) in READ COMMITTED every statement takes its own snapshot anyway, so a
     read-only transaction only adds two round trips (BEGIN, ROLLBACK) to every page; on
     SQLite the same holds, see `_sqlite_reader`."""
-    found = _READERS.get(engine)
-    if found is None:
-        with _LOCKS_GUARD:
-            found = _READERS.get(engine)
-            if found is None:
-                found = _READERS[engine] = _sqlite_reader(engine) if is_sqlite(engine) \
-                    else engine.execution_options(isolation_level="AUTOCOMMIT")
-    return found
+    return _per_engine(_READERS, engine, lambda: _sqlite_reader(engine) if is_sqlite(engine)
+                       else engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 def _sqlite_reader(engine: Engine) -> Engine:
     """SQLite reads get an engine of their own: the same file through a pool of its own
     (WAL: readers never wait for the writer), without BEGIN and without the writer's
     `begin` listener. Any connection event makes SQLAlchemy dispatch events around every
-    statement, and that cost a link page more than its two queries. It is disposed with
+    statement, and that cost a link page more than its queries. It is disposed with
     the engine it reads for."""
     found = create_engine(engine.url, connect_args={"check_same_thread": False})
     event.listen(found, "connect", _on_connect)
