@@ -180,6 +180,8 @@ def main() -> int:
             posts = 0
             # POSTs of every run (each side, each round) go to tasks of their own.
             share = len(ids) // (2 * len(concurrency) * args.rounds)
+            gets = {"product": [f"GET {link}" for link in links],
+                    "baseline": [f"GET /t/{i}" for i in ids]}
             for method in ("GET", "POST"):
                 for connections in concurrency:
                     best = {"product": (0.0, 0.0), "baseline": (0.0, 0.0)}
@@ -187,8 +189,7 @@ def main() -> int:
                     for _round in range(args.rounds):  # alternated: noise hits both sides
                         for side in ("product", "baseline"):
                             if method == "GET":
-                                listing = [f"GET {link}" for link in links] \
-                                    if side == "product" else [f"GET /t/{i}" for i in ids]
+                                listing = gets[side]
                             else:
                                 chosen = range(posts, posts + share)
                                 posts += share
