@@ -2,9 +2,12 @@
 definitions) and a synthetic plan of N agency sections x M bullets against a province-size
 registry, each import in its own process with its time and peak memory, next to
 baselines measured in the same run: reading the file into lines, and the engine's loader
-reading the draft the importer wrote.
+reading the draft the importer wrote. `--check` exits 1 when a shipped directive's draft
+is not 100% its hand-written definition (every assignment, none extra, every other field
+equal) or when the synthetic import takes over IMPORT_GOAL times the loader reading the
+draft it wrote (the import reads, matches, writes and then loads that draft itself).
 
-    .venv/bin/python bench/import_drafts.py
+    .venv/bin/python bench/import_drafts.py --check
     .venv/bin/python bench/import_drafts.py --sections 200 --bullets 10 --communes 300
 """
 
@@ -32,6 +35,8 @@ from workflow.definitions.loader import load_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
+# The import reads, matches, writes and then loads its own draft: at most twice the load.
+IMPORT_GOAL = 2.0
 SHIPPED = [("ha-quang-2022-ke-hoach.txt", "hq-2022"),
            ("hai-phong-2022-chuong-trinh.txt", "hp-2022"),
            ("thanh-ha-2023-cong-van.txt", "th-2023")]
@@ -53,10 +58,12 @@ def import_once(path: Path, directory: Directory, out: Path) -> None:
     write_draft(build_draft(path, directory), directory, out, force=True)
 
 
-def shipped(repeat: int) -> None:
+def shipped(repeat: int) -> list[str]:
+    """Prints each shipped directive's import; returns those not 100% agreed."""
     directory = read_directory([DEFINITIONS])
     hand = load_definitions([DEFINITIONS])
     folder = Path(tempfile.mkdtemp())
+    missed: list[str] = []
     print(f"{'directive':34} {'lines':>5} {'tasks':>5} {'import ms':>9} {'read ms':>8} "
           f"{'load ms':>8}  agreement")
     for name, code in SHIPPED:
@@ -76,7 +83,10 @@ def shipped(repeat: int) -> None:
               f"assignments, {len(ours - theirs)} extra, "
               f"{agreement.assignment_score:.1%}; other fields "
               f"{'all equal' if exact else 'DIFFER'}")
+        if not exact or ours != theirs:
+            missed.append(f"{name} is not 100% its definition")
     shutil.rmtree(folder)
+    return missed
 
 
 def synthetic_files(folder: Path, sections: int, bullets: int, communes: int) -> Path:
@@ -147,7 +157,8 @@ def in_process(job, *args: str) -> tuple[float, int, int]:  # type: ignore[no-un
         return pool.apply(job, args)
 
 
-def synthetic(sections: int, bullets: int, communes: int) -> None:
+def synthetic(sections: int, bullets: int, communes: int) -> float:
+    """Prints each step's time and memory; returns the import's time over the loader's."""
     folder = Path(tempfile.mkdtemp())
     plan = synthetic_files(folder, sections, bullets, communes)
     out = folder / "draft.yaml"
@@ -155,24 +166,37 @@ def synthetic(sections: int, bullets: int, communes: int) -> None:
     print(f"\nsynthetic plan: {sections} sections x {bullets} bullets, {size / 1024:.0f} KiB, "
           f"registry of {len(AGENCY_NAMES)} departments + {communes} communes")
     print(f"{'step (own process)':40} {'seconds':>8} {'peak MiB':>9} {'items':>7}")
+    times: list[float] = []
     for label, job in (("import (read, match, write, check)", import_job),
                        ("baseline: read the file into lines", read_job),
                        ("baseline: loader reads the draft", load_job)):
         seconds, peak, items = in_process(job, str(plan), str(folder / "registry"), str(out))
         print(f"{label:40} {seconds:8.2f} {peak / 1024:9.0f} {items:7}")
+        times.append(seconds)
     shutil.rmtree(folder)
+    ratio = times[0] / times[2]
+    print(f"import {times[0]:.2f} s, baseline (loader) {times[2]:.2f} s, ratio {ratio:.2f}x "
+          f"(goal <= {IMPORT_GOAL}x)")
+    return ratio
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sections", type=int, default=100)
     parser.add_argument("--bullets", type=int, default=10)
     parser.add_argument("--communes", type=int, default=100)
+    parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     args = parser.parse_args()
-    shipped(args.repeat)
-    synthetic(args.sections, args.bullets, args.communes)
+    missed = shipped(args.repeat)
+    ratio = synthetic(args.sections, args.bullets, args.communes)
+    if ratio > IMPORT_GOAL:
+        missed.append(f"synthetic import {ratio:.2f}x the loader")
+    if args.check and missed:
+        print("goals missed: " + "; ".join(missed))
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
