@@ -398,7 +398,7 @@ def _recipients(layout: Layout, draft: Draft, matcher: Matcher,
             continue
         entries.append((block.text, block.first))
     entries = [(text, line) for text, line in entries
-               if not re.search(r"\((?:để\s+)?(?:b/c|báo cáo|t/h|theo dõi)\)|có tên|tại mục|"
+               if not re.search(r"\((?:để\s+)?(?:b/c|báo cáo|t/h|theo dõi|biết)\)|có tên|tại mục|"
                                 r"^như\s", text, re.I)]  # "Các đơn vị có tên tại mục II"
     codes = _codes_for(entries, draft, matcher, new if draft.registry is None else None)
     registry = draft.registry

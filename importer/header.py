@@ -15,6 +15,8 @@ from importer.layout import Block, merged_rows
 from importer.source import Line
 from importer.textkey import capitalise, clean, expand, key, sentence_case
 
+# "Số: 4155QĐ/ BTP": the code's kind typed before the bar, the issuer after a space
+RUN_ON_NUMBER = re.compile(r"Số\s*:?\s*(\d+)\s*([A-ZĐ]{2,4})\s*/\s+([A-ZĐ&-]{2,12})\b")
 NUMBER = re.compile(r"Số\s*:?\s*(?P<serial>\d*[a-zA-Z]?(?:-[A-ZĐ]{1,5})?)\s*/\s*"
                     r"(?P<code>[^\s,]+)")  # "Số: 37/KH-UBND", "Số 12-HD/BTGDV"
 DATE = re.compile(r",\s*ngày\s*(?:(?P<day>\d{1,2})?\s*tháng\s*(?P<month>\d{1,2})?\s*năm\s*"
@@ -142,6 +144,7 @@ def read_header(header: list[Line], preamble: list[Block], signature: list[Line]
     for index, (number, text) in enumerate(lines):
         if ", ngày" in text and not DATE.search(text) and index + 1 < len(lines):
             text = f"{text} {lines[index + 1][1]}"  # "…, ngày  tháng 4 năm" / "2022"
+        text = RUN_ON_NUMBER.sub(r"Số: \1/\2-\3", text)
         match = NUMBER.search(text)
         if match and result.number.value is None:
             serial, code = match.group("serial"), match.group("code").rstrip(".;,")

@@ -87,6 +87,7 @@ def plain(text: str) -> str:
 def merged_rows(lines: list[Line]) -> list[Line]:
     """A markdown table row whose cells were split over lines (web crawls) made one line;
     the breaks inside a cell become ' // '."""
+    lines = _bar_rows(_bar_cells(lines))
     merged: list[Line] = []
     index = 0
     while index < len(lines):
@@ -107,6 +108,69 @@ def merged_rows(lines: list[Line]) -> list[Line]:
         merged.append(line)
         index += 1
     return _unfold_columns(_unfold_signature_rows(merged))
+
+
+CELL_BAR = re.compile(r"^\s*\|\s*$")
+UNIT_START = re.compile(r"^(?:BAN|SỞ|PHÒNG|HỘI(?! CHỦ NGHĨA)|ĐOÀN|ĐẢNG (?:ỦY|ĐOÀN|BỘ)|"
+                        r"CHI CỤC|TRUNG TÂM|VĂN PHÒNG|THƯỜNG TRỰC|CỤC|VỤ)\b")
+
+
+def _bar_cells(lines: list[Line]) -> list[Line]:
+    """A page that prints each table cell between lines holding only '|' (the issuer, the
+    motto, 'Số:', 'Trà Vinh, ngày …', later the signature): the bars dropped, and the
+    header's cells, wrapped in a narrow column ('ỦY BAN NHÂN' / 'DÂN' / 'TỈNH TRÀ VINH',
+    'Số:' / '1782/QĐ-UBND'), joined back into the lines they were."""
+    bars = [index for index, line in enumerate(lines) if CELL_BAR.match(line.text)]
+    if len(bars) < 2:
+        return lines
+    out: list[Line] = []
+    start, heading = 0, True
+    for bar in bars:
+        segment = lines[start:bar]
+        filled = [line for line in segment if line.text.strip()]
+        if heading and 0 < len(filled) <= 8:
+            out.extend(_joined_cell(filled))
+        else:
+            heading = heading and not filled
+            out.extend(segment)
+        start = bar + 1
+    return out + lines[start:]
+
+
+def _joined_cell(lines: list[Line]) -> list[Line]:
+    joined: list[Line] = []
+    for line in lines:
+        text = re.sub(r"\s*[-_=]{3,}\s*$", "", line.text.strip())
+        if not text:
+            continue
+        if joined and _wrapped(joined[-1].text, text):
+            last = joined[-1]
+            joined[-1] = Line(last.number, f"{last.text} {text}", last.bold)
+        else:
+            joined.append(Line(line.number, text, line.bold))
+    return joined
+
+
+def _wrapped(before: str, after: str) -> bool:
+    """Whether a cell's line goes on from the one above: lower case after it, a label
+    ('Số:', 'Trà Vinh,'), or capitals after capitals unless a unit of the body above
+    starts ('UBND TỈNH BẮC GIANG' / 'BAN DÂN TỘC')."""
+    if before.endswith((":", ",")) or after[:1].islower() or after[:1].isdigit():
+        return True
+    return before.upper() == before and after.upper() == after and \
+        not UNIT_START.match(after)
+
+
+def _bar_rows(lines: list[Line]) -> list[Line]:
+    """'BỘ NỘI VỤ | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |': a table row copied without its
+    leading bar, given it back so that it is read as a row."""
+    out: list[Line] = []
+    for line in lines:
+        raw = line.text.strip()
+        if raw.endswith("|") and not raw.startswith("|") and re.search(r"\S\s*\|\s*\S", raw):
+            line = Line(line.number, f"| {raw}", line.bold)
+        out.append(line)
+    return out
 
 
 def _unfold_columns(lines: list[Line]) -> list[Line]:
@@ -133,11 +197,12 @@ def _unfold_columns(lines: list[Line]) -> list[Line]:
 
 def _unfold_signature_rows(lines: list[Line]) -> list[Line]:
     """'| Nơi nhận: // - Như trên; | TM. ỦY BAN … // Name |': a layout table of the
-    recipients beside the signature, read as the lines a page would show."""
+    recipients beside the signature, read as the lines a page would show; so is
+    '| Kính gửi: | - Các bộ, …; |'."""
     out: list[Line] = []
     for line in lines:
         raw = line.text.strip()
-        if raw.startswith("|") and "nơi nhận" in raw.lower()[:40]:
+        if raw.startswith("|") and re.search(r"nơi nhận|kính gửi", raw.lower()[:40]):
             for cell in raw.strip("|").split("|"):
                 out.extend(Line(line.number, part.strip()) for part in cell.split(" // ")
                            if part.strip())
@@ -279,6 +344,14 @@ def closes(block: Block) -> bool:
 ATTACHED = {"ke hoach", "chuong trinh", "huong dan", "de an"}  # a plan after the decision
 
 
+def _attached(block: Block) -> bool:
+    """'KẾ HOẠCH' (or 'KẾ HOẠCH HÀNH ĐỘNG VỀ …' run into one block) after a decision's
+    signature: the plan it issues."""
+    folded = plain(block.text).strip(" .:")
+    return folded in ATTACHED or (_capitals(block.text) and folded.startswith(
+        tuple(f"{word} " for word in ATTACHED)))
+
+
 def _signs(block: Block) -> bool:
     """'KT. CHỦ TỊCH', 'K/T TRƯỞNG BAN', 'TM. ỦY BAN NHÂN DÂN': a signature opens."""
     text = clean(block.text).replace("*", "").strip()
@@ -288,8 +361,8 @@ def _signs(block: Block) -> bool:
 def layout_of(lines: list[Line]) -> Layout:
     blocks = blocks_of(lines)
     _mark_layout_tables(blocks)
-    end = next((i for i, b in enumerate(blocks) if plain(b.text).startswith("noi nhan")),
-               len(blocks))
+    end = next((i for i, b in enumerate(blocks) if plain(b.text).startswith("noi nhan")
+                or _signs(b)), len(blocks))  # the body ends where the signature opens
     first_heading = next((i for i, b in enumerate(blocks[:end])
                           if b.kind in ("part", "roman", "arabic")), None)
     if first_heading is None:  # points lettered a), b), c) at the top
@@ -339,7 +412,7 @@ def layout_of(lines: list[Line]) -> Layout:
             stage = "signature"
             signature_from = block.first
         if stage == "signature" and (folded.startswith("phu luc") or block.kind == "row"
-                                     or folded.strip(" .:") in ATTACHED):
+                                     or _attached(block)):
             stage = "annex"
             annex_from = block.first
         if stage == "body":

@@ -21,7 +21,7 @@ HEADS = re.compile(
     r"thanh vien|dang doan|dang uy|tram|thon|khu pho|to dan pho|ap|ban|cong chuc|"
     r"mat tran|hoi dong|co quan|don vi|dia phuong|to chuc|nganh|chi hoi|doan the|"
     r"thu truong|truong ban|lanh dao|chu tich|bi thu|thuong truc|ubnd|chi bo|dang bo|"
-    r"bao(?! cao)|dai phat thanh|dai truyen hinh)\b")
+    r"bao(?! cao)|dai phat thanh|dai truyen hinh|vu(?! viec)|tong cuc)\b")
 # the verbs a task opens with, once its agencies have been named
 VERBS = re.compile(
     r"\b(?:chu tri|phoi hop|to chuc(?! chinh tri| thanh vien| xa hoi| doan the)|trien khai|"

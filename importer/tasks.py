@@ -518,6 +518,8 @@ def closing_tasks(blocks: list[Block], context: Context, taken: int) -> list[Tas
 CLOSING_WORDS = ("tren day", "trong qua trinh", "nhan duoc", "noi nhan", "tran trong")
 
 
+OFFICE_HOLDER = r"(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch|Giám đốc|Trưởng ban|Chánh Văn phòng)"
+ASSIGNS = re.compile(r"^(?:Điều\s+\d+\.\s*)?(?:Thống nhất\s+)?Giao\s+(?P<rest>\S.+)$")
 ASKS = re.compile(r"(?<!theo )\bđề nghị\s+(?!của\b)(?P<rest>.+)$", re.IGNORECASE)
 
 
@@ -530,8 +532,15 @@ def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
             continue
         match = ASKS.search(block.text)
         if not match:
+            assigned = ASSIGNS.match(block.text)
+            if assigned:  # "Điều 2. Giao Giám đốc Sở … chủ trì … triển khai thực hiện"
+                text = re.sub(rf"^{OFFICE_HOLDER}\s+", "", assigned["rest"])
+                task = _task(str(len(tasks) + 1), "", block.first, block.last, text, context,
+                             None, fixed=False)
+                task.reviews.append("điều khoản giao việc của quyết định được coi là nhiệm vụ")
+                tasks.append(task)
             continue
-        rest = re.sub(r"^(?:(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch)\s+)?", "", match["rest"])
+        rest = re.sub(rf"^(?:{OFFICE_HOLDER}\s+)?", "", match["rest"])
         found = subject_phrase(rest)
         text = capitalise(rest[found[1]:]) if found else capitalise(rest)
         dated = [d for d in deadlines(text, context.calendar)[0] if d.due and d.due.count("/") == 2]
@@ -918,10 +927,11 @@ def _title(text: str) -> str:
     role = LEAD_ROLE.match(text)
     if role and VERBS.match(fold(text[role.end():])):  # "chủ trì tổ chức …": the work
         text = text[role.end():]
+    text = re.sub(r"^chủ trì,?\s+(?=phối hợp)", "", text, flags=re.IGNORECASE)
     partner = PARTNER_FIRST.match(text)
     if partner:  # "phối hợp với Phòng … tổ chức thăm hỏi": the work is the second verb
         verb = next((m for m in VERBS.finditer(fold(text), partner.end())
-                     if m.start() < partner.end() + 80 and real_verb(text, m)), None)
+                     if m.start() < partner.end() + 160 and real_verb(text, m)), None)
         if verb is not None:
             text = text[verb.start():]
     text = capitalise(text)
