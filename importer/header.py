@@ -55,6 +55,8 @@ BODY_OF = re.compile(r"^(?:Ban thường trực|Ban thường vụ|Ban chấp h�
 ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}[^,.;:]{{0,120}}?)\s+"
                            r"(?:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị)\b")
 UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b"
+# the proposal a decision answers, never what it implements
+PROPOSAL = re.compile(r"[;,.]?\s*\b(?:Xét|Theo)\s+(?:đề nghị|đề xuất|tờ trình)\b", re.IGNORECASE)
 REFERENCE_START = re.compile(r"\b(?:Thực hiện|Căn cứ|Triển khai|Theo hướng dẫn|Theo chỉ đạo|"
                              r"Tiếp theo|Hướng dẫn thực hiện)\b")
 
@@ -337,7 +339,7 @@ def _signer(signature: list[Line]) -> Found:
     the name (an annex, a web page's footer) is not the signature."""
     titles: list[str] = []
     name, first = None, None
-    for line in signature:
+    for line in _unglued(signature):
         text = bare(line.text)
         if not text or re.match(r"^[(\[]?\s*(?:đã ký|đã kí|ký|kí)\b", text, re.IGNORECASE):
             continue
@@ -361,11 +363,27 @@ def _signer(signature: list[Line]) -> Found:
             titles.append(_signer_title(text.upper()))
         elif len(text.split()) <= 5 and all(w[:1].isupper() for w in text.split()):
             name = text
-            break
+            if titles:
+                break
+            first = None  # "Tuấn": the drafter's initials after "Lưu: VT", titles follow
     if not titles and not name:
         return Found(None, None, "không tìm thấy người ký")
     value = ", ".join(titles) + (f" {name}" if name else "")
     return Found(value.strip(), first, None if name else "không có tên người ký")
+
+
+def _unglued(signature: list[Line]) -> list[Line]:
+    """'PHÓ CHỦ TỊCHSơn Thị Ánh Hồng' (a page that lost the line break): title and name."""
+    out: list[Line] = []
+    for line in signature:
+        text = line.text.strip()
+        cut = next((i for i in range(1, len(text) - 1) if text[i - 1].isupper()
+                    and text[i].isupper() and text[i + 1].islower()), None)
+        if cut is not None and text[:cut].upper() == text[:cut] and len(text[:cut].split()) >= 2:
+            out += [Line(line.number, text[:cut]), Line(line.number, text[cut:])]
+        else:
+            out.append(line)
+    return out
 
 
 POST = re.compile(r"^(?:Phó\s+|Q\.\s*)?(?:Chủ tịch|Giám đốc|Trưởng|Bí thư|Chánh|Thứ trưởng|"
@@ -401,5 +419,6 @@ def reference_sentences(preamble: list[Block]) -> list[tuple[str, int]]:
             issuer = ISSUER_CLAUSE.search(text)
             if issuer and " về " not in issuer.group("who"):
                 text = text[: issuer.start()]
+            text = PROPOSAL.split(text)[0]  # "…; Xét đề nghị của Sở … tại Công văn số …"
             found.append((text.rstrip(" .;,"), item.first))
     return found

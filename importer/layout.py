@@ -17,6 +17,9 @@ from importer.textkey import clean, fold
 
 PART = re.compile(r"^(?:PHẦN\s+(?:THỨ\s+)?)?(?P<label>[A-H]|(?<=PHẦN )[IVX]{1,4}|"
                   r"(?<=PHẦN THỨ )\w+)\s*[.):]\s*(?P<rest>\S.*)$")  # "A. MỤC TIÊU", "PHẦN I."
+# "Phần thứ nhất" alone, its title on the next line
+LONE_PART = re.compile(r"^PHẦN\s+(?:(?:THỨ\s+)?(?P<label>NHẤT|HAI|BA|TƯ|BỐN|NĂM|SÁU)|"
+                       r"(?P<roman>[IVX]{1,4}))\s*[.:]?$", re.IGNORECASE)
 RULE = re.compile(r"^[-_=—–*\s]{3,}$")  # "--------", "___", "* * *": a rule, not a bullet
 ROMAN = re.compile(r"^(?P<label>[IVX]{1,5})\s*(?:[.)]\s*|/\s+)(?P<rest>\S.*)$")
 ARABIC = re.compile(r"^(?P<label>\d{1,2}(?:\.\d{1,2})*)\s*[.)/]\s+(?P<rest>\S.*)$")
@@ -215,6 +218,7 @@ def blocks_of(lines: list[Line]) -> list[Block]:
     blocks: list[Block] = []
     addressing = False  # inside "Kính gửi": each recipient ends at its line's end
     fresh = False
+    untitled: Block | None = None
     for line in merged_rows(lines):
         raw = line.text.strip()
         hashes = len(raw) - len(raw.lstrip("#"))
@@ -259,6 +263,15 @@ def blocks_of(lines: list[Line]) -> list[Block]:
                 if text.rstrip().endswith("."):
                     addressing, fresh = False, True
                 continue
+        lone = LONE_PART.match(text)
+        if lone:
+            untitled = Block("part", (lone["label"] or lone["roman"]).upper(), "",
+                             line.number, line.number)
+            blocks.append(untitled)
+            continue
+        if untitled is not None:  # the title of "Phần thứ nhất" on the line below it
+            untitled.text, untitled.last, untitled = text.strip("*"), line.number, None
+            continue
         kind, label, rest = _marker(text)
         if fresh:  # the paragraph after the recipients starts a block of its own
             fresh = False

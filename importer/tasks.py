@@ -30,6 +30,9 @@ from importer.timing import Deadline, action_months, deadlines, planning_only
 from workflow.definitions.specs import Calendar
 
 OBJECTIVES = ("muc dich", "yeu cau", "muc tieu", "quan diem", "can cu")
+# a part or heading that reports what was done: "Phần thứ nhất: KẾT QUẢ THỰC HIỆN …"
+RESULTS = ("ket qua", "nhung ket qua", "danh gia ket qua", "danh gia tinh hinh", "tinh hinh",
+           "thuc trang", "han che", "ton tai", "nguyen nhan", "bai hoc")
 # headings that describe rather than assign: the period, the theme, what to say and how
 DESCRIBES = ("thoi gian", "chu de", "thong diep", "khau hieu", "doi tuong", "pham vi",
              "y nghia", "noi dung tuyen truyen", "hinh thuc", "chi tieu", "thanh phan")
@@ -92,6 +95,11 @@ def tasks_of(root: Section, context: Context) -> list[TaskDraft]:
                 _heading_like(section.title, True):  # not "1. Đánh giá … các mục tiêu …"
             context.notes.append(f"{name} {section.title}: mục đích, yêu cầu, không phải "
                                  f"nhiệm vụ (dòng {section.line})")
+            continue
+        if section.kind in ("part", "roman") and title.startswith(RESULTS) and \
+                section.title.upper() == section.title:
+            context.notes.append(f"{name} {section.title}: kết quả đã đạt, không phải nhiệm "
+                                 f"vụ (dòng {section.line})")
             continue
         if section.kind != "root" and (title.startswith(DESCRIBES) or (
                 title.startswith("kinh phi") and not _requests(section))) and \
