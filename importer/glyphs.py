@@ -9,6 +9,9 @@ only be such faults, and are mended wherever they occur; nothing else is touched
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
 
 _MENDED = {"ịng": "òng", "ỊNG": "ÒNG", "ơng": "ông", "ƠNG": "ÔNG", "ớng": "ống",
            "ỚNG": "ỐNG", "ờng": "ồng", "ỜNG": "ỒNG", "ởng": "ổng", "ỞNG": "ỔNG",
@@ -22,3 +25,69 @@ def mended(text: str) -> str:
     if not any(c in text for c in "ịỊơƠớỚờỜởỞỡỠợỢ"):
         return text
     return _FAULT.sub(lambda m: _MENDED.get(m.group(0), m.group(0)), text)
+
+
+# Words run together where a web page dropped the space between two spans of text:
+# "Kếhoạch", "cơquan", "theoQuyết", "ngày29/5/2012", "Sở,ngành". Two syllables are split
+# only where both halves are syllables the importer's vocabulary knows and no other cut
+# would also give two known syllables, so a word it does not know is left as it is.
+VOCABULARY = Path(__file__).with_name("syllables.txt")
+_VIETNAMESE = re.compile(r"[ăâêôơưđàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]",
+                         re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_VOWEL = re.compile(r"[aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]",
+                    re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    return frozenset(VOCABULARY.read_text(encoding="utf-8").split())
+
+
+def unglued(text: str) -> str:
+    """'Ban hành kèm theoQuyết định nàyKế hoạch của Ủy bannhân dân, ngày29/5' -> with the
+    spaces back; codes ('QĐ-TTg', 'LĐTB&XH') and unknown words are left alone."""
+    text = re.sub(r"(?<=[^\W\d_]),(?=[^\W\d_])", ", ", text)
+    text = re.sub(r"\b(ngày|năm|tháng|NGÀY|NĂM|THÁNG)(?=\d)", r"\1 ", text)
+    return _WORD.sub(_split_word, text)
+
+
+def _split_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    for index in range(2, len(word) - 1):  # "theoQuyết": lower case, then a capital word
+        if word[index - 1].islower() and word[index].isupper() and word[index + 1].islower():
+            return f"{_split_word(_Part(word[:index]))} {_split_word(_Part(word[index:]))}"
+    known = _syllables()
+    lowered = word.lower()
+    if lowered in known or not _VIETNAMESE.search(word):
+        return word
+    cuts = [index for index in range(1, len(word))
+            if lowered[:index] in known and lowered[index:] in known]
+    return f"{word[:cuts[0]]} {word[cuts[0]:]}" if len(cuts) == 1 else word
+
+
+class _Part(str):
+    """A piece of a word handled like a match of the whole pattern."""
+
+    def group(self, _: int) -> str:
+        return str(self)
+
+
+def rebuild_vocabulary(sources: list[Path]) -> int:
+    """The syllables of the shipped directives and the corpus, one a line (run by hand
+    after the corpus grows: python -m importer.glyphs)."""
+    words: set[str] = set()
+    for source in sources:
+        for path in sorted(source.rglob("*")):
+            if path.suffix in (".txt", ".md", ".yaml"):
+                text = unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
+                words |= {w.lower() for w in re.findall(r"[^\W\d_]+", text)
+                          if len(w) <= 7 and w[1:] == w[1:].lower() and _VOWEL.search(w)}
+    VOCABULARY.write_text("\n".join(sorted(words)) + "\n", encoding="utf-8")
+    return len(words)
+
+
+if __name__ == "__main__":
+    root = Path(__file__).resolve().parent.parent
+    count = rebuild_vocabulary([root / "definitions", root / "tests" / "data"])
+    print(f"{VOCABULARY}: {count} âm tiết")

@@ -38,7 +38,8 @@ VERBS = re.compile(
     r"thanh lap|huy dong|phat huy|khao sat|thong ke|tap hop|"
     r"nghien cuu|khen thuong|nhan rong|kien nghi|phan anh|ban giao|tang qua|trao|"
     r"cu thanh vien|cu can bo|cu dai dien|cu lanh dao|tham gia|dieu tra|ngan chan|phong ngua|"
-    r"dau tranh|bo sung|cap nhat|uu tien|lua chon|chuan bi|tiep nhan|tra loi|ban hanh)\b")
+    r"dau tranh|bo sung|cap nhat|uu tien|lua chon|chuan bi|tiep nhan|tra loi|ban hanh|"
+    r"tien hanh|tang thoi luong|tang so luong|tang tan suat|don doc)\b")
 # names whose commas and "và" belong to the name ("Sở Văn hóa, Thể thao và Du lịch")
 COMPOUND = re.compile(
     r"Văn hóa,\s*Thể thao và Du lịch|Lao động\s*-\s*Thương binh và Xã hội|Giáo dục và Đào tạo|"

@@ -10,7 +10,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from importer.glyphs import mended
+from importer.glyphs import mended, unglued
 from workflow.errors import NhiemvuError
 from workflow.storage.zipcheck import check_zip
 
@@ -48,7 +48,7 @@ def read_lines(path: Path) -> list[Line]:
         lines = _text_lines(path, data)
     if not any(line.text.strip() for line in lines):
         raise ImportProblem(f"{path}: tệp không có chữ")
-    return [Line(line.number, mended(line.text), line.bold) for line in lines]
+    return [Line(line.number, mended(unglued(line.text)), line.bold) for line in lines]
 
 
 def _text_lines(path: Path, data: bytes) -> list[Line]:
