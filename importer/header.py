@@ -377,10 +377,12 @@ def _unglued(signature: list[Line]) -> list[Line]:
     out: list[Line] = []
     for line in signature:
         text = line.text.strip()
-        cut = next((i for i in range(1, len(text) - 1) if text[i - 1].isupper()
-                    and text[i].isupper() and text[i + 1].islower()), None)
-        if cut is not None and text[:cut].upper() == text[:cut] and len(text[:cut].split()) >= 2:
-            out += [Line(line.number, text[:cut]), Line(line.number, text[cut:])]
+        cut = next((i for i in range(1, len(text) - 1) if text[i - 1] in " " or
+                    text[i - 1].isupper() if text[i].isupper() and text[i + 1].islower()), None)
+        title = text[:cut].strip() if cut is not None else ""
+        if title and title.upper() == title and len(title.split()) >= 2 and \
+                not title.endswith((":", ";", ",")):
+            out += [Line(line.number, title), Line(line.number, text[cut:])]
         else:
             out.append(line)
     return out

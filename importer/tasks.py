@@ -557,6 +557,10 @@ def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
             continue  # "… đã có Công văn … đề nghị … trước ngày 10/6/2026": quoted, past
         task = _task(str(len(tasks) + 1), "", block.first, block.last, text, context,
                      None, fixed=True)
+        named = _named_subject(rest, block.first, context) if found else []
+        if named and not context.recipients:  # "Kính gửi: ……": the request names them
+            task.lead = named
+            task.reviews = [r for r in task.reviews if r != context.recipients_review]
         task.reviews.append("văn bản không chia mục: yêu cầu của đoạn văn được coi là nhiệm vụ")
         tasks.append(task)
     return tasks

@@ -231,6 +231,8 @@ def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
             kind = match.lastgroup or ""
             if kind == "quarter" and "báo cáo" not in clause.lower():
                 continue
+            if match.group(0).lower() == "sơ kết" and "giai đoạn" in clause[match.end():].lower():
+                continue  # "báo cáo sơ kết … Đề án giai đoạn 2018-2021": one review, not 6 months
             kinds.append((match.start(), kind))
         ordered: list[str] = []
         for _, kind in kinds:
