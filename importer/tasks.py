@@ -539,6 +539,11 @@ def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
         if block.kind not in ("text", "bold") or "kính gửi" in block.text.lower()[:20]:
             continue
         match = ASKS.search(block.text)
+        if not match and tasks and tasks[-1].due is None and not tasks[-1].recurs and \
+                re.match(r"^(?:Báo cáo|Kết quả)\b", block.text):
+            # "Báo cáo sơ kết gửi về Bộ … trước ngày 31 tháng 10 năm 2025": the request's date
+            _timing(tasks[-1], context, block.text)
+            continue
         if not match:
             assigned = ASSIGNS.match(block.text)
             if assigned:  # "Điều 2. Giao Giám đốc Sở … chủ trì … triển khai thực hiện"

@@ -231,8 +231,11 @@ def deadlines(text: str, calendar: Calendar) -> tuple[list[Deadline], bool]:
             kind = match.lastgroup or ""
             if kind == "quarter" and "báo cáo" not in clause.lower():
                 continue
-            if match.group(0).lower() == "sơ kết" and "giai đoạn" in clause[match.end():].lower():
-                continue  # "báo cáo sơ kết … Đề án giai đoạn 2018-2021": one review, not 6 months
+            if match.group(0).lower() == "sơ kết" and (
+                    "giai đoạn" in clause[match.end():].lower() or
+                    (dates and all(not 5 <= int(due.split("/")[1]) <= 7 for _, due in dates))):
+                continue  # "báo cáo sơ kết … giai đoạn 2018-2021", "… trước ngày 31/10": one
+                # review of a programme, not the 6-month report
             kinds.append((match.start(), kind))
         ordered: list[str] = []
         for _, kind in kinds:
