@@ -16,13 +16,14 @@ from pathlib import Path
 _MENDED = {"ịng": "òng", "ỊNG": "ÒNG", "ơng": "ông", "ƠNG": "ÔNG", "ớng": "ống",
            "ỚNG": "ỐNG", "ờng": "ồng", "ỜNG": "ỒNG", "ởng": "ổng", "ỞNG": "ỔNG",
            "ỡng": "ỗng", "ỠNG": "ỖNG", "ợng": "ộng", "ỢNG": "ỘNG"}
-_FAULT = re.compile(r"(?<![ưƯứừửữựỨỪỬỮỰ])(?:ịng|ỊNG|ơng|ƠNG|ớng|ỚNG|ờng|ỜNG|ởng|ỞNG|ỡng|ỠNG|"
-                    r"ợng|ỢNG)(?![a-zà-ỹ])", re.IGNORECASE)
+_FAULT_LETTERS = frozenset(fault[0] for fault in _MENDED)
+_FAULT = re.compile(r"(?<![ưƯứừửữựỨỪỬỮỰ])(?:" + "|".join(_MENDED) + r")(?![a-zà-ỹ])",
+                    re.IGNORECASE)
 
 
 def mended(text: str) -> str:
     """'Phịng Tuyên truyền', 'cơng tác' -> 'Phòng Tuyên truyền', 'công tác'."""
-    if not any(c in text for c in "ịỊơƠớỚờỜởỞỡỠợỢ"):
+    if _FAULT_LETTERS.isdisjoint(text):
         return text
     return _FAULT.sub(lambda m: _MENDED.get(m.group(0), m.group(0)), text)
 
@@ -32,11 +33,10 @@ def mended(text: str) -> str:
 # only where both halves are syllables the importer's vocabulary knows and no other cut
 # would also give two known syllables, so a word it does not know is left as it is.
 VOCABULARY = Path(__file__).with_name("syllables.txt")
-_VIETNAMESE = re.compile(r"[ăâêôơưđàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]",
-                         re.IGNORECASE)
+_MARKED = "ăâêôơưđàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+_VIETNAMESE = re.compile(f"[{_MARKED}]", re.IGNORECASE)  # a letter only Vietnamese writes
+_VOWEL = re.compile(f"[aeiouy{_MARKED.replace('đ', '')}]", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]{3,}")
-_VOWEL = re.compile(r"[aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]",
-                    re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -53,10 +53,13 @@ def unglued(text: str) -> str:
 
 
 def _split_word(match: re.Match[str]) -> str:
-    word = match.group(0)
+    return _split(match.group(0))
+
+
+def _split(word: str) -> str:
     for index in range(2, len(word) - 1):  # "theoQuyết": lower case, then a capital word
         if word[index - 1].islower() and word[index].isupper() and word[index + 1].islower():
-            return f"{_split_word(_Part(word[:index]))} {_split_word(_Part(word[index:]))}"
+            return f"{_split(word[:index])} {_split(word[index:])}"
     known = _syllables()
     lowered = word.lower()
     if lowered in known or not _VIETNAMESE.search(word):
@@ -64,13 +67,6 @@ def _split_word(match: re.Match[str]) -> str:
     cuts = [index for index in range(1, len(word))
             if lowered[:index] in known and lowered[index:] in known]
     return f"{word[:cuts[0]]} {word[cuts[0]:]}" if len(cuts) == 1 else word
-
-
-class _Part(str):
-    """A piece of a word handled like a match of the whole pattern."""
-
-    def group(self, _: int) -> str:
-        return str(self)
 
 
 def rebuild_vocabulary(sources: list[Path]) -> int:

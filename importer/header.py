@@ -339,7 +339,7 @@ def _signer(signature: list[Line]) -> Found:
     the name (an annex, a web page's footer) is not the signature."""
     titles: list[str] = []
     name, first = None, None
-    for line in _unglued(signature):
+    for line in _titles_apart_from_names(signature):
         text = bare(line.text)
         if not text or re.match(r"^[(\[]?\s*(?:đã ký|đã kí|ký|kí)\b", text, re.IGNORECASE):
             continue
@@ -372,13 +372,15 @@ def _signer(signature: list[Line]) -> Found:
     return Found(value.strip(), first, None if name else "không có tên người ký")
 
 
-def _unglued(signature: list[Line]) -> list[Line]:
-    """'PHÓ CHỦ TỊCHSơn Thị Ánh Hồng' (a page that lost the line break): title and name."""
+def _titles_apart_from_names(signature: list[Line]) -> list[Line]:
+    """'PHÓ CHỦ TỊCHSơn Thị Ánh Hồng' (a page that lost the line break) or 'KT. CHỦ TỊCH PHÓ
+    CHỦ TỊCH Nguyễn Tuấn Thanh' (a table row flattened): the titles, then the name."""
     out: list[Line] = []
     for line in signature:
         text = line.text.strip()
-        cut = next((i for i in range(1, len(text) - 1) if text[i - 1] in " " or
-                    text[i - 1].isupper() if text[i].isupper() and text[i + 1].islower()), None)
+        cut = next((i for i in range(1, len(text) - 1) if text[i].isupper()
+                    and text[i + 1].islower() and (text[i - 1] == " " or text[i - 1].isupper())),
+                   None)
         title = text[:cut].strip() if cut is not None else ""
         if title and title.upper() == title and len(title.split()) >= 2 and \
                 not title.endswith((":", ";", ",")):

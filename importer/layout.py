@@ -110,7 +110,7 @@ def merged_rows(lines: list[Line]) -> list[Line]:
                 continue
         merged.append(line)
         index += 1
-    return _unfold_columns(_unfold_signature_rows(merged))
+    return _unfold_columns(_unfold_layout_rows(merged))
 
 
 CELL_BAR = re.compile(r"^\s*\|\s*$")
@@ -198,7 +198,7 @@ def _unfold_columns(lines: list[Line]) -> list[Line]:
     return lines[:start] + left + right
 
 
-def _unfold_signature_rows(lines: list[Line]) -> list[Line]:
+def _unfold_layout_rows(lines: list[Line]) -> list[Line]:
     """'| Nơi nhận: // - Như trên; | TM. ỦY BAN … // Name |': a layout table of the
     recipients beside the signature, read as the lines a page would show; so is
     '| Kính gửi: | - Các bộ, …; |'."""
