@@ -39,7 +39,7 @@ from importer.tasks import (
     unique_codes,
 )
 from importer.textkey import expand, fold, key
-from importer.timing import title_month
+from importer.timing import named_month, title_month
 from workflow.definitions.fieldreader import CODE_PATTERN
 from workflow.definitions.loader import DOCUMENT_KINDS
 from workflow.definitions.specs import Calendar
@@ -134,7 +134,8 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
     draft.recipients, draft.recipients_review = recipients, review
     context = Context(matcher, calendar, recipients, review, new,
                       secretariat=draft.secretariat.value, issued=header.date.value,
-                      title_month=title_month(header.title.value, calendar))
+                      title_month=title_month(header.title.value, calendar)
+                      or named_month(" ".join(b.text for b in layout.preamble), calendar))
     draft.tasks = tasks_of(layout.root, context)
     draft.tasks += annex_tasks(layout.annex, context)
     if draft.tasks:
@@ -545,7 +546,7 @@ def _new_agency(draft: Draft, matcher: Matcher, issuer_level: str | None, name: 
 LEVEL_WORDS = {"xa": "xã", "huyen": "huyện", "tinh": "tỉnh", "trung-uong": "trung ương"}
 
 
-YEAR_WORDS = re.compile(r"\bnăm\s+(\d{4})\b")
+YEAR_WORDS = re.compile(r"(?<!đến )(?<!tới )\bnăm\s+(\d{4})\b")
 DATED = re.compile(r"\b\d{1,2}/\d{1,2}/(\d{4})\b")
 
 
@@ -556,7 +557,8 @@ def _fill_missing(draft: Draft, context: Context, layout: Layout) -> None:
     if header.year.value is None:
         text = " ".join(b.text for b in layout.preamble) + " " + \
             " ".join(t.text for t in draft.tasks)
-        years = YEAR_WORDS.findall(text) + DATED.findall(text)
+        # "… năm 2024" says the work's year; a full date is mostly a cited document's
+        years = YEAR_WORDS.findall(text) or DATED.findall(text)
         if years:
             common = max(sorted(set(years)), key=years.count)
             header.year = Found(common, None, f"năm lấy theo nội dung ('năm {common}')")

@@ -192,7 +192,7 @@ def _place_words(draft: Draft) -> list[str]:
                       issuer)
     if match:
         places.append(match.group(1))
-    return [key(p) for p in places if p]
+    return sorted((key(p) for p in places if p), key=len, reverse=True)  # longest first
 
 
 def _agency_key(name: str, places: list[str]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from importer.layout import Block, merged_rows
+from importer.layout import UNFINISHED, Block, merged_rows
 from importer.source import Line
 from importer.textkey import capitalise, clean, expand, key, sentence_case
 
@@ -53,7 +53,8 @@ UPPER_ABBREVIATIONS = (("UBND", "ỦY BAN NHÂN DÂN"), ("MTTQ", "MẶT TRẬN T
 BODY_OF = re.compile(r"^(?:Ban thường trực|Ban thường vụ|Ban chấp hành|Đảng đoàn|"
                      r"Đoàn chủ tịch|Thường trực|Ban thư ký)$", re.IGNORECASE)
 ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}[^,.;:]{{0,120}}?)\s+"
-                           r"(?:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị)\b")
+                           r"(?:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị|"
+                           r"hướng dẫn|triển khai)\b")
 UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b"
 # the proposal a decision answers, never what it implements
 PROPOSAL = re.compile(r"[;,.]?\s*\b(?:Xét|Theo)\s+(?:đề nghị|đề xuất|tờ trình)\b", re.IGNORECASE)
@@ -248,8 +249,9 @@ def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
     if kind.line is not None:
         after = [(n, t) for n, t in lines if n > kind.line]
         parts, first = [], None
-        for number, text in after[:3]:
-            if (parts and text.startswith(STOP_TITLE)) or (text.isupper() and parts) or \
+        for number, text in after[:4]:
+            if (parts and text.startswith(STOP_TITLE)) or \
+                    (text.isupper() and parts and not _title_goes_on(parts[-1], text)) or \
                     NUMBER.search(text) or DATE.search(text):
                 break
             parts.append(text)
@@ -259,6 +261,20 @@ def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
         if parts:
             return Found(" ".join(parts).rstrip("."), first)
     return Found(None, None, "không tìm thấy trích yếu")
+
+
+def _title_goes_on(before: str, text: str) -> bool:
+    """'… TỈNH THÁI BÌNH,' / 'GIAI ĐOẠN 2021-2030': a title wrapped onto a second line of
+    capitals, not the issuer's line that follows a decision's title."""
+    return before.endswith((",", "-", "–")) or UNFINISHED.search(before) is not None or \
+        not AUTHORITY_LINE.match(text)
+
+
+# the line under a decision's title that names who decides ("ỦY BAN NHÂN DÂN TỈNH …",
+# "CHỦ TỊCH ỦY BAN NHÂN DÂN …", "BỘ TRƯỞNG BỘ TƯ PHÁP")
+AUTHORITY_LINE = re.compile(r"^(?:Ủ?Y BAN|UỶ BAN|UBND|CHỦ TỊCH|BỘ TRƯỞNG|THỦ TƯỚNG|GIÁM ĐỐC|"
+                            r"TRƯỞNG BAN|BAN (?!HÀNH)|HỘI ĐỒNG|BỘ |SỞ |PHÒNG |ĐẢNG ỦY|"
+                            r"THƯỜNG TRỰC|KÍNH GỬI|CĂN CỨ)")
 
 
 def _party_case(parent: str) -> str:
@@ -319,7 +335,7 @@ def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
 
 def _year(title: Found, date: Found) -> Found:
     if title.value:
-        years = re.findall(r"năm (\d{4})", title.value)
+        years = re.findall(r"(?<!đến )(?<!tới )năm (\d{4})", title.value, re.IGNORECASE)
         if years:
             return Found(years[-1], title.line)
     if date.value:
@@ -343,10 +359,10 @@ def _signer(signature: list[Line]) -> Found:
         text = bare(line.text)
         if not text or re.match(r"^[(\[]?\s*(?:đã ký|đã kí|ký|kí)\b", text, re.IGNORECASE):
             continue
-        beside = re.split(r"\s{3,}", line.text.strip())
+        beside = re.split(r"\s{3,}|\s+\|\s+", line.text.strip().strip("|"))
         if text.startswith(("-", "+", "•")) and len(beside) > 1 and \
                 bare(beside[-1]).upper() == bare(beside[-1]):
-            text = bare(beside[-1])  # "- Lưu: VT.          KT. CHỦ TỊCH"
+            text = bare(beside[-1])  # "- Lưu: VT.          KT. CHỦ TỊCH", "- Lưu: VT. | KT. …"
         if text.startswith(("-", "+", "•")):  # a recipient printed beside the signature
             trailing = re.search(r"Lưu\s*:?.*?\.\s+(?P<name>[A-ZĐÀ-Ỹ]\S*(?:\s+[A-ZĐÀ-Ỹ]\S*)"
                                  r"{1,4})$", text)

@@ -30,6 +30,13 @@ FOOTNOTE = re.compile(r"^(?:<sup>\s*(?P<label>\w+)\s*</sup>|\[\^(?P<label2>\w+)\
                       r"\s*(?P<rest>.*)$")
 PAGE_NUMBER = re.compile(r"^(?:trang\s*)?\d{1,3}$", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?:…]['\"”’)]*$")
+# a line that cannot end a paragraph or a heading: it stops on a connecting word or a dash
+UNFINISHED = re.compile(r"(?:\s(?:và|của|về|với|cho|các|những|trong|tại|để|nhằm|theo|đến|từ|"
+                        r"là|được|hoặc|thuộc)|\s[-–])$", re.IGNORECASE)
+# a marker alone on its line ("1.", "II.", "a)", "Điều 2."), its text on the next line
+LONE_MARKER = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|Điều\s+\d{1,3})\s*[.):]$")
+# "Sở Lao động" / "- Thương binh và Xã hội": the ministry's name broken at its dash
+BROKEN_NAME = re.compile(r"^[-–]\s*Thương binh\b")
 RANKS = {"part": 0.5, "roman": 1, "arabic": 2, "bold": 3, "letter": 4}
 CLOSING_STARTS = ("tren day", "trong qua trinh", "nhan duoc", "noi nhan")
 
@@ -158,8 +165,10 @@ def _wrapped(before: str, after: str) -> bool:
     """Whether a cell's line goes on from the one above: lower case after it, a label
     ('Số:', 'Trà Vinh,'), or capitals after capitals unless a unit of the body above
     starts ('UBND TỈNH BẮC GIANG' / 'BAN DÂN TỘC')."""
-    if before.endswith((":", ",")) or after[:1].islower() or after[:1].isdigit():
+    if before.endswith((":", ",", "-", "–")) or after[:1].islower() or after[:1].isdigit():
         return True
+    if re.search(r"(?:^|\s)(?:ỦY|UỶ|UỸ|VÀ|CỦA)$", before):
+        return True  # "ỦY" / "BAN NHÂN DÂN": a name wrapped after its first word
     return before.upper() == before and after.upper() == after and \
         not UNIT_START.match(after)
 
@@ -219,6 +228,7 @@ def blocks_of(lines: list[Line]) -> list[Block]:
     addressing = False  # inside "Kính gửi": each recipient ends at its line's end
     fresh = False
     untitled: Block | None = None
+    lone_marker = ""
     for line in merged_rows(lines):
         raw = line.text.strip()
         hashes = len(raw) - len(raw.lstrip("#"))
@@ -231,6 +241,15 @@ def blocks_of(lines: list[Line]) -> list[Block]:
             continue
         text = clean(raw.lstrip("#"))
         if not text or PAGE_NUMBER.match(text) or RULE.match(text):
+            continue
+        if lone_marker:
+            text, lone_marker = f"{lone_marker} {text}", ""
+        elif LONE_MARKER.match(text) and not addressing:
+            lone_marker = text
+            continue
+        if BROKEN_NAME.match(text) and blocks and re.search(r"Lao động$", blocks[-1].text):
+            blocks[-1].text = f"{blocks[-1].text} {text}"
+            blocks[-1].last = line.number
             continue
         if text.startswith("|") and text.endswith("|") and text.count("|") >= 3:
             blocks.append(Block("row", "", text, line.number, line.number))  # a table row
@@ -251,7 +270,8 @@ def blocks_of(lines: list[Line]) -> list[Block]:
                 fresh = True
             elif blocks and blocks[-1].kind in ("address", "bullet") and \
                     not blocks[-1].text.rstrip().endswith((";", ".", ":")) and \
-                    text[:1].islower():
+                    (text[:1].islower() or (blocks[-1].kind == "bullet"
+                                            and _marker(text)[0] == "text")):
                 blocks[-1].text = _join(blocks[-1].text, text)
                 blocks[-1].last = line.number
                 continue
@@ -313,7 +333,8 @@ def _continues(blocks: list[Block], text: str) -> bool:
         return False
     starts_lower = text[:1].islower() or text[:1] in "(,;–-"
     if previous.kind in RANKS:  # a heading wraps only onto a line that goes on in lower case
-        return starts_lower or (text[:1].isdigit() and not previous.text.endswith((".", ":")))
+        return starts_lower or UNFINISHED.search(previous.text) is not None or \
+            (text[:1].isdigit() and not previous.text.endswith((".", ":")))
     return starts_lower or not SENTENCE_END.search(previous.text)
 
 
@@ -440,7 +461,7 @@ def layout_of(lines: list[Line]) -> Layout:
         signature_from = recipients[-1].last + 1
     if signature_from is not None:  # "- Lưu: VT.          KT. CHỦ TỊCH": printed beside
         by_number = {line.number: line.text for line in lines}
-        while re.search(r"\S\s{3,}(?:K/?T|T/?M|T/?L|Q)\.?\s+[A-ZĐ]",
+        while re.search(r"\S(?:\s{3,}|\s+\|\s+)(?:K/?T|T/?M|T/?L|Q)\.?\s+[A-ZĐ]",
                         by_number.get(signature_from - 1, "")):
             signature_from -= 1
     signature = [line for line in merged_rows(lines) if signature_from is not None

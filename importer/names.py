@@ -39,7 +39,8 @@ VERBS = re.compile(
     r"nghien cuu|khen thuong|nhan rong|kien nghi|phan anh|ban giao|tang qua|trao|"
     r"cu thanh vien|cu can bo|cu dai dien|cu lanh dao|tham gia|dieu tra|ngan chan|phong ngua|"
     r"dau tranh|bo sung|cap nhat|uu tien|lua chon|chuan bi|tiep nhan|tra loi|ban hanh|"
-    r"tien hanh|tang thoi luong|tang so luong|tang tan suat|don doc)\b")
+    r"tien hanh|tang thoi luong|tang so luong|tang tan suat|don doc|dua noi dung|dua tin|"
+    r"dua vao|bien soan|cap phat|phat hanh|sua doi|gioi thieu|lam tot|tich cuc)\b")
 # names whose commas and "và" belong to the name ("Sở Văn hóa, Thể thao và Du lịch")
 COMPOUND = re.compile(
     r"Văn hóa,\s*Thể thao và Du lịch|Lao động\s*-\s*Thương binh và Xã hội|Giáo dục và Đào tạo|"

@@ -18,7 +18,12 @@ KINDS = {
     "nghị quyết": "nghi-quyet", "hướng dẫn": "huong-dan", "thông báo": "thong-bao",
 }
 OTHER_KINDS = ("luật", "nghị định", "thông tư", "đề án")
-START = re.compile(r"\b(?P<kind>" + "|".join(list(KINDS) + list(OTHER_KINDS)) +
+# "văn bản số 129/LĐTBXH-BĐG": a document named by its number alone, whose kind the
+# number's code gives ("…/KH-…" a plan, "…/QĐ-…" a decision), else a letter
+GENERIC = "văn bản"
+CODE_KINDS = {"KH": "ke-hoach", "QĐ": "quyet-dinh", "HD": "huong-dan", "TB": "thong-bao",
+              "CTr": "chuong-trinh", "CT": "chi-thi", "NQ": "nghi-quyet"}
+START = re.compile(r"\b(?P<kind>" + "|".join(list(KINDS) + list(OTHER_KINDS) + [GENERIC]) +
                    r")\s+(?:(?:[^\s;,.]+\s+){0,8}?số\s+)?(?=[\w-]*\d[\w-]*\s*/)",
                    re.IGNORECASE)  # "Luật Bình đẳng giới số 73/2006/QH11" names it first
 NUMBER = re.compile(r"^(?P<number>[\w.-]*\d[\w.-]*(?:\s*/\s*[\wĐđ&.-]+)+(?:\s*-\s*[\wĐđ&]+)*)")
@@ -58,9 +63,9 @@ def references_in(sentence: str) -> list[FoundReference]:
             rest = rest[date.end():]
         issuer, title = _issuer_and_title(rest)
         word = start.group("kind").lower()
-        found.append(FoundReference(KINDS.get(word), word,
-                                    re.sub(r"\s+", "", number.group("number")), when, issuer,
-                                    title, chunk))
+        code = re.sub(r"\s+", "", number.group("number"))
+        kind = _kind_of(code) if word == GENERIC else KINDS.get(word)
+        found.append(FoundReference(kind, word, code, when, issuer, title, chunk))
     return found
 
 
@@ -82,3 +87,9 @@ def _issuer_and_title(rest: str) -> tuple[str | None, str | None]:
             else rest[about.end():].strip(" ;,.")
         title = f"V/v {tail}" if keyword.lower() == "v/v" else capitalise(tail)
     return issuer or None, title or None
+
+
+def _kind_of(number: str) -> str:
+    """'129/LĐTBXH-BĐG' -> 'cong-van'; '37/KH-UBND' -> 'ke-hoach'."""
+    parts = re.split(r"[/-]", number)
+    return next((CODE_KINDS[p] for p in parts[1:] if p in CODE_KINDS), "cong-van")

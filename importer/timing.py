@@ -274,6 +274,17 @@ def title_month(title: str | None, calendar: Calendar) -> str | None:
     return codes[0] if len(set(codes)) == 1 else None
 
 
+def named_month(preamble: str, calendar: Calendar) -> str | None:
+    """The month a letter names once and then calls "Tháng hành động" ('… “Tháng hành
+    động vì bình đẳng giới …” (sau đây gọi tắt là Tháng hành động) từ ngày 15/11 …'),
+    for a letter whose title does not name it or that has no title."""
+    defined = re.search(r"gọi tắt là\W*Tháng hành động", preamble, re.IGNORECASE)
+    if not defined:
+        return None
+    sentence = preamble[max(0, defined.start() - 300): defined.end() + 120]
+    return title_month(sentence, calendar)
+
+
 def _due_text(match: re.Match[str]) -> str | None:
     day = match.group("d") or match.group("d2")
     return due_text(int(day), int(match.group("m") or match.group("m2") or 0),
