@@ -108,7 +108,7 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
     hints = checked_hints(hints or Hints())
     lines = read_lines(path)
     layout = layout_of(lines)
-    header = read_header(layout.header, layout.preamble, layout.signature)
+    header = read_header(layout.header, layout.preamble + layout.closing, layout.signature)
     _place_the_issuer(header, layout)
     _apply_hints(header, hints)
     calendar = directory.calendars.get(calendar_code)
@@ -142,6 +142,8 @@ def build_draft(path: Path, directory: Directory, code: str | None = None,
         draft.tasks += closing_tasks(layout.closing, context, len(draft.tasks))
     if not draft.tasks:
         draft.tasks = paragraph_tasks(layout.preamble, context)
+    if not draft.tasks:  # the letter's one request ends with "./.", among the closing lines
+        draft.tasks = paragraph_tasks(layout.closing, context)
     unique_codes(draft.tasks)  # the body's, the annex's and the closing's tasks together
     if not draft.tasks:
         raise ImportProblem(f"{path}: không tìm thấy nhiệm vụ (không có mục đánh số, gạch "
@@ -392,6 +394,12 @@ def _recipients(layout: Layout, draft: Draft, matcher: Matcher,
         codes = _codes_for(closing, draft, matcher, new)
         if codes:
             return codes, "cơ quan thực hiện lấy từ câu 'Đề nghị … thực hiện' ở cuối văn bản"
+    implementers = _implementers(layout)
+    if implementers:
+        codes = _codes_for(implementers, draft, matcher, new)
+        if codes:
+            return codes, ("cơ quan thực hiện lấy từ câu '… căn cứ chức năng, nhiệm vụ …' của "
+                           "mục tổ chức thực hiện")
     entries = []
     for block in layout.recipients:
         first = fold(block.text).split(" ", 1)[0].strip(",:;.")
@@ -469,6 +477,30 @@ def _organisation_subjects(layout: Layout) -> list[tuple[str, int]]:
             if subject_found and not is_generic(subject_found[0]):
                 found.append((subject_found[0], block.first))
     return found
+
+
+IMPLEMENTERS = re.compile(r"^(?P<who>[^.;:]{4,200}?)\s+căn cứ\s+(?:vào\s+)?chức năng",
+                          re.IGNORECASE)
+
+
+def _implementers(layout: Layout) -> list[tuple[str, int]]:
+    """'Các sở, ban, ngành tỉnh, UBND các huyện căn cứ chức năng, nhiệm vụ xây dựng kế
+    hoạch triển khai thực hiện': in a plan, the bodies that carry out its content points."""
+    def walk(section: Section) -> Iterable[tuple[str, int]]:
+        yield section.title, section.line
+        for item in section.items:
+            yield item.text, item.first
+        for child in section.children:
+            yield from walk(child)
+
+    for text, line in walk(layout.root):
+        match = IMPLEMENTERS.match(text)
+        if not match or is_generic(match.group("who")):
+            continue
+        names = split_names(match.group("who"))
+        if names and all(NAME_HEADS.match(key(n)) and len(n.split()) <= 14 for n in names):
+            return [(match.group("who"), line)]
+    return []
 
 
 def _closing_assignees(layout: Layout) -> list[tuple[str, int]]:

@@ -28,6 +28,13 @@ MOTTO = re.compile(r"ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM|"
                    r"^C[ỘO]NG$", re.IGNORECASE)
 # "Công văn số 85-CV/BDVTU ngày 15/6/2023 của Ban Dân vận Tỉnh ủy về việc …": a web page's
 # title line, the only place a copied letter may give its number and date
+# what may stand before the date line's ", ngày": nothing, or the place ("Hậu Giang",
+# "Phan Rang-Tháp Chàm", "TP. Hồ Chí Minh"); ", ngày 14 tháng 7 năm 2014, Bộ … đã ban
+# hành" inside a sentence is a cited date, never the document's
+PLACE_ONLY = re.compile(r"[\s—–|,;-]*(?:(?:[A-ZĐÀ-Ỹ][\w.\-–]*|thành|phố|thị|xã|trấn|phường|"
+                        r"huyện|tỉnh|quận)\s*){0,7}")
+# "4781/BVHTTDL-GĐ" alone on a page's first line: the number without its "Số:"
+BARE_NUMBER = re.compile(r"^\d{1,6}[a-zA-Z]?/[A-ZĐ][A-ZĐ&.]*(?:-[A-ZĐ&.]+)+$")
 PAGE_TITLE = re.compile(
     r"^(?P<kind>Công văn|Kế hoạch|Hướng dẫn|Quyết định|Thông báo|Chỉ thị|Chương trình|"
     r"Thông tri|Nghị quyết)\s+(?:số\s+)?(?P<number>[\w.-]*\d[\w.-]*/[\wĐđ&/.-]+)\s+"
@@ -44,6 +51,7 @@ KIND_WORDS = {
 }
 NUMBER_CODES = {"KH": "ke-hoach", "CTR": "chuong-trinh", "QĐ": "quyet-dinh", "CT": "chi-thi",
                 "NQ": "nghi-quyet", "HD": "huong-dan", "TB": "thong-bao", "TTR": "thong-tri"}
+NAME_WITH_COMMA = r"Văn hóa,\s*Thể thao|Văn hóa,\s*Thông tin"  # a comma inside a name
 ISSUER_HEADS = r"(?:Ủy ban|Uỷ ban|UBND|Ban|Sở|Phòng|Hội|Thường trực|Bộ|Công an|Trung tâm|" \
                r"Đảng ủy|Tỉnh ủy|Huyện ủy|Thành ủy|Đoàn|Liên đoàn|Văn phòng)"
 UPPER_ABBREVIATIONS = (("UBND", "ỦY BAN NHÂN DÂN"), ("MTTQ", "MẶT TRẬN TỔ QUỐC"),
@@ -52,7 +60,8 @@ UPPER_ABBREVIATIONS = (("UBND", "ỦY BAN NHÂN DÂN"), ("MTTQ", "MẶT TRẬN T
 # a body of the parent above it: "ỦY BAN MTTQ … XÃ PHÚ LỘC" over "BAN THƯỜNG TRỰC"
 BODY_OF = re.compile(r"^(?:Ban thường trực|Ban thường vụ|Ban chấp hành|Đảng đoàn|"
                      r"Đoàn chủ tịch|Thường trực|Ban thư ký)$", re.IGNORECASE)
-ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}[^,.;:]{{0,120}}?)\s+"
+ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}(?:{NAME_WITH_COMMA}|[^,.;:])"
+                           r"{0,120}?)\s+(?:(?:trân trọng|kính|xin|đã)\s+)?"
                            r"(?:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị|"
                            r"hướng dẫn|triển khai)\b")
 UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b"
@@ -155,9 +164,11 @@ def read_header(header: list[Line], preamble: list[Block], signature: list[Line]
                                   None if serial else "văn bản để trống số")
             text = text[: match.start()] + " " + text[match.end():]
         date = DATE.search(text)
-        if date and result.date.value is None:
+        if date and result.date.value is None and PLACE_ONLY.fullmatch(text[: date.start()]):
             result.date = _date(date, number)
             result.place = Found(_place(text[: date.start()]), number)
+        if result.number.value is None and BARE_NUMBER.match(text):
+            result.number = Found(text, number, "số văn bản lấy từ dòng đầu trang")
     result.kind = _kind(lines, result.number.value)
     result.title = _title(lines, result.kind)
     page = Header()
@@ -238,8 +249,8 @@ def _title(lines: list[tuple[int, str]], kind: Found) -> Found:
         if match and line == kind.line:
             return Found(match.group(2).rstrip(" ."), line)
     for index, (line, text) in enumerate(lines):
-        if text.startswith(("V/v", "v/v", "V/V")):
-            parts = [text]
+        if text.startswith(("V/v", "v/v", "V/V", "Công văn V/v", "Công văn v/v")):
+            parts = [re.sub(r"^Công văn\s+", "", text)]
             for _, following in lines[index + 1:]:
                 if following.startswith(STOP_TITLE) or NUMBER.search(following) or \
                         DATE.search(following):
@@ -312,13 +323,15 @@ def _issuer(lines: list[tuple[int, str]], preamble: list[Block]) -> Found:
         body = re.sub(r"^Ban (\w)", lambda m: f"Ban {m.group(1).upper()}", body)
         return Found(f"{body} {organisation}", first)
     lower = next((i for i, part in enumerate(block) if i and re.match(
-        UNIT_LINE, sentence_case(part))), None)
+        UNIT_LINE, sentence_case(part), re.IGNORECASE)), None)
     if lower is not None:  # "UBND TỈNH CAO BẰNG" over "SỞ LAO ĐỘNG…": the lower unit issues
         unit = sentence_case(" ".join(block[lower:]))
         parent = sentence_case(" ".join(block[:lower]))
         if BODY_OF.match(unit) or re.match(r"^(?:Đảng ủy|Tỉnh ủy|Huyện ủy|Thành ủy|Đảng bộ)\b",
                                            parent, re.IGNORECASE):
             return Found(f"{unit} {_party_case(parent)}", first)
+        if key(unit) == "van phong":  # "UBND TỈNH HẬU GIANG" over "VĂN PHÒNG": its office
+            return Found(f"Văn phòng {parent}", first)
         place = re.search(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường)\b.*$", parent)
         if place and not re.search(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã)\b", unit):
             unit = f"{unit} {place.group(0)}"
@@ -437,7 +450,8 @@ def reference_sentences(preamble: list[Block]) -> list[tuple[str, int]]:
                 text = text[: end.start()]
             position = match.start() + max(len(text), 1)
             issuer = ISSUER_CLAUSE.search(text)
-            if issuer and " về " not in issuer.group("who"):
+            if issuer and " về " not in issuer.group("who") and \
+                    " đã " not in issuer.group(0):  # "…, Bộ … đã ban hành Hướng dẫn số …"
                 text = text[: issuer.start()]
             text = PROPOSAL.split(text)[0]  # "…; Xét đề nghị của Sở … tại Công văn số …"
             found.append((text.rstrip(" .;,"), item.first))

@@ -136,6 +136,7 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
             continue  # "… và các" is still the list
         before = re.split(r"\s+là\s+|\s+(?:được|bị)\s+|\s*[-–,(]\s*(?:là\s+)?cơ quan thường "
                           r"trực", before)[0]
+        before = re.sub(r"\s+(?:cần phải|cần|phải|nên|sẽ)$", "", before)  # "… địa phương cần"
         # "Phòng … là cơ quan thường trực, theo dõi", "Sở … - cơ quan thường trực Ban …"
         return before, start + verb.start()
     return None

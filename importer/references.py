@@ -26,9 +26,16 @@ CODE_KINDS = {"KH": "ke-hoach", "QĐ": "quyet-dinh", "HD": "huong-dan", "TB": "t
 START = re.compile(r"\b(?P<kind>" + "|".join(list(KINDS) + list(OTHER_KINDS) + [GENERIC]) +
                    r")\s+(?:(?:[^\s;,.]+\s+){0,8}?số\s+)?(?=[\w-]*\d[\w-]*\s*/)",
                    re.IGNORECASE)  # "Luật Bình đẳng giới số 73/2006/QH11" names it first
-NUMBER = re.compile(r"^(?P<number>[\w.-]*\d[\w.-]*(?:\s*/\s*[\wĐđ&.-]+)+(?:\s*-\s*[\wĐđ&]+)*)")
+NUMBER = re.compile(r"^(?P<number>[\w.-]*\d[\w.-]*(?:\s*/\s*[\wĐđ&.]+(?:-[\wĐđ&.]+)*)+"
+                    r"(?:\s*-\s*[\wĐđ&]+)*)")  # "2301/HD- BVHTTDL": a space after the dash
 DATE = re.compile(r"ngày\s+(?P<day>\d{1,2})\s*(?:/|tháng)\s*(?P<month>\d{1,2})\s*(?:/|năm)\s*"
                   r"(?P<year>\d{4})", re.IGNORECASE)
+# a document named as what the one before it carries out, not a ground of its own: the
+# words run on from the earlier reference without a ';' or ',' between
+NESTED = re.compile(r"[^\s;,.]\s+(?:về việc\s+|về\s+)?(?:thực hiện|triển khai|hướng dẫn thực "
+                    r"hiện|hướng dẫn triển khai|tiếp tục thực hiện)\s*$")
+ALIAS = re.compile(r"\((?:sau đây\s+)?(?:viết tắt|gọi tắt|gọi chung)(?:\s+là)?\s*$",
+                   re.IGNORECASE)  # "(viết tắt Chỉ thị số 21-CT/TW)": named again
 ABOUT = re.compile(r"\s+(?:về việc|V/v|v/v|về)\s+", re.IGNORECASE)
 
 
@@ -49,6 +56,9 @@ def references_in(sentence: str) -> list[FoundReference]:
     found: list[FoundReference] = []
     for index, start in enumerate(starts):
         end = starts[index + 1].start() if index + 1 < len(starts) else len(sentence)
+        if index and (NESTED.search(sentence[: start.start()])
+                      or ALIAS.search(sentence[: start.start()])):
+            continue  # "Kế hoạch số 52-KH/TU … của Tỉnh ủy thực hiện Chỉ thị số 21-CT/TW": its aim
         chunk = sentence[start.start():end].strip(" ;,.")
         chunk = re.sub(r"\s*(?:;|,)?\s*(?:và|cùng)$", "", chunk)
         body = sentence[start.end():end]

@@ -22,7 +22,15 @@ from typing import Any
 
 from importer.agencies import SECRETARIAT, Matcher, partners, subject
 from importer.layout import Block, Section, closes, plain, tree
-from importer.names import COMPOUND, VERBS, is_generic, real_verb, split_names, subject_phrase
+from importer.names import (
+    COMPOUND,
+    VERBS,
+    is_collective,
+    is_generic,
+    real_verb,
+    split_names,
+    subject_phrase,
+)
 from importer.names import HEADS as NAME_HEADS
 from importer.tables import cells_of, column_roles, is_separator, row_due
 from importer.textkey import capitalise, fold, key
@@ -536,7 +544,8 @@ def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
     ngày 10/6/2026"): the request is the task, for the letter's recipients."""
     tasks: list[TaskDraft] = []
     for block in preamble:
-        if block.kind not in ("text", "bold") or "kính gửi" in block.text.lower()[:20]:
+        if block.kind not in ("text", "bold") or "kính gửi" in block.text.lower()[:20] or \
+                plain(block.text).startswith(CLOSING_WORDS):
             continue
         match = ASKS.search(block.text)
         if not match and tasks and tasks[-1].due is None and not tasks[-1].recurs and \
@@ -633,6 +642,9 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
     task = TaskDraft(code, source or "văn bản", lines, _title(text), text)
     mentions = [] if fixed else subject(context.matcher, text)
     named = [] if fixed else _named_subject(text, first, context)
+    whole = [] if fixed else _uncovered_collective(text, first, context)
+    if whole:  # "Các sở, ngành, địa phương" is not the known "Các sở, ngành tỉnh"
+        mentions, named = [], whole
     if not fixed and not mentions and not named:
         named = _trailing_leads(text, first, context)
     if mentions:
@@ -732,6 +744,24 @@ def _trailing_leads(text: str, line: int, context: Context) -> list[str]:
     if not names or not all(NAME_HEADS.match(key(n)) for n in names):
         return []
     return _unique(context.new_agency(name, line) for name in names)
+
+
+def _uncovered_collective(text: str, line: int, context: Context) -> list[str]:
+    """A collective subject that a known name covers only in part ('Các sở, ngành' of
+    'Các sở, ngành, địa phương'): the whole phrase is one group of its own."""
+    found = subject_phrase(text)
+    if found is None or not is_collective(found[0]) or len(split_names(found[0])) != 1:
+        return []
+    phrase, mentions = context.matcher.find(found[0])
+    if not mentions or not all(m.named for m in mentions):
+        return []
+    covered = sum(m.end - m.start for m in mentions)
+    rest = re.sub(r"^\s*(?:(?:tinh|huyen|xa|phuong|thanh pho|quan|thi xa|thi tran)"
+                  r"(?:\s+\S+){0,3}|tren dia ban.*)\s*$", "", phrase[mentions[-1].end:])
+    rest = re.sub(r"[^a-z]", "", rest)  # what the known name leaves out, place words aside
+    if len(rest) < 4 or covered >= len(phrase) - 4:
+        return []
+    return [context.new_agency(found[0], line)]
 
 
 def _named_subject(text: str, line: int, context: Context) -> list[str]:
@@ -915,6 +945,11 @@ PARTNER_FIRST = re.compile(r"^(?:chủ trì,?\s*)?phối hợp với\s+\S", re.I
 CLAUSE_END = re.compile(r"\s*[;:]|\.\s|\.$|\s\(|,\s*(?:hoàn thành|xong|thời gian|thời hạn)\b")
 GROUNDS = re.compile(r"^căn cứ\s+(?:vào\s+)?(?:chức năng|nhiệm vụ|tình hình|điều kiện)[^;:.]*?,"
                      r"\s*(?=(?:chủ động\s+)?\w)", re.IGNORECASE)
+# the grounds' other words when the comma after them is missing ("căn cứ chức năng, nhiệm
+# vụ xây dựng kế hoạch …", "…, nhiệm vụ được giao, tình hình thực tế, triển khai …")
+MORE_GROUNDS = re.compile(r"^(?:(?:nhiệm vụ|quyền hạn|tình hình thực tế|điều kiện thực tế)"
+                          r"(?:\s+được giao)?(?:\s+của\s+(?:mình|đơn vị|địa phương|ngành))?"
+                          r"\s*,?\s+)+", re.IGNORECASE)
 LEAD_ROLE = re.compile(r"^chủ trì,?\s+(?!phối hợp)", re.IGNORECASE)
 SOFT_BREAK = re.compile(r",\s|\s(?:nhằm|để|trong đó|đồng thời|thông qua)\s")
 TIME_BREAK = re.compile(r"\s(?:từ ngày|trong thời gian|trước ngày|chậm nhất|trong năm|"
@@ -935,7 +970,7 @@ def _title(text: str) -> str:
                       flags=re.IGNORECASE)
     grounds = GROUNDS.match(text)
     if grounds:  # "căn cứ chức năng, nhiệm vụ được giao, triển khai …": the work follows
-        text = text[grounds.end():]
+        text = MORE_GROUNDS.sub("", text[grounds.end():])
     elif re.match(r"^căn cứ\s", text, re.IGNORECASE):  # "căn cứ Kế hoạch xây dựng …"
         verb = next((m for m in VERBS.finditer(fold(text), 8)
                      if text[m.start()].islower() and m.start() < 90), None)
