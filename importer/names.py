@@ -40,7 +40,7 @@ VERBS = re.compile(
     r"cu thanh vien|cu can bo|cu dai dien|cu lanh dao|tham gia|dieu tra|ngan chan|phong ngua|"
     r"dau tranh|bo sung|cap nhat|uu tien|lua chon|chuan bi|tiep nhan|tra loi|ban hanh|"
     r"tien hanh|tang thoi luong|tang so luong|tang tan suat|don doc|dua noi dung|dua tin|"
-    r"dua vao|bien soan|cap phat|phat hanh|sua doi|gioi thieu|lam tot|tich cuc)\b")
+    r"dua vao|bien soan|cap phat|phat hanh|sua doi|gioi thieu|lam tot|tich cuc|khan truong)\b")
 # names whose commas and "và" belong to the name ("Sở Văn hóa, Thể thao và Du lịch")
 COMPOUND = re.compile(
     r"Văn hóa,\s*Thể thao và Du lịch|Lao động\s*-\s*Thương binh và Xã hội|Giáo dục và Đào tạo|"
@@ -126,6 +126,8 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
             continue  # "Tân Lập", "Giáo dục": part of a name, not a verb
         if re.search(r"\b(?:duoc|bi)\s+$", folded[: verb.start()]):
             continue  # "Các thôn được kiểm tra chuẩn bị …": passive, part of the subject
+        if re.search(r"\b(?:chua|da|khong)\s+(?:\S+\s+)?$", folded[: verb.start()]):
+            continue  # "Các xã chưa gửi báo cáo khẩn trương gửi …": who, not the work
         before = body[: verb.start()].strip(" ,;:")
         if len(before.replace(" - ", " ").split()) > 24:
             return None

@@ -536,7 +536,8 @@ CLOSING_WORDS = ("tren day", "trong qua trinh", "nhan duoc", "noi nhan", "tran t
 
 OFFICE_HOLDER = r"(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch|Giám đốc|Trưởng ban|Chánh Văn phòng)"
 ASSIGNS = re.compile(r"^(?:Điều\s+\d+\.\s*)?(?:Thống nhất\s+)?Giao\s+(?P<rest>\S.+)$")
-ASKS = re.compile(r"(?<!theo )\bđề nghị\s+(?!của\b)(?P<rest>.+)$", re.IGNORECASE)
+# "… đã đề nghị các xã gửi số liệu trước ngày 20/10": an earlier request, only quoted
+ASKS = re.compile(r"(?<!theo )(?<!đã )\bđề nghị\s+(?!của\b)(?P<rest>.+)$", re.IGNORECASE)
 
 
 def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
