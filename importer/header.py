@@ -62,7 +62,7 @@ BODY_OF = re.compile(r"^(?:Ban thường trực|Ban thường vụ|Ban chấp h�
                      r"Đoàn chủ tịch|Thường trực|Ban thư ký)$", re.IGNORECASE)
 ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}(?:{NAME_WITH_COMMA}|[^,.;:])"
                            r"{0,120}?)\s+(?:(?:trân trọng|kính|xin|đã)\s+)?"
-                           r"(?:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị|"
+                           r"(?i:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị|"
                            r"hướng dẫn|triển khai)\b")
 UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b"
 # the proposal a decision answers, never what it implements
