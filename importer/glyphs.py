@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,18 +31,29 @@ def mended(text: str) -> str:
 
 # Words run together where a web page dropped the space between two spans of text:
 # "Kếhoạch", "cơquan", "theoQuyết", "ngày29/5/2012", "Sở,ngành". Two syllables are split
-# only where both halves are syllables the importer's vocabulary knows and no other cut
-# would also give two known syllables, so a word it does not know is left as it is.
+# only where both halves are syllables the importer's vocabulary knows; where several cuts
+# would give two known syllables ("cơquan": "cơ quan" or "cơq uan" if "cơq" were known),
+# the cut whose rarer half is by far the more frequent wins, else the word is left as it
+# is, and so is a word the vocabulary does not know.
 VOCABULARY = Path(__file__).with_name("syllables.txt")
 _MARKED = "ăâêôơưđàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
 _VIETNAMESE = re.compile(f"[{_MARKED}]", re.IGNORECASE)  # a letter only Vietnamese writes
-_VOWEL = re.compile(f"[aeiouy{_MARKED.replace('đ', '')}]", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_VOWEL_RUN = re.compile(f"[aeiouy{_MARKED.replace('đ', '')}]+", re.IGNORECASE)
+
+
+CLEAR_LEAD = 4  # how many times more frequent the chosen cut's rarer half must be
 
 
 @lru_cache(maxsize=1)
-def _syllables() -> frozenset[str]:
-    return frozenset(VOCABULARY.read_text(encoding="utf-8").split())
+def _syllables() -> dict[str, int]:
+    """Syllable -> how often the shipped texts use it ('syllable<TAB>count' a line)."""
+    counts: dict[str, int] = {}
+    for line in VOCABULARY.read_text(encoding="utf-8").splitlines():
+        syllable, _, count = line.partition("\t")
+        if syllable:
+            counts[syllable] = int(count) if count.isdigit() else 1
+    return counts
 
 
 def unglued(text: str) -> str:
@@ -64,23 +76,34 @@ def _split(word: str) -> str:
     lowered = word.lower()
     if lowered in known or not _VIETNAMESE.search(word):
         return word
-    cuts = [index for index in range(1, len(word))
-            if lowered[:index] in known and lowered[index:] in known]
-    return f"{word[:cuts[0]]} {word[cuts[0]:]}" if len(cuts) == 1 else word
+    cuts = sorted(((min(known[lowered[:index]], known[lowered[index:]]), index)
+                   for index in range(1, len(word))
+                   if lowered[:index] in known and lowered[index:] in known), reverse=True)
+    if not cuts or (len(cuts) > 1 and cuts[0][0] < CLEAR_LEAD * cuts[1][0]):
+        return word
+    cut = cuts[0][1]
+    return f"{word[:cut]} {word[cut:]}"
+
+
+def _one_syllable(word: str) -> bool:
+    """One run of vowels: 'quan', 'giữa', 'nghiêng' are syllables; 'kếhoạch', 'cơquan' (two
+    run together in a corpus document) and 'about' are not."""
+    return len(_VOWEL_RUN.findall(word)) == 1
 
 
 def rebuild_vocabulary(sources: list[Path]) -> int:
-    """The syllables of the shipped directives and the corpus, one a line (run by hand
-    after the corpus grows: python -m importer.glyphs)."""
-    words: set[str] = set()
+    """The syllables of the shipped directives and the corpus with how often each is
+    used, one a line (run by hand after the corpus grows: python -m importer.glyphs)."""
+    counts: Counter[str] = Counter()
     for source in sources:
         for path in sorted(source.rglob("*")):
             if path.suffix in (".txt", ".md", ".yaml"):
                 text = unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
-                words |= {w.lower() for w in re.findall(r"[^\W\d_]+", text)
-                          if len(w) <= 7 and w[1:] == w[1:].lower() and _VOWEL.search(w)}
-    VOCABULARY.write_text("\n".join(sorted(words)) + "\n", encoding="utf-8")
-    return len(words)
+                counts.update(w.lower() for w in re.findall(r"[^\W\d_]+", text)
+                              if len(w) <= 7 and w[1:] == w[1:].lower() and _one_syllable(w))
+    VOCABULARY.write_text("".join(f"{word}\t{counts[word]}\n" for word in sorted(counts)),
+                          encoding="utf-8")
+    return len(counts)
 
 
 if __name__ == "__main__":

@@ -818,3 +818,28 @@ def test_a_letter_of_bullets_only(directory, tmp_path: Path) -> None:
     assert draft.tasks[1].due == "20/12/2023"
     assert draft.secretariat.value == "th.ldtbxh"
     assert draft.header.title.value == "V/v hưởng ứng Tháng hành động vì bình đẳng giới năm 2023"
+
+
+def test_words_a_web_page_ran_together_are_split_back() -> None:
+    from importer.glyphs import mended, unglued
+
+    assert unglued("phê duyệt Kếhoạch hành động, cơquan thường trực, các đơnvị") == \
+        "phê duyệt Kế hoạch hành động, cơ quan thường trực, các đơn vị"
+    assert unglued("Ban hành kèm theoQuyết định này, ngày29/5/2012, Sở,ngành") == \
+        "Ban hành kèm theo Quyết định này, ngày 29/5/2012, Sở, ngành"
+    # codes, words without Vietnamese letters and words the vocabulary lacks stay whole
+    assert unglued("Số 12/LĐTB&XH-BĐG về COVID trên Facebook, zzzxyờ") == \
+        "Số 12/LĐTB&XH-BĐG về COVID trên Facebook, zzzxyờ"
+    assert mended("Phịng Văn hóa, cơng tác, người") == "Phòng Văn hóa, công tác, người"
+
+
+def test_the_vocabulary_holds_single_syllables_with_their_counts() -> None:
+    from importer.glyphs import VOCABULARY, _one_syllable
+
+    lines = VOCABULARY.read_text(encoding="utf-8").splitlines()
+    entries = [line.split("\t") for line in lines]
+    assert len(entries) > 1000 and all(len(e) == 2 and e[1].isdigit() for e in entries)
+    words = {word for word, _ in entries}
+    assert {"quan", "giữa", "hoạch", "cơ", "đơn", "vị"} <= words
+    assert not words & {"kếhoạch", "cơquan", "about"}  # glued in a corpus document, English
+    assert all(_one_syllable(word) for word in words)
