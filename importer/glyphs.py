@@ -74,8 +74,8 @@ def _split(word: str) -> str:
             return f"{_split(word[:index])} {_split(word[index:])}"
     known = _syllables()
     lowered = word.lower()
-    if lowered in known or not _VIETNAMESE.search(word):
-        return word
+    if lowered in known or not _VIETNAMESE.search(word) or _one_syllable(word):
+        return word  # "họa" is one syllable the vocabulary lacks, never "họ a"
     cuts = sorted(((min(known[lowered[:index]], known[lowered[index:]]), index)
                    for index in range(1, len(word))
                    if lowered[:index] in known and lowered[index:] in known), reverse=True)

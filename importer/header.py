@@ -39,7 +39,7 @@ PAGE_TITLE = re.compile(
     r"^(?P<kind>Công văn|Kế hoạch|Hướng dẫn|Quyết định|Thông báo|Chỉ thị|Chương trình|"
     r"Thông tri|Nghị quyết)\s+(?:số\s+)?(?P<number>[\w.-]*\d[\w.-]*/[\wĐđ&/.-]+)\s+"
     r"ngày\s+(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4})\s+của\s+"
-    r"(?P<issuer>.+?)\s+(?:về việc|V/v|về)\s+(?P<title>.+)$", re.IGNORECASE)
+    r"(?P<issuer>[^:;]{3,100}?)\s+(?:về việc|V/v|về)\s+(?P<title>.+)$", re.IGNORECASE)
 META_KEYS = {"so hieu", "loai van ban", "noi ban hanh", "nguoi ky", "ngay ban hanh",
              "ngay hieu luc", "co quan ban hanh", "linh vuc", "tinh trang", "ngay dang",
              "trich yeu", "ngay cong bo", "tinh trang hieu luc", "chuc vu"}
@@ -68,7 +68,15 @@ UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b
 # the proposal a decision answers, never what it implements
 PROPOSAL = re.compile(r"[;,.]?\s*\b(?:Xét|Theo)\s+(?:đề nghị|đề xuất|tờ trình)\b", re.IGNORECASE)
 REFERENCE_START = re.compile(r"\b(?:Thực hiện|Căn cứ|Triển khai|Theo hướng dẫn|Theo chỉ đạo|"
-                             r"Tiếp theo|Hướng dẫn thực hiện)\b")
+                             r"Tiếp theo|Hướng dẫn thực hiện|[Tt]heo yêu cầu của)\b")
+# a page that reports the directive: "Văn phòng UBND tỉnh ban hành Công văn số 635/VP-KGVX,
+# ngày 24/2/2021 …", "Ngày 04/3/2022, Ủy ban nhân dân tỉnh ban hành Kế hoạch số 38/KH-UBND"
+NEWS_LEAD = re.compile(
+    r"^(?:Ngày\s+(?P<d1>\d{1,2})\s*/\s*(?P<m1>\d{1,2})\s*/\s*(?P<y1>\d{4}),\s*)?"
+    r"(?P<issuer>[^,.;:]{3,80}?)\s+(?:vừa\s+|đã\s+)?ban hành\s+"
+    r"(?P<kind>Công văn|Kế hoạch|Hướng dẫn|Quyết định|Thông báo|Chỉ thị|Chương trình)\s+"
+    r"(?:số\s+)?(?P<number>\d[\w.-]*/[\wĐđ&/.-]+)"
+    r"(?:,?\s+ngày\s+(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})\s*/\s*(?P<y2>\d{4}))?")
 
 
 @dataclass
@@ -178,12 +186,32 @@ def read_header(header: list[Line], preamble: list[Block], signature: list[Line]
         result.date = result.date if result.date.value else page.date
         result.kind = page.kind if result.kind.review else result.kind
         result.title = result.title if result.title.value else page.title
+    if result.number.value is None:
+        _news_lead(preamble, result)
     result.issuer = _issuer(lines, preamble)
     if result.issuer.value is None or result.issuer.review:
         result.issuer = page.issuer if page.issuer.value else result.issuer
     result.year = _year(result.title, result.date)
     result.signer = _signer(signature)
     return result
+
+
+def _news_lead(preamble: list[Block], result: Header) -> None:
+    """A page that reports the directive in its first sentence gives its number, date and
+    kind there; taken only when no 'Số:' line does, and marked for review."""
+    for block in preamble[:6]:
+        match = NEWS_LEAD.match(block.text)
+        if not match:
+            continue
+        review = "số và ngày lấy từ câu đưa tin của trang"
+        result.number = Found(match["number"].rstrip(".,"), block.first, review)
+        day, month, year = match["d1"] or match["d2"], match["m1"] or match["m2"], \
+            match["y1"] or match["y2"]
+        if day and result.date.value is None:
+            result.date = Found(f"{int(day):02d}/{int(month):02d}/{year}", block.first, review)
+        if result.kind.value is None or result.kind.review:
+            result.kind = Found(KIND_WORDS.get(match["kind"].upper(), "cong-van"), block.first)
+        return
 
 
 def _date(match: re.Match[str], line: int) -> Found:

@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from importer.source import Line
 from importer.textkey import clean, fold
 
 PART = re.compile(r"^(?:PHẦN\s+(?:THỨ\s+)?)?(?P<label>[A-H]|(?<=PHẦN )[IVX]{1,4}|"
-                  r"(?<=PHẦN THỨ )\w+)\s*[.):]\s*(?P<rest>\S.*)$")  # "A. MỤC TIÊU", "PHẦN I."
+                  r"(?<=PHẦN THỨ )\w+)\s*[.):](?![\\/])\s*(?P<rest>\S.*)$")  # "A. MỤC TIÊU"
+# a web page's own lines around the text it shows: skip links, captions, an image's file
+# name, the author and rating lines, a CMS's "Thứ ba - 19/04/2022 13:50 331 0"
+PAGE_CHROME = re.compile(
+    r"^(?:Nhảy đến nội dung|Skip to main content|Skip Ribbon Commands|Đang tải nội dung|"
+    r"Ảnh minh họa\b|Ảnh\s*:|Nguồn\s*:|Tác giả(?: bài viết)?\s*:|Tổng số điểm của bài viết|"
+    r"Click để đánh giá|Bài tin liên quan|Tin mới nhất|Tin xem nhiều|Các tin (?:tức )?khác|"
+    r"Sign In$|Ngày đăng\s*:|Cập nhật lúc\b|"
+    r"(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|Chủ nhật)\s*[-–,]?\s*\d{1,2}/\d{1,2}/\d{4}\b|"
+    r"(?:[A-Za-z]:\\|/)?\S*\.(?:jpe?g|png|gif|webp)$)", re.IGNORECASE)
 # "Phần thứ nhất" alone, its title on the next line
 LONE_PART = re.compile(r"^PHẦN\s+(?:(?:THỨ\s+)?(?P<label>NHẤT|HAI|BA|TƯ|BỐN|NĂM|SÁU)|"
                        r"(?P<roman>[IVX]{1,4}))\s*[.:]?$", re.IGNORECASE)
@@ -229,8 +239,16 @@ def blocks_of(lines: list[Line]) -> list[Block]:
     fresh = False
     untitled: Block | None = None
     lone_marker = ""
+    paragraphs = _blank_line_paragraphs(lines)
+    after_blank = False
     for line in merged_rows(lines):
         raw = line.text.strip()
+        if not raw:
+            after_blank = True
+            continue
+        parted, after_blank = after_blank and paragraphs, False
+        if PAGE_CHROME.match(raw):
+            continue
         hashes = len(raw) - len(raw.lstrip("#"))
         bold = line.bold or bool(re.match(r"^#*\s*\*\*.+\*\*\s*$", raw))
         note = FOOTNOTE.match(raw)
@@ -301,13 +319,23 @@ def blocks_of(lines: list[Line]) -> list[Block]:
             kind = "bold"
         if kind == "text" and hashes:
             kind = "bold"
-        if kind == "text" and _continues(blocks, text):
+        if kind == "text" and _continues(blocks, text) and not (parted and text[:1].isupper()):
             last = blocks[-1]
             last.text = _join(last.text, rest)
             last.last = line.number
             continue
         blocks.append(Block(kind, label, rest, line.number, line.number, hashes))
     return blocks
+
+
+def _blank_line_paragraphs(lines: list[Line]) -> bool:
+    """A web page or a markdown file set out with a blank line after each paragraph: there
+    a blank line ends the paragraph ('Ảnh minh họa. Nguồn: …' / 'Văn phòng UBND tỉnh ban
+    hành …'); in a PDF's text, blank lines only mark page breaks inside paragraphs."""
+    filled = sum(1 for line in lines if line.text.strip())
+    blank = sum(1 for before, line in pairwise(lines)
+                if before.text.strip() and not line.text.strip())
+    return filled >= 4 and blank * 3 >= filled
 
 
 def _marker(text: str) -> tuple[str, str, str]:

@@ -139,6 +139,7 @@ def subject_phrase(text: str) -> tuple[str, int] | None:
         before = re.split(r"\s+là\s+|\s+(?:được|bị)\s+|\s*[-–,(]\s*(?:là\s+)?cơ quan thường "
                           r"trực", before)[0]
         before = re.sub(r"\s+(?:cần phải|cần|phải|nên|sẽ)$", "", before)  # "… địa phương cần"
+        before = re.sub(r"\s*\((?!Việt Nam\))[^()]{1,40}\)", "", before)  # "Sở … (LĐ-TB&XH)"
         # "Phòng … là cơ quan thường trực, theo dõi", "Sở … - cơ quan thường trực Ban …"
         return before, start + verb.start()
     return None

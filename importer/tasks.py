@@ -534,6 +534,10 @@ def closing_tasks(blocks: list[Block], context: Context, taken: int) -> list[Tas
 CLOSING_WORDS = ("tren day", "trong qua trinh", "nhan duoc", "noi nhan", "tran trong")
 
 
+# "Công văn số 356/LĐTBXH-BĐG ngày 19/02/2021 của Bộ …: Đề nghị …": another document's
+# words quoted, not a request of this one
+QUOTES = re.compile(r"^(?:Công văn|Kế hoạch|Quyết định|Hướng dẫn|Thông báo|Chỉ thị)\s+"
+                    r"(?:số\s+)?\d[\w.-]*/[^\s:]+[^:]{0,120}:\s")
 OFFICE_HOLDER = r"(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch|Giám đốc|Trưởng ban|Chánh Văn phòng)"
 ASSIGNS = re.compile(r"^(?:Điều\s+\d+\.\s*)?(?:Thống nhất\s+)?Giao\s+(?P<rest>\S.+)$")
 # "… đã đề nghị các xã gửi số liệu trước ngày 20/10": an earlier request, only quoted
@@ -546,7 +550,7 @@ def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
     tasks: list[TaskDraft] = []
     for block in preamble:
         if block.kind not in ("text", "bold") or "kính gửi" in block.text.lower()[:20] or \
-                plain(block.text).startswith(CLOSING_WORDS):
+                plain(block.text).startswith(CLOSING_WORDS) or QUOTES.match(block.text):
             continue
         match = ASKS.search(block.text)
         if not match and tasks and tasks[-1].due is None and not tasks[-1].recurs and \

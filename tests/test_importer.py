@@ -831,6 +831,7 @@ def test_words_a_web_page_ran_together_are_split_back() -> None:
     assert unglued("Số 12/LĐTB&XH-BĐG về COVID trên Facebook, zzzxyờ") == \
         "Số 12/LĐTB&XH-BĐG về COVID trên Facebook, zzzxyờ"
     assert mended("Phịng Văn hóa, cơng tác, người") == "Phòng Văn hóa, công tác, người"
+    assert unglued("Ảnh minh họa, khoảng") == "Ảnh minh họa, khoảng"  # one syllable each
 
 
 def test_the_vocabulary_holds_single_syllables_with_their_counts() -> None:
