@@ -328,6 +328,7 @@ def _all_blocks(section: Section) -> list[Block]:
 def _references(layout: Layout, draft: Draft, matcher: Matcher) -> list[Reference]:
     result: list[Reference] = []
     seen: set[str] = set()
+    seen.add(re.sub(r"\s+", "", draft.header.number.value or ""))  # never the document itself
     for text, line in reference_sentences(layout.preamble):
         for found in references_in(text):
             if found.number in seen:
@@ -455,7 +456,7 @@ _ASKED = (r"(?:căn cứ|tổ chức|triển khai|quan tâm|nghiêm túc|khẩn 
 CLOSING_ASSIGNEES = re.compile(
     rf"(?:^|[.:;,]\s+)[Đđ]ề nghị\s+(?P<who>[^.;:]{{4,200}}?)\s+{_ASKED}\b")
 FRAMING = re.compile(
-    rf"(?:[Đđ]ề nghị|yêu cầu|hướng dẫn)\s+(?P<who>[^.;:]{{4,160}}?)\s+{_ASKED}\b"
+    rf"(?:[Đđ]ề nghị|yêu cầu|hướng dẫn)\s+(?P<who>[^\s,.;:][^.;:]{{3,159}}?)\s+{_ASKED}\b"
     r"[^.;]*?(?:sau|như sau)\s*:\s*$")
 
 
@@ -498,7 +499,7 @@ def _implementers(layout: Layout) -> list[tuple[str, int]]:
         if not match or is_generic(match.group("who")):
             continue
         names = split_names(match.group("who"))
-        if names and all(NAME_HEADS.match(key(n)) and len(n.split()) <= 14 for n in names):
+        if names and all(NAME_HEADS.match(key(n)) and len(n.split()) <= 18 for n in names):
             return [(match.group("who"), line)]
     return []
 
@@ -513,12 +514,12 @@ def _closing_assignees(layout: Layout) -> list[tuple[str, int]]:
 def _asked_of(blocks: Iterable[Block], pattern: re.Pattern[str]) -> list[tuple[str, int]]:
     """The first block whose request names a list of bodies, not 'các cơ quan, đơn vị'."""
     for block in blocks:
-        match = pattern.search(block.text)
-        if not match or is_generic(match.group("who")):
-            continue
-        names = split_names(match.group("who"))
-        if names and all(NAME_HEADS.match(key(n)) and len(n.split()) <= 14 for n in names):
-            return [(match.group("who"), block.first)]
+        for match in pattern.finditer(block.text):
+            if is_generic(match.group("who")):
+                continue
+            names = split_names(match.group("who"))
+            if names and all(NAME_HEADS.match(key(n)) and len(n.split()) <= 18 for n in names):
+                return [(match.group("who"), block.first)]
     return []
 
 

@@ -68,15 +68,18 @@ UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b
 # the proposal a decision answers, never what it implements
 PROPOSAL = re.compile(r"[;,.]?\s*\b(?:Xét|Theo)\s+(?:đề nghị|đề xuất|tờ trình)\b", re.IGNORECASE)
 REFERENCE_START = re.compile(r"\b(?:Thực hiện|Căn cứ|Triển khai|Theo hướng dẫn|Theo chỉ đạo|"
-                             r"Tiếp theo|Hướng dẫn thực hiện|[Tt]heo yêu cầu của)\b")
+                             r"Tiếp theo|Hướng dẫn thực hiện|[Tt]heo yêu cầu của|Trên cơ sở|"
+                             r"(?<=nêu rõ, )(?:thực hiện|căn cứ))\b")  # "… nêu rõ, thực hiện …"
 # a page that reports the directive: "Văn phòng UBND tỉnh ban hành Công văn số 635/VP-KGVX,
 # ngày 24/2/2021 …", "Ngày 04/3/2022, Ủy ban nhân dân tỉnh ban hành Kế hoạch số 38/KH-UBND"
 NEWS_LEAD = re.compile(
-    r"^(?:Ngày\s+(?P<d1>\d{1,2})\s*/\s*(?P<m1>\d{1,2})\s*/\s*(?P<y1>\d{4}),\s*)?"
-    r"(?P<issuer>[^,.;:]{3,80}?)\s+(?:vừa\s+|đã\s+)?ban hành\s+"
-    r"(?P<kind>Công văn|Kế hoạch|Hướng dẫn|Quyết định|Thông báo|Chỉ thị|Chương trình)\s+"
-    r"(?:số\s+)?(?P<number>\d[\w.-]*/[\wĐđ&/.-]+)"
-    r"(?:,?\s+ngày\s+(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})\s*/\s*(?P<y2>\d{4}))?")
+    r"(?:^|[;.]\s+)(?:\([^)]{2,30}\)\s*[-–]\s*)?"  # "(Tổ Quốc) - ": a newspaper's tag
+    r"(?:[Nn]gày\s+(?P<d1>\d{1,2})\s*/\s*(?P<m1>\d{1,2})\s*/\s*(?P<y1>\d{4}),?\s*)?"
+    r"(?P<issuer>[^,.;:()]{3,80}?)\s+(?:vừa\s+|đã\s+)?ban hành\s+"
+    r"(?P<kind>Công văn|Kế hoạch|Hướng dẫn|Quyết định|Thông báo|Chỉ thị|Chương trình|"
+    r"văn bản)\s+(?:số\s+)?(?P<number>\d[\w.-]*/[\wĐđ&/.-]+?)[.,]?"
+    r"(?:,?\s+ngày\s+(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})(?:\s*/\s*(?P<y2>\d{4}))?)?"
+    r"(?=[\s,.]|$)")
 
 
 @dataclass
@@ -186,9 +189,10 @@ def read_header(header: list[Line], preamble: list[Block], signature: list[Line]
         result.date = result.date if result.date.value else page.date
         result.kind = page.kind if result.kind.review else result.kind
         result.title = result.title if result.title.value else page.title
-    if result.number.value is None:
-        _news_lead(preamble, result)
+    reported = _news_lead(preamble, result) if result.number.value is None else None
     result.issuer = _issuer(lines, preamble)
+    if reported and (result.issuer.value is None or result.issuer.review):
+        result.issuer = reported  # the page's report names who issued the directive
     if result.issuer.value is None or result.issuer.review:
         result.issuer = page.issuer if page.issuer.value else result.issuer
     result.year = _year(result.title, result.date)
@@ -196,22 +200,34 @@ def read_header(header: list[Line], preamble: list[Block], signature: list[Line]
     return result
 
 
-def _news_lead(preamble: list[Block], result: Header) -> None:
-    """A page that reports the directive in its first sentence gives its number, date and
-    kind there; taken only when no 'Số:' line does, and marked for review."""
+def _news_lead(preamble: list[Block], result: Header) -> Found | None:
+    """A page that reports the directive in its first sentences gives its number, date,
+    kind and issuer there; taken only when no 'Số:' line does, and marked for review.
+    Returns the issuer it names."""
     for block in preamble[:6]:
-        match = NEWS_LEAD.match(block.text)
+        match = NEWS_LEAD.search(block.text)
         if not match:
             continue
         review = "số và ngày lấy từ câu đưa tin của trang"
         result.number = Found(match["number"].rstrip(".,"), block.first, review)
-        day, month, year = match["d1"] or match["d2"], match["m1"] or match["m2"], \
-            match["y1"] or match["y2"]
-        if day and result.date.value is None:
+        day, month = match["d1"] or match["d2"], match["m1"] or match["m2"]
+        year = match["y1"] or match["y2"] or _only_year(block.text)  # "ngày 09/5 … năm 2019"
+        if day and year and result.date.value is None:
             result.date = Found(f"{int(day):02d}/{int(month):02d}/{year}", block.first, review)
         if result.kind.value is None or result.kind.review:
-            result.kind = Found(KIND_WORDS.get(match["kind"].upper(), "cong-van"), block.first)
-        return
+            kind = match["kind"].upper()
+            result.kind = Found(KIND_WORDS.get(kind, "cong-van"), block.first)
+        about = re.match(r"\s*(?:về việc|về)\s+(?P<title>[^.;]{8,200})", block.text[match.end():])
+        if about and result.title.value is None:  # "… số 3229/UBND-KGVX về tổ chức …"
+            result.title = Found(capitalise(about["title"].strip()), block.first, review)
+        return Found(expand(match["issuer"].strip()), block.first,
+                     "cơ quan ban hành lấy từ câu đưa tin của trang")
+    return None
+
+
+def _only_year(text: str) -> str | None:
+    years = set(re.findall(r"\bnăm (\d{4})\b", text))
+    return years.pop() if len(years) == 1 else None
 
 
 def _date(match: re.Match[str], line: int) -> Found:

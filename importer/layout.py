@@ -24,7 +24,9 @@ PAGE_CHROME = re.compile(
     r"^(?:Nhảy đến nội dung|Skip to main content|Skip Ribbon Commands|Đang tải nội dung|"
     r"Ảnh minh họa\b|Ảnh\s*:|Nguồn\s*:|Tác giả(?: bài viết)?\s*:|Tổng số điểm của bài viết|"
     r"Click để đánh giá|Bài tin liên quan|Tin mới nhất|Tin xem nhiều|Các tin (?:tức )?khác|"
-    r"Sign In$|Ngày đăng\s*:|Cập nhật lúc\b|"
+    r"Sign In$|Ngày đăng\s*:|\(?\s*Cập nhật lúc\b|[•·]?\s*(?:Đường dây nóng|Liên hệ quảng cáo|"
+    r"Đặt báo|Tòa soạn)\b|[\d\s.+()-]{7,}(?:\s*-\s*\S+@\S+)?$|\S+@\S+\.\w+$|"
+    r"[^\W\d_][\w ]{0,28}\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?\s*$|"  # "Văn hoá … 06:37"
     r"(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|Chủ nhật)\s*[-–,]?\s*\d{1,2}/\d{1,2}/\d{4}\b|"
     r"(?:[A-Za-z]:\\|/)?\S*\.(?:jpe?g|png|gif|webp)$)", re.IGNORECASE)
 # "Phần thứ nhất" alone, its title on the next line
@@ -246,9 +248,10 @@ def blocks_of(lines: list[Line]) -> list[Block]:
         if not raw:
             after_blank = True
             continue
-        parted, after_blank = after_blank and paragraphs, False
         if PAGE_CHROME.match(raw):
+            after_blank = True  # the page's own line parts the paragraphs around it
             continue
+        parted, after_blank = after_blank and paragraphs, False
         hashes = len(raw) - len(raw.lstrip("#"))
         bold = line.bold or bool(re.match(r"^#*\s*\*\*.+\*\*\s*$", raw))
         note = FOOTNOTE.match(raw)
@@ -319,7 +322,7 @@ def blocks_of(lines: list[Line]) -> list[Block]:
             kind = "bold"
         if kind == "text" and hashes:
             kind = "bold"
-        if kind == "text" and _continues(blocks, text) and not (parted and text[:1].isupper()):
+        if kind == "text" and _continues(blocks, text) and not (parted and not text[:1].islower()):
             last = blocks[-1]
             last.text = _join(last.text, rest)
             last.last = line.number

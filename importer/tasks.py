@@ -539,7 +539,9 @@ CLOSING_WORDS = ("tren day", "trong qua trinh", "nhan duoc", "noi nhan", "tran t
 QUOTES = re.compile(r"^(?:Công văn|Kế hoạch|Quyết định|Hướng dẫn|Thông báo|Chỉ thị)\s+"
                     r"(?:số\s+)?\d[\w.-]*/[^\s:]+[^:]{0,120}:\s")
 OFFICE_HOLDER = r"(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch|Giám đốc|Trưởng ban|Chánh Văn phòng)"
-ASSIGNS = re.compile(r"^(?:Điều\s+\d+\.\s*)?(?:Thống nhất\s+)?Giao\s+(?P<rest>\S.+)$")
+ASSIGNS = re.compile(r"^(?:Điều\s+\d+\.\s*)?(?:(?:UBND|Ủy ban nhân dân|Chủ tịch UBND|Thường trực "
+                     r"UBND)[^,.;:]{0,30}?\s+)?(?:Thống nhất\s+)?[Gg]iao\s+(?P<rest>\S.+)$")
+# ("UBND tỉnh giao Sở … chủ trì …": the committee's assignment in a page that reports it)
 # "… đã đề nghị các xã gửi số liệu trước ngày 20/10": an earlier request, only quoted
 ASKS = re.compile(r"(?<!theo )(?<!đã )\bđề nghị\s+(?!của\b)(?P<rest>.+)$", re.IGNORECASE)
 
