@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from importer.layout import UNFINISHED, Block, merged_rows
+from importer.names import COMPOUND
 from importer.source import Line
 from importer.textkey import capitalise, clean, expand, key, sentence_case
 
@@ -26,8 +27,6 @@ MOTTO = re.compile(r"ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM|"
                    r"(?:C[ỘO]NG\s+)?H[ÒOÀ]+A?\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA(?:\s+VIỆT\s+NAM)?|"
                    r"Độc\s+lập\s*-\s*Tự\s+do\s*[-–]\s*Hạnh\s+phúc|^[-_=|\s]+$|^VIỆT NAM$|"
                    r"^C[ỘO]NG$", re.IGNORECASE)
-# "Công văn số 85-CV/BDVTU ngày 15/6/2023 của Ban Dân vận Tỉnh ủy về việc …": a web page's
-# title line, the only place a copied letter may give its number and date
 # what may stand before the date line's ", ngày": nothing, or the place ("Hậu Giang",
 # "Phan Rang-Tháp Chàm", "TP. Hồ Chí Minh"); ", ngày 14 tháng 7 năm 2014, Bộ … đã ban
 # hành" inside a sentence is a cited date, never the document's
@@ -35,6 +34,8 @@ PLACE_ONLY = re.compile(r"[\s—–|,;-]*(?:(?:[A-ZĐÀ-Ỹ][\w.\-–]*|thành|p
                         r"huyện|tỉnh|quận)\s*){0,7}")
 # "4781/BVHTTDL-GĐ" alone on a page's first line: the number without its "Số:"
 BARE_NUMBER = re.compile(r"^\d{1,6}[a-zA-Z]?/[A-ZĐ][A-ZĐ&.]*(?:-[A-ZĐ&.]+)+$")
+# "Công văn số 85-CV/BDVTU ngày 15/6/2023 của Ban Dân vận Tỉnh ủy về việc …": a web page's
+# title line, the only place a copied letter may give its number and date
 PAGE_TITLE = re.compile(
     r"^(?P<kind>Công văn|Kế hoạch|Hướng dẫn|Quyết định|Thông báo|Chỉ thị|Chương trình|"
     r"Thông tri|Nghị quyết)\s+(?:số\s+)?(?P<number>[\w.-]*\d[\w.-]*/[\wĐđ&/.-]+)\s+"
@@ -51,7 +52,6 @@ KIND_WORDS = {
 }
 NUMBER_CODES = {"KH": "ke-hoach", "CTR": "chuong-trinh", "QĐ": "quyet-dinh", "CT": "chi-thi",
                 "NQ": "nghi-quyet", "HD": "huong-dan", "TB": "thong-bao", "TTR": "thong-tri"}
-NAME_WITH_COMMA = r"Văn hóa,\s*Thể thao|Văn hóa,\s*Thông tin"  # a comma inside a name
 ISSUER_HEADS = r"(?:Ủy ban|Uỷ ban|UBND|Ban|Sở|Phòng|Hội|Thường trực|Bộ|Công an|Trung tâm|" \
                r"Đảng ủy|Tỉnh ủy|Huyện ủy|Thành ủy|Đoàn|Liên đoàn|Văn phòng)"
 UPPER_ABBREVIATIONS = (("UBND", "ỦY BAN NHÂN DÂN"), ("MTTQ", "MẶT TRẬN TỔ QUỐC"),
@@ -60,7 +60,7 @@ UPPER_ABBREVIATIONS = (("UBND", "ỦY BAN NHÂN DÂN"), ("MTTQ", "MẶT TRẬN T
 # a body of the parent above it: "ỦY BAN MTTQ … XÃ PHÚ LỘC" over "BAN THƯỜNG TRỰC"
 BODY_OF = re.compile(r"^(?:Ban thường trực|Ban thường vụ|Ban chấp hành|Đảng đoàn|"
                      r"Đoàn chủ tịch|Thường trực|Ban thư ký)$", re.IGNORECASE)
-ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}(?:{NAME_WITH_COMMA}|[^,.;:])"
+ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}(?:{COMPOUND.pattern}|[^,.;:])"
                            r"{0,120}?)\s+(?:(?:trân trọng|kính|xin|đã)\s+)?"
                            r"(?i:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị|"
                            r"hướng dẫn|triển khai)\b")
@@ -70,6 +70,11 @@ PROPOSAL = re.compile(r"[;,.]?\s*\b(?:Xét|Theo)\s+(?:đề nghị|đề xuất|
 REFERENCE_START = re.compile(r"\b(?:Thực hiện|Căn cứ|Triển khai|Theo hướng dẫn|Theo chỉ đạo|"
                              r"Tiếp theo|Hướng dẫn thực hiện|[Tt]heo yêu cầu của|Trên cơ sở|"
                              r"(?<=nêu rõ, )(?:thực hiện|căn cứ))\b")  # "… nêu rõ, thực hiện …"
+# the line under a decision's title that names who decides ("ỦY BAN NHÂN DÂN TỈNH …",
+# "CHỦ TỊCH ỦY BAN NHÂN DÂN …", "BỘ TRƯỞNG BỘ TƯ PHÁP"), where a wrapped title stops
+AUTHORITY_LINE = re.compile(r"^(?:Ủ?Y BAN|UỶ BAN|UBND|CHỦ TỊCH|BỘ TRƯỞNG|THỦ TƯỚNG|GIÁM ĐỐC|"
+                            r"TRƯỞNG BAN|BAN (?!HÀNH)|HỘI ĐỒNG|BỘ |SỞ |PHÒNG |ĐẢNG ỦY|"
+                            r"THƯỜNG TRỰC|KÍNH GỬI|CĂN CỨ)")
 # a page that reports the directive: "Văn phòng UBND tỉnh ban hành Công văn số 635/VP-KGVX,
 # ngày 24/2/2021 …", "Ngày 04/3/2022, Ủy ban nhân dân tỉnh ban hành Kế hoạch số 38/KH-UBND"
 NEWS_LEAD = re.compile(
@@ -324,12 +329,6 @@ def _title_goes_on(before: str, text: str) -> bool:
     return before.endswith((",", "-", "–")) or UNFINISHED.search(before) is not None or \
         not AUTHORITY_LINE.match(text)
 
-
-# the line under a decision's title that names who decides ("ỦY BAN NHÂN DÂN TỈNH …",
-# "CHỦ TỊCH ỦY BAN NHÂN DÂN …", "BỘ TRƯỞNG BỘ TƯ PHÁP")
-AUTHORITY_LINE = re.compile(r"^(?:Ủ?Y BAN|UỶ BAN|UBND|CHỦ TỊCH|BỘ TRƯỞNG|THỦ TƯỚNG|GIÁM ĐỐC|"
-                            r"TRƯỞNG BAN|BAN (?!HÀNH)|HỘI ĐỒNG|BỘ |SỞ |PHÒNG |ĐẢNG ỦY|"
-                            r"THƯỜNG TRỰC|KÍNH GỬI|CĂN CỨ)")
 
 
 def _party_case(parent: str) -> str:

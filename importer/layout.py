@@ -322,7 +322,8 @@ def blocks_of(lines: list[Line]) -> list[Block]:
             kind = "bold"
         if kind == "text" and hashes:
             kind = "bold"
-        if kind == "text" and _continues(blocks, text) and not (parted and not text[:1].islower()):
+        new_paragraph = parted and not text[:1].islower()  # a blank line before, no lower case
+        if kind == "text" and _continues(blocks, text) and not new_paragraph:
             last = blocks[-1]
             last.text = _join(last.text, rest)
             last.last = line.number
