@@ -63,7 +63,7 @@ BODY_OF = re.compile(r"^(?:Ban thường trực|Ban thường vụ|Ban chấp h�
 ISSUER_CLAUSE = re.compile(rf"(?:^|[,.:]\s+)(?P<who>{ISSUER_HEADS}(?:{COMPOUND.pattern}|[^,.;:])"
                            r"{0,120}?)\s+(?:(?:trân trọng|kính|xin|đã)\s+)?"
                            r"(?i:ban hành|xây dựng kế hoạch|xây dựng chương trình|đề nghị|"
-                           r"hướng dẫn|triển khai)\b")
+                           r"hướng dẫn|triển khai|yêu cầu|giao)\b")
 UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b"
 # the proposal a decision answers, never what it implements
 PROPOSAL = re.compile(r"[;,.]?\s*\b(?:Xét|Theo)\s+(?:đề nghị|đề xuất|tờ trình)\b", re.IGNORECASE)
@@ -75,6 +75,8 @@ REFERENCE_START = re.compile(r"\b(?:Thực hiện|Căn cứ|Triển khai|Theo h�
 AUTHORITY_LINE = re.compile(r"^(?:Ủ?Y BAN|UỶ BAN|UBND|CHỦ TỊCH|BỘ TRƯỞNG|THỦ TƯỚNG|GIÁM ĐỐC|"
                             r"TRƯỞNG BAN|BAN (?!HÀNH)|HỘI ĐỒNG|BỘ |SỞ |PHÒNG |ĐẢNG ỦY|"
                             r"THƯỜNG TRỰC|KÍNH GỬI|CĂN CỨ)")
+NEWS_KIND = re.compile(r"\b(?:vừa|đã)\s+ban hành\s+(?P<kind>kế hoạch|hướng dẫn|quyết định|"
+                       r"thông báo|chỉ thị|chương trình)\b", re.IGNORECASE)
 # a page that reports the directive: "Văn phòng UBND tỉnh ban hành Công văn số 635/VP-KGVX,
 # ngày 24/2/2021 …", "Ngày 04/3/2022, Ủy ban nhân dân tỉnh ban hành Kế hoạch số 38/KH-UBND"
 NEWS_LEAD = re.compile(
@@ -195,6 +197,12 @@ def read_header(header: list[Line], preamble: list[Block], signature: list[Line]
         result.kind = page.kind if result.kind.review else result.kind
         result.title = result.title if result.title.value else page.title
     reported = _news_lead(preamble, result) if result.number.value is None else None
+    if result.kind.review and result.number.value is None:  # "UBND tỉnh vừa ban hành kế
+        # hoạch về …": a report that names neither number nor header names the kind
+        named = next((m for b in preamble[:4] if (m := NEWS_KIND.search(b.text))), None)
+        if named:
+            result.kind = Found(KIND_WORDS[named["kind"].upper()], None,
+                                "loại văn bản lấy từ câu đưa tin của trang")
     result.issuer = _issuer(lines, preamble)
     if reported and (result.issuer.value is None or result.issuer.review):
         result.issuer = reported  # the page's report names who issued the directive

@@ -21,7 +21,10 @@ PART = re.compile(r"^(?:PHẦN\s+(?:THỨ\s+)?)?(?P<label>[A-H]|(?<=PHẦN )[IVX
 # a web page's own lines around the text it shows: skip links, captions, an image's file
 # name, the author and rating lines, a CMS's "Thứ ba - 19/04/2022 13:50 331 0"
 PAGE_CHROME = re.compile(
-    r"^(?:Nhảy đến nội dung|Skip to main content|Skip Ribbon Commands|Đang tải nội dung|"
+    r"^(?:Nhảy đến nội dung|Skip to main content|Skip Ribbon Commands|"
+    r"Đang tải (?:nội dung|dữ liệu)|Thứ\s+[2-7],|.{0,40}GMT\+\d|.*\blượt xem$|"
+    r"\d+\s*/\s*\d+\s*ký tự|Ý kiến\s*\(\d*\)|"
+    r"[•·]?\s*Từ khóa$|\d{3,}$|aA$|.{0,30}\d+°C|Trả lời$|Email của bạn sẽ không|"
     r"Ảnh minh họa\b|Ảnh\s*:|Nguồn\s*:|Tác giả(?: bài viết)?\s*:|Tổng số điểm của bài viết|"
     r"Click để đánh giá|Bài tin liên quan|Tin mới nhất|Tin xem nhiều|Các tin (?:tức )?khác|"
     r"Sign In$|Ngày đăng\s*:|\(?\s*Cập nhật lúc\b|[•·]?\s*(?:Đường dây nóng|Liên hệ quảng cáo|"

@@ -543,18 +543,21 @@ ASSIGNS = re.compile(r"^(?:Điều\s+\d+\.\s*)?(?:(?:UBND|Ủy ban nhân dân|Ch
                      r"UBND)[^,.;:]{0,30}?\s+)?(?:Thống nhất\s+)?[Gg]iao\s+(?P<rest>\S.+)$")
 # ("UBND tỉnh giao Sở … chủ trì …": the committee's assignment in a page that reports it)
 # "… đã đề nghị các xã gửi số liệu trước ngày 20/10": an earlier request, only quoted
-ASKS = re.compile(r"(?<!theo )(?<!đã )\bđề nghị\s+(?!của\b)(?P<rest>.+)$", re.IGNORECASE)
+ASKS = re.compile(r"(?<!theo )(?<!đã )\b(?P<verb>đề nghị|yêu cầu)\s+(?!của\b)(?P<rest>.+)$",
+                  re.IGNORECASE)  # "yêu cầu" only when an agency follows (not "đáp ứng yêu cầu")
 
 
 def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
     """A letter of one paragraph ("… đề nghị Trưởng các khu phố báo cáo … chậm nhất là
     ngày 10/6/2026"): the request is the task, for the letter's recipients."""
     tasks: list[TaskDraft] = []
-    for block in preamble:
+    for block in (unit for whole in preamble for unit in _request_units(whole)):
         if block.kind not in ("text", "bold") or "kính gửi" in block.text.lower()[:20] or \
                 plain(block.text).startswith(CLOSING_WORDS) or QUOTES.match(block.text):
             continue
         match = ASKS.search(block.text)
+        if match and match["verb"].lower() == "yêu cầu" and subject_phrase(match["rest"]) is None:
+            match = None
         if not match and tasks and tasks[-1].due is None and not tasks[-1].recurs and \
                 re.match(r"^(?:Báo cáo|Kết quả)\b", block.text):
             # "Báo cáo sơ kết gửi về Bộ … trước ngày 31 tháng 10 năm 2025": the request's date
@@ -585,6 +588,24 @@ def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
         task.reviews.append("văn bản không chia mục: yêu cầu của đoạn văn được coi là nhiệm vụ")
         tasks.append(task)
     return tasks
+
+
+def _request_units(block: Block) -> list[Block]:
+    """A paragraph that makes several requests ('UBND tỉnh yêu cầu các sở … . UBND tỉnh
+    giao Sở … . Đồng thời tổ chức kiểm tra …'): one unit from each sentence that asks or
+    assigns to the next; a sentence that does neither goes on the unit before it."""
+    if block.kind not in ("text", "bold"):
+        return [block]
+    units: list[str] = []
+    for sentence in re.split(r"(?<=\.)\s+(?=[A-ZĐÀ-Ỹ])", block.text):
+        asks = ASKS.search(sentence) or ASSIGNS.match(sentence)
+        if units and not asks:
+            units[-1] = f"{units[-1]} {sentence}"
+        else:
+            units.append(sentence)
+    if len(units) == 1:
+        return [block]
+    return [Block(block.kind, block.label, unit, block.first, block.last) for unit in units]
 
 
 def _cell(cells: list[str], column: dict[str, int], role: str) -> str:

@@ -279,10 +279,10 @@ def named_month(preamble: str, calendar: Calendar) -> str | None:
     động vì bình đẳng giới …” (sau đây gọi tắt là Tháng hành động) từ ngày 15/11 …'),
     for a letter whose title does not name it or that has no title."""
     defined = re.search(r"gọi tắt là\W*Tháng hành động", preamble, re.IGNORECASE)
-    if not defined:
-        return None
-    sentence = preamble[max(0, defined.start() - 300): defined.end() + 120]
-    return title_month(sentence, calendar)
+    if defined:
+        sentence = preamble[max(0, defined.start() - 300): defined.end() + 120]
+        return title_month(sentence, calendar)
+    return title_month(preamble, calendar)  # the one month the opening names, if only one
 
 
 def _due_text(match: re.Match[str]) -> str | None:
