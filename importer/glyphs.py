@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from itertools import pairwise, product
 from pathlib import Path
 
 _MENDED = {"ịng": "òng", "ỊNG": "ÒNG", "ơng": "ông", "ƠNG": "ÔNG", "ớng": "ống",
@@ -31,10 +32,10 @@ def mended(text: str) -> str:
 
 # Words run together where a web page dropped the space between two spans of text:
 # "Kếhoạch", "cơquan", "theoQuyết", "ngày29/5/2012", "Sở,ngành". Two syllables are split
-# only where both halves are syllables the importer's vocabulary knows; where several cuts
-# would give two known syllables ("cơquan": "cơ quan" or "cơq uan" if "cơq" were known),
-# the cut whose rarer half is by far the more frequent wins, else the word is left as it
-# is, and so is a word the vocabulary does not know.
+# only where every part is a syllable the importer's vocabulary knows (two, three or four
+# of them: "vìsựtiến"); where several readings are possible ("cơquan": "cơ quan" or
+# "cơq uan" if "cơq" were known), the one whose rarest syllable is by far the more
+# frequent wins, else the word is left as it is, and so is a word the vocabulary lacks.
 VOCABULARY = Path(__file__).with_name("syllables.txt")
 _MARKED = "ăâêôơưđàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
 _VIETNAMESE = re.compile(f"[{_MARKED}]", re.IGNORECASE)  # a letter only Vietnamese writes
@@ -42,7 +43,8 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 _VOWEL_RUN = re.compile(f"[aeiouy{_MARKED.replace('đ', '')}]+", re.IGNORECASE)
 
 
-CLEAR_LEAD = 4  # how many times more frequent the chosen cut's rarer half must be
+CLEAR_LEAD = 4  # how many times more frequent the chosen reading's rarest syllable must be
+MAX_SYLLABLES = 4  # "vìsựtiếnbộ": longer runs are left as they are
 
 
 @lru_cache(maxsize=1)
@@ -76,13 +78,27 @@ def _split(word: str) -> str:
     lowered = word.lower()
     if lowered in known or not _VIETNAMESE.search(word) or _one_syllable(word):
         return word  # "họa" is one syllable the vocabulary lacks, never "họ a"
-    cuts = sorted(((min(known[lowered[:index]], known[lowered[index:]]), index)
-                   for index in range(1, len(word))
-                   if lowered[:index] in known and lowered[index:] in known), reverse=True)
-    if not cuts or (len(cuts) > 1 and cuts[0][0] < CLEAR_LEAD * cuts[1][0]):
+    readings = sorted(_readings(lowered, known), reverse=True)
+    if not readings or (len(readings) > 1 and readings[0][0] < CLEAR_LEAD * readings[1][0]):
         return word
-    cut = cuts[0][1]
-    return f"{word[:cut]} {word[cut:]}"
+    cuts = readings[0][1]
+    return " ".join(word[start:end] for start, end in pairwise((0, *cuts, len(word))))
+
+
+def _readings(lowered: str, known: dict[str, int]) -> list[tuple[int, tuple[int, ...]]]:
+    """Every way to cut a run-together word into known syllables, one run of vowels each
+    ('vìsựtiến' -> 'vì sự tiến'), with the count of its rarest syllable. A syllable has
+    exactly one run of vowels, so the cuts can only fall in the consonants between runs."""
+    runs = [match.span() for match in _VOWEL_RUN.finditer(lowered)]
+    if not 2 <= len(runs) <= MAX_SYLLABLES:
+        return []
+    choices = [range(before[1], after[0] + 1) for before, after in pairwise(runs)]
+    found = []
+    for cuts in product(*choices):
+        parts = [lowered[start:end] for start, end in pairwise((0, *cuts, len(lowered)))]
+        if all(part in known for part in parts):
+            found.append((min(known[part] for part in parts), cuts))
+    return found
 
 
 def _one_syllable(word: str) -> bool:

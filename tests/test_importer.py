@@ -832,6 +832,8 @@ def test_words_a_web_page_ran_together_are_split_back() -> None:
         "Số 12/LĐTB&XH-BĐG về COVID trên Facebook, zzzxyờ"
     assert mended("Phịng Văn hóa, cơng tác, người") == "Phòng Văn hóa, công tác, người"
     assert unglued("Ảnh minh họa, khoảng") == "Ảnh minh họa, khoảng"  # one syllable each
+    assert unglued("Ban vìsựtiến bộ phụ nữ, tìnhhìnhthực tế") == \
+        "Ban vì sự tiến bộ phụ nữ, tình hình thực tế"  # three syllables run together
 
 
 def test_the_vocabulary_holds_single_syllables_with_their_counts() -> None:
