@@ -69,7 +69,10 @@ UNIT_LINE = r"(?:Sở|Phòng|Ban|Hội|Trung tâm|Văn phòng|Chi cục|Cục)\b
 PROPOSAL = re.compile(r"[;,.]?\s*\b(?:Xét|Theo)\s+(?:đề nghị|đề xuất|tờ trình)\b", re.IGNORECASE)
 REFERENCE_START = re.compile(r"\b(?:Thực hiện|Căn cứ|Triển khai|Theo hướng dẫn|Theo chỉ đạo|"
                              r"Tiếp theo|Hướng dẫn thực hiện|[Tt]heo yêu cầu của|Trên cơ sở|"
-                             r"(?<=nêu rõ, )(?:thực hiện|căn cứ))\b")  # "… nêu rõ, thực hiện …"
+                             r"(?<=nêu rõ, )(?:thực hiện|căn cứ)|"  # "… nêu rõ, thực hiện …"
+                             # "Ngày 20/01/2018, Ban Bí thư … đã ban hành Chỉ thị số …"
+                             r"Ngày\s+\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}\s*,"
+                             r"(?=[^.]*\bđã ban hành\b))")
 # the line under a decision's title that names who decides ("ỦY BAN NHÂN DÂN TỈNH …",
 # "CHỦ TỊCH ỦY BAN NHÂN DÂN …", "BỘ TRƯỞNG BỘ TƯ PHÁP"), where a wrapped title stops
 AUTHORITY_LINE = re.compile(r"^(?:Ủ?Y BAN|UỶ BAN|UBND|CHỦ TỊCH|BỘ TRƯỞNG|THỦ TƯỚNG|GIÁM ĐỐC|"

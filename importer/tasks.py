@@ -558,6 +558,8 @@ def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
         match = ASKS.search(block.text)
         if match and match["verb"].lower() == "yêu cầu" and subject_phrase(match["rest"]) is None:
             match = None
+        if match and re.match(r"(?:liên hệ|liên lạc)\b", match["rest"], re.IGNORECASE):
+            continue  # "Thông tin cần thiết, đề nghị liên hệ với đồng chí …": a contact
         if not match and tasks and tasks[-1].due is None and not tasks[-1].recurs and \
                 re.match(r"^(?:Báo cáo|Kết quả)\b", block.text):
             # "Báo cáo sơ kết gửi về Bộ … trước ngày 31 tháng 10 năm 2025": the request's date

@@ -168,7 +168,7 @@ DUE_AT = re.compile(
 MORE_DATE = re.compile(r"(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})(?:\s*/\s*(?P<y>\d{4}))?")
 PERIOD_WORDS = re.compile(
     r"(?P<half>(?:6|sáu)\s+tháng(?:\s+đầu\s+năm(?:\s+\d{4})?)?|sơ kết)|(?P<quarter>\bquý\b)|"
-    r"(?P<year>tổng kết|h[ằà]ng năm|cả năm|\bnăm\b)", re.IGNORECASE)
+    r"(?P<year>tổng kết|h[ằà]ng năm|cả năm|(?<!\d )\bnăm\b)", re.IGNORECASE)  # not "05 năm"
 
 
 QUARTER_DONE = re.compile(r"(?:hoàn thành|xong)\s+(?:trong\s+)?quý\s+(?P<q>IV|I{1,3}|[1-4])"
