@@ -539,10 +539,10 @@ CLOSING_WORDS = ("tren day", "trong qua trinh", "nhan duoc", "noi nhan", "tran t
 QUOTES = re.compile(r"^(?:Công văn|Kế hoạch|Quyết định|Hướng dẫn|Thông báo|Chỉ thị)\s+"
                     r"(?:số\s+)?\d[\w.-]*/[^\s:]+[^:]{0,120}:\s")
 OFFICE_HOLDER = r"(?:Trưởng|Thủ trưởng|Lãnh đạo|Chủ tịch|Giám đốc|Trưởng ban|Chánh Văn phòng)"
+# "Điều 2. Giao Sở … chủ trì …", and "UBND tỉnh giao Sở …" in a page that reports it
 ASSIGNS = re.compile(r"^(?:Điều\s+\d+\.\s*)?(?:(?:UBND|Ủy ban nhân dân|Chủ tịch UBND|Thường trực "
                      r"UBND)[^,.;:]{0,30}?\s+)?(?:Thống nhất\s+)?[Gg]iao\s+(?P<rest>\S.+)$")
-# ("UBND tỉnh giao Sở … chủ trì …": the committee's assignment in a page that reports it)
-# "… đã đề nghị các xã gửi số liệu trước ngày 20/10": an earlier request, only quoted
+# a request; "… đã đề nghị các xã gửi số liệu trước ngày 20/10" is an earlier one, quoted
 ASKS = re.compile(r"(?<!theo )(?<!đã )\b(?P<verb>đề nghị|yêu cầu)\s+(?!của\b)(?P<rest>.+)$",
                   re.IGNORECASE)  # "yêu cầu" only when an agency follows (not "đáp ứng yêu cầu")
 
