@@ -33,6 +33,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.goals import verdict
 from bench.scratch import peak_kib, scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
 from bench.web import start, start_baseline, stop, wrk
@@ -137,10 +138,7 @@ def main() -> int:
                   f"{peak_kib(other.pid) / 1024:.0f} MiB")
         finally:
             stop(product, other)
-    if args.check and missed:
-        print("goals missed: " + ", ".join(missed))
-        return 1
-    return 0
+    return verdict(missed, args.check)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.goals import verdict
 from bench.scratch import peak_kib
 from importer.build import build_draft
 from importer.compare import compare
@@ -192,10 +193,7 @@ def main() -> int:
     ratio = synthetic(args.sections, args.bullets, args.communes)
     if ratio > IMPORT_GOAL:
         missed.append(f"synthetic import {ratio:.2f}x the loader")
-    if args.check and missed:
-        print("goals missed: " + "; ".join(missed))
-        return 1
-    return 0
+    return verdict(missed, args.check, separator="; ")
 
 
 if __name__ == "__main__":

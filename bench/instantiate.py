@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.goals import verdict
 from bench.scratch import peak_kib, rss_kib, scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
 from workflow.definitions.specs import (
@@ -200,10 +201,7 @@ def main() -> int:
               f"(goal <= {MAX_GROWTH}: linear)")
         if growth > MAX_GROWTH:
             missed.append(f"growth {growth:.2f}x")
-    if args.check and missed:
-        print("goals missed: " + ", ".join(missed))
-        return 1
-    return 0
+    return verdict(missed, args.check)
 
 
 if __name__ == "__main__":

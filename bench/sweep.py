@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.goals import verdict
 from bench.scratch import scratch_database
 from bench.synthetic import YEAR, add_agencies, agency_code, bench_definitions, task_spec
 from workflow.clock import LOCAL_TZ
@@ -195,10 +196,7 @@ def main() -> int:
         engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:.0f} MiB")
-    if args.check and missed:
-        print("goals missed: " + ", ".join(missed))
-        return 1
-    return 0
+    return verdict(missed, args.check)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bench.goals import verdict
 from bench.scratch import peak_kib, scratch_database
 from bench.synthetic import YEAR, bench_definitions, task_spec
 from tests.smtpserver import free_port
@@ -217,10 +218,7 @@ def main() -> int:
                   f"POST >= {GOALS['POST']}x of the baseline")
         finally:
             stop(product, other)
-    if args.check and missed:
-        print("goals missed: " + ", ".join(missed))
-        return 1
-    return 0
+    return verdict(missed, args.check)
 
 
 if __name__ == "__main__":

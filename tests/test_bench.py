@@ -42,3 +42,13 @@ def test_benchmark_runs_at_a_small_size(name: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     assert result.stdout.strip()
+
+
+def test_a_missed_goal_fails_only_under_check(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.goals import verdict
+
+    assert verdict(["growth 3.10x"], check=False) == 0
+    assert capsys.readouterr().out == ""
+    assert verdict([], check=True) == 0
+    assert verdict(["import 2.30x", "rss 400 MiB"], check=True, separator="; ") == 1
+    assert capsys.readouterr().out == "goals missed: import 2.30x; rss 400 MiB\n"
