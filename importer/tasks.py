@@ -583,7 +583,7 @@ def paragraph_tasks(preamble: list[Block], context: Context) -> list[TaskDraft]:
             continue  # "… đã có Công văn … đề nghị … trước ngày 10/6/2026": quoted, past
         task = _task(str(len(tasks) + 1), "", block.first, block.last, text, context,
                      None, fixed=True)
-        named = _named_subject(rest, block.first, context) if found else []
+        named = _named_subject(found[0], block.first, context) if found else []
         if named and not context.recipients:  # "Kính gửi: ……": the request names them
             task.lead = named
             task.reviews = [r for r in task.reviews if r != context.recipients_review]
@@ -671,8 +671,9 @@ def _task(code: str, source: str, first: int, last: int, text: str, context: Con
     lines = f"{first}" if first == last else f"{first}-{last}"
     task = TaskDraft(code, source or "văn bản", lines, _title(text), text)
     mentions = [] if fixed else subject(context.matcher, text)
-    named = [] if fixed else _named_subject(text, first, context)
-    whole = [] if fixed else _uncovered_collective(text, first, context)
+    found = None if fixed else subject_phrase(text)
+    named = _named_subject(found[0], first, context) if found else []
+    whole = _uncovered_collective(found[0], first, context) if found else []
     if whole:  # "Các sở, ngành, địa phương" is not the known "Các sở, ngành tỉnh"
         mentions, named = [], whole
     if not fixed and not mentions and not named:
@@ -776,13 +777,12 @@ def _trailing_leads(text: str, line: int, context: Context) -> list[str]:
     return _unique(context.new_agency(name, line) for name in names)
 
 
-def _uncovered_collective(text: str, line: int, context: Context) -> list[str]:
+def _uncovered_collective(subject_text: str, line: int, context: Context) -> list[str]:
     """A collective subject that a known name covers only in part ('Các sở, ngành' of
     'Các sở, ngành, địa phương'): the whole phrase is one group of its own."""
-    found = subject_phrase(text)
-    if found is None or not is_collective(found[0]) or len(split_names(found[0])) != 1:
+    if not is_collective(subject_text) or len(split_names(subject_text)) != 1:
         return []
-    phrase, mentions = context.matcher.find(found[0])
+    phrase, mentions = context.matcher.find(subject_text)
     if not mentions or not all(m.named for m in mentions):
         return []
     covered = sum(m.end - m.start for m in mentions)
@@ -791,16 +791,14 @@ def _uncovered_collective(text: str, line: int, context: Context) -> list[str]:
     rest = re.sub(r"[^a-z]", "", rest)  # what the known name leaves out, place words aside
     if len(rest) < 4 or covered >= len(phrase) - 4:
         return []
-    return [context.new_agency(found[0], line)]
+    return [context.new_agency(subject_text, line)]
 
 
-def _named_subject(text: str, line: int, context: Context) -> list[str]:
-    """The agencies a task opens with when the registry does not know them."""
-    found = subject_phrase(text)
-    if found is None:
-        return []
+def _named_subject(subject_text: str, line: int, context: Context) -> list[str]:
+    """The agencies a task opens with (its subject_phrase) when the registry does not
+    know them."""
     codes: list[str] = []
-    for name in split_names(found[0]):
+    for name in split_names(subject_text):
         if is_generic(name):
             continue
         known = context.matcher.find(name)[1]
