@@ -487,21 +487,13 @@ IMPLEMENTERS = re.compile(r"^(?P<who>[^.;:]{4,200}?)\s+căn cứ\s+(?:vào\s+)?c
 def _implementers(layout: Layout) -> list[tuple[str, int]]:
     """'Các sở, ban, ngành tỉnh, UBND các huyện căn cứ chức năng, nhiệm vụ xây dựng kế
     hoạch triển khai thực hiện': in a plan, the bodies that carry out its content points."""
-    def walk(section: Section) -> Iterable[tuple[str, int]]:
-        yield section.title, section.line
-        for item in section.items:
-            yield item.text, item.first
+    def walk(section: Section) -> Iterable[Block]:
+        yield Block("text", section.label, section.title, section.line, section.line)
+        yield from section.items
         for child in section.children:
             yield from walk(child)
 
-    for text, line in walk(layout.root):
-        match = IMPLEMENTERS.match(text)
-        if not match or is_generic(match.group("who")):
-            continue
-        names = split_names(match.group("who"))
-        if names and all(NAME_HEADS.match(key(n)) and len(n.split()) <= 18 for n in names):
-            return [(match.group("who"), line)]
-    return []
+    return _asked_of(walk(layout.root), IMPLEMENTERS)  # anchored: a paragraph's opening
 
 
 def _closing_assignees(layout: Layout) -> list[tuple[str, int]]:
